@@ -1,0 +1,113 @@
+//! Codecs: bytes of one frame to a [`Value`] and back.
+
+mod json;
+mod string;
+
+use sluice_script::{Record, Value};
+
+use crate::{options::did_you_mean, Error};
+
+pub use json::JsonCodec;
+pub use string::StringCodec;
+
+/// Every codec name the config accepts.
+pub const CODEC_NAMES: &[&str] = &["json", "string"];
+
+/// A codec instance; one per source or sink per shard (they keep scratch buffers).
+#[derive(Debug)]
+pub enum Codec {
+    /// JSON (simd-json).
+    Json(JsonCodec),
+    /// UTF-8 text, one string per frame.
+    String(StringCodec),
+}
+
+impl Codec {
+    /// Builds the codec called `name` with `options`.
+    ///
+    /// # Errors
+    /// Unknown name (with a suggestion) or bad options.
+    pub fn from_spec(name: &str, options: Option<&Record<'static>>) -> Result<Self, Error> {
+        match name {
+            "json" => JsonCodec::from_options(options).map(Codec::Json),
+            "string" => StringCodec::from_options(options).map(Codec::String),
+            _ => Err(Error::UnknownName {
+                kind: "codec",
+                name: name.to_string(),
+                hint: did_you_mean(name, CODEC_NAMES),
+            }),
+        }
+    }
+
+    /// The codec's config name.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Codec::Json(_) => "json",
+            Codec::String(_) => "string",
+        }
+    }
+
+    /// Decodes one frame. `data` may be rewritten in place (simd-json unescapes there), and
+    /// the value borrows from it. `Ok(None)` means the frame carried no event.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] when the frame is not valid for this codec.
+    pub fn decode<'a>(
+        &mut self,
+        data: &'a mut [u8],
+        ingest_ns: u64,
+    ) -> Result<Option<Value<'a>>, Error> {
+        let _ = ingest_ns;
+        match self {
+            Codec::Json(c) => c.decode(data).map(Some),
+            Codec::String(c) => c.decode(data).map(Some),
+        }
+    }
+
+    /// Checks that `data` decodes, without building a value. Passthrough pipelines use this
+    /// and forward the original bytes. `data` may be clobbered.
+    ///
+    /// # Errors
+    /// The same errors [`Codec::decode`] gives.
+    pub fn validate(&mut self, data: &mut [u8]) -> Result<(), Error> {
+        match self {
+            Codec::Json(c) => c.validate(data),
+            Codec::String(c) => c.decode(data).map(|_| ()),
+        }
+    }
+
+    /// Appends the encoding of `value` (with its metadata `meta`) to `out`.
+    ///
+    /// # Errors
+    /// [`Error::Encode`] when the value has no encoding in this format.
+    pub fn encode(
+        &mut self,
+        value: &Value<'_>,
+        meta: &Value<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let _ = meta;
+        match self {
+            Codec::Json(c) => {
+                c.encode(value, out);
+                Ok(())
+            }
+            Codec::String(c) => {
+                c.encode(value, out);
+                Ok(())
+            }
+        }
+    }
+
+    /// True when re-emitting the bytes this codec decoded from is a faithful encoding of an
+    /// unchanged event in `other`'s format, so the engine can skip decode and encode.
+    #[must_use]
+    pub fn passes_through_to(&self, other: &Codec) -> bool {
+        match (self, other) {
+            (Codec::Json(_), Codec::Json(o)) => !o.sorted(),
+            (Codec::String(_), Codec::String(_)) => true,
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Reading a component's options out of the record the config layer hands over.
+//!
+//! The binary turns `{ name = "separate", separator = "\t" }` into a name and a [`Record`] of
+//! the remaining keys; components read typed options from it and every key they do not read
+//! is an error, so typos never pass silently.
+
+use sluice_script::{Record, Value};
+
+use crate::Error;
+
+/// Typed access to a component's options that remembers which keys were read.
+pub struct Options<'r> {
+    component: &'static str,
+    record: Option<&'r Record<'static>>,
+    used: Vec<&'r str>,
+}
+
+impl<'r> Options<'r> {
+    /// Options for `component` (its name, for messages) from `record` (None: no options).
+    #[must_use]
+    pub fn new(component: &'static str, record: Option<&'r Record<'static>>) -> Self {
+        Options {
+            component,
+            record,
+            used: Vec::new(),
+        }
+    }
+
+    fn raw(&mut self, key: &'r str) -> Option<&'r Value<'static>> {
+        self.used.push(key);
+        self.record.and_then(|r| r.get(key))
+    }
+
+    /// An error about `option`.
+    #[must_use]
+    pub fn error(&self, option: &str, message: impl Into<String>) -> Error {
+        Error::BadOption {
+            component: self.component,
+            option: option.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A string option.
+    ///
+    /// # Errors
+    /// If the option is present but not a string.
+    pub fn string(&mut self, key: &'r str) -> Result<Option<&'r str>, Error> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_ref())),
+            Some(v) => Err(self.error(key, format!("expected a string, got {}", v.value_type()))),
+        }
+    }
+
+    /// A boolean option.
+    ///
+    /// # Errors
+    /// If the option is present but not a boolean.
+    pub fn bool(&mut self, key: &'r str) -> Result<Option<bool>, Error> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(v) => Err(self.error(
+                key,
+                format!("expected true or false, got {}", v.value_type()),
+            )),
+        }
+    }
+
+    /// A size: a non-negative integer of bytes, or a string like `"16MiB"`, `"64k"`, `"1 GB"`.
+    ///
+    /// # Errors
+    /// If the option is present but not a size.
+    pub fn size(&mut self, key: &'r str) -> Result<Option<usize>, Error> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(v) => match v {
+                Value::String(s) => parse_size(s).map(Some).ok_or_else(|| {
+                    self.error(
+                        key,
+                        format!("`{s}` is not a size (examples: 65536, \"64KiB\", \"16MiB\")"),
+                    )
+                }),
+                other => other
+                    .as_u64()
+                    .and_then(|u| usize::try_from(u).ok())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        self.error(key, "expected a non-negative integer or a size string")
+                    }),
+            },
+        }
+    }
+
+    /// An unsigned integer option.
+    ///
+    /// # Errors
+    /// If the option is present but not a non-negative integer.
+    pub fn u64(&mut self, key: &'r str) -> Result<Option<u64>, Error> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| self.error(key, "expected a non-negative integer")),
+        }
+    }
+
+    /// Fails on any key that no accessor asked for.
+    ///
+    /// # Errors
+    /// Names the first unknown key and lists the known ones.
+    pub fn finish(self) -> Result<(), Error> {
+        let Some(r) = self.record else { return Ok(()) };
+        for k in r.keys() {
+            if !self.used.iter().any(|u| *u == k.as_ref()) {
+                let known = if self.used.is_empty() {
+                    "none".to_string()
+                } else {
+                    self.used.join(", ")
+                };
+                return Err(self.error(k, format!("unknown option (known: {known})")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses `"16MiB"`, `"64k"`, `"1 GB"`, `"4096"` into bytes. Binary and decimal units.
+#[must_use]
+pub fn parse_size(s: &str) -> Option<usize> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "kb" => 1000,
+        "m" | "mib" => 1 << 20,
+        "mb" => 1_000_000,
+        "g" | "gib" => 1 << 30,
+        "gb" => 1_000_000_000,
+        _ => return None,
+    };
+    usize::try_from(n.checked_mul(mult)?).ok()
+}
+
+/// ", did you mean `x`?" for the closest of `candidates` to `name`, or "".
+#[must_use]
+pub fn did_you_mean(name: &str, candidates: &[&str]) -> String {
+    let best = candidates
+        .iter()
+        .map(|c| (edit_distance(name, c), *c))
+        .min_by_key(|(d, _)| *d);
+    match best {
+        Some((d, c)) if d <= 2.max(name.len() / 3) => format!(", did you mean `{c}`?"),
+        _ => String::new(),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("16MiB"), Some(16 << 20));
+        assert_eq!(parse_size("64k"), Some(65536));
+        assert_eq!(parse_size("1 GB"), Some(1_000_000_000));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("12 parsecs"), None);
+        assert_eq!(parse_size("99999999999999999999GiB"), None);
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(
+            did_you_mean("jsno", &["json", "string"]),
+            ", did you mean `json`?"
+        );
+        assert_eq!(did_you_mean("xyzzy", &["json", "string"]), "");
+    }
+
+    #[test]
+    fn unknown_option_is_rejected() {
+        let r: Record<'static> = [("max_lenght", Value::I64(5))].into_iter().collect();
+        let mut o = Options::new("separate", Some(&r));
+        assert_eq!(o.size("max_length"), Ok(None));
+        let e = o.finish().unwrap_err();
+        assert!(e.to_string().contains("max_lenght"), "{e}");
+    }
+}

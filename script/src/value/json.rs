@@ -1,0 +1,397 @@
+//! JSON in and out of [`Value`].
+//!
+//! Decoding goes through simd-json's tape with buffers the decoder keeps between calls, so a
+//! shard decodes event after event without allocating anything but the value itself; strings
+//! borrow from the input slice (which simd-json rewrites in place while unescaping).
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use simd_json::{Buffers, Node, StaticNode, Tape};
+
+use super::{Record, Value};
+
+/// Deepest nesting accepted; deeper input is an error rather than a deep recursion.
+pub const MAX_DEPTH: usize = 512;
+
+/// Records at most this long check duplicate keys by scanning; longer ones use a hash set.
+const SCAN_DEDUP_MAX: usize = 32;
+
+/// Why a JSON document was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonError {
+    /// simd-json rejected the input.
+    #[error("invalid JSON at byte {offset}: {message}")]
+    Syntax {
+        /// Byte offset simd-json reported.
+        offset: usize,
+        /// What was wrong.
+        message: String,
+    },
+    /// Arrays and records nested deeper than [`MAX_DEPTH`].
+    #[error("JSON nested deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+}
+
+/// A reusable JSON decoder: one per shard (or per codec instance).
+pub struct JsonDecoder {
+    buffers: Buffers,
+    tape: Option<Tape<'static>>,
+}
+
+impl Default for JsonDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for JsonDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JsonDecoder")
+    }
+}
+
+fn syntax(e: &simd_json::Error) -> JsonError {
+    JsonError::Syntax {
+        offset: e.index(),
+        message: format!("{:?}", e.error()),
+    }
+}
+
+impl JsonDecoder {
+    /// A decoder with buffers sized for typical log lines; they grow as needed.
+    #[must_use]
+    pub fn new() -> Self {
+        JsonDecoder {
+            buffers: Buffers::new(4096),
+            tape: Some(Tape(Vec::with_capacity(256))),
+        }
+    }
+
+    /// Checks that `data` is one valid JSON document without building a value.
+    /// `data` is clobbered (simd-json unescapes strings in place).
+    ///
+    /// # Errors
+    /// [`JsonError`] if the input is not valid JSON or nests too deeply.
+    pub fn validate(&mut self, data: &mut [u8]) -> Result<(), JsonError> {
+        self.with_tape(data, |nodes| {
+            check_depth(nodes)?;
+            Ok(())
+        })
+    }
+
+    /// Decodes one JSON document into a value borrowing from `data`.
+    ///
+    /// # Errors
+    /// [`JsonError`] if the input is not valid JSON or nests too deeply.
+    pub fn decode<'a>(&mut self, data: &'a mut [u8]) -> Result<Value<'a>, JsonError> {
+        self.with_tape(data, |nodes| {
+            let mut pos = 0;
+            build(nodes, &mut pos, 0)
+        })
+    }
+
+    fn with_tape<'a, T>(
+        &mut self,
+        data: &'a mut [u8],
+        f: impl FnOnce(&[Node<'a>]) -> Result<T, JsonError>,
+    ) -> Result<T, JsonError> {
+        let mut tape: Tape<'a> = self.tape.take().unwrap_or_else(|| Tape(Vec::new())).reset();
+        let r = match simd_json::fill_tape(data, &mut self.buffers, &mut tape) {
+            Ok(()) => f(&tape.0),
+            Err(e) => Err(syntax(&e)),
+        };
+        self.tape = Some(tape.reset());
+        r
+    }
+}
+
+fn check_depth(nodes: &[Node<'_>]) -> Result<(), JsonError> {
+    // Each container's `count` says how many nodes it spans; track where open containers end.
+    let mut ends: Vec<usize> = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        while ends.last().is_some_and(|&e| e <= i) {
+            ends.pop();
+        }
+        if let Node::Object { count, .. } | Node::Array { count, .. } = n {
+            if *count > 0 {
+                ends.push(i + 1 + count);
+                if ends.len() > MAX_DEPTH {
+                    return Err(JsonError::TooDeep);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn build<'a>(nodes: &[Node<'a>], pos: &mut usize, depth: usize) -> Result<Value<'a>, JsonError> {
+    if depth > MAX_DEPTH {
+        return Err(JsonError::TooDeep);
+    }
+    let Some(node) = nodes.get(*pos) else {
+        return Err(JsonError::Syntax {
+            offset: 0,
+            message: "truncated tape".into(),
+        });
+    };
+    *pos += 1;
+    Ok(match *node {
+        Node::Static(s) => match s {
+            StaticNode::Null => Value::Null,
+            StaticNode::Bool(b) => Value::Bool(b),
+            StaticNode::I64(i) => Value::I64(i),
+            StaticNode::U64(u) => Value::from(u),
+            StaticNode::F64(f) => Value::F64(f),
+        },
+        Node::String(s) => Value::String(Cow::Borrowed(s)),
+        Node::Array { len, .. } => {
+            let mut a = Vec::with_capacity(len);
+            for _ in 0..len {
+                a.push(build(nodes, pos, depth + 1)?);
+            }
+            Value::Array(a)
+        }
+        Node::Object { len, .. } => {
+            let mut r = Record::with_capacity(len);
+            let mut seen: Option<std::collections::HashMap<&'a str, ()>> = None;
+            if len > SCAN_DEDUP_MAX {
+                seen = Some(std::collections::HashMap::with_capacity(len));
+            }
+            for _ in 0..len {
+                let key = match nodes.get(*pos) {
+                    Some(Node::String(k)) => *k,
+                    _ => {
+                        return Err(JsonError::Syntax {
+                            offset: 0,
+                            message: "bad object key".into(),
+                        })
+                    }
+                };
+                *pos += 1;
+                let v = build(nodes, pos, depth + 1)?;
+                // Duplicate keys: the last one wins, as in tremor.
+                let dup = match &mut seen {
+                    Some(set) => set.insert(key, ()).is_some(),
+                    None => r.contains_key(key),
+                };
+                if dup {
+                    r.insert(key, v);
+                } else {
+                    r.push_unique(key, v);
+                }
+            }
+            Value::Record(r)
+        }
+    })
+}
+
+/// Appends `v` as compact JSON, record keys in insertion order.
+pub fn write_json(v: &Value<'_>, out: &mut Vec<u8>) {
+    write_value(v, out, false);
+}
+
+/// Appends `v` as compact JSON with record keys sorted (stable output for diffs and tests).
+pub fn write_json_sorted(v: &Value<'_>, out: &mut Vec<u8>) {
+    write_value(v, out, true);
+}
+
+fn write_value(v: &Value<'_>, out: &mut Vec<u8>, sorted: bool) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::I64(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Value::U64(u) => out.extend_from_slice(itoa::Buffer::new().format(*u).as_bytes()),
+        Value::F64(f) => write_float(*f, out),
+        Value::String(s) => write_json_string(s, out),
+        Value::Bytes(b) => {
+            out.push(b'"');
+            let start = out.len();
+            let n = base64::encoded_len(b.len(), true).unwrap_or(0);
+            out.resize(start + n, 0);
+            let written = base64::engine::general_purpose::STANDARD
+                .encode_slice(b, &mut out[start..])
+                .unwrap_or(0);
+            out.truncate(start + written);
+            out.push(b'"');
+        }
+        Value::Array(a) => {
+            out.push(b'[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(x, out, sorted);
+            }
+            out.push(b']');
+        }
+        Value::Record(r) => {
+            out.push(b'{');
+            if sorted {
+                let mut fields: Vec<_> = r.iter().collect();
+                fields.sort_by(|a, b| a.0.cmp(b.0));
+                write_fields(fields.into_iter(), out, sorted);
+            } else {
+                write_fields(r.iter(), out, sorted);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+fn write_fields<'x, 'a: 'x>(
+    fields: impl Iterator<Item = (&'x Cow<'a, str>, &'x Value<'a>)>,
+    out: &mut Vec<u8>,
+    sorted: bool,
+) {
+    for (i, (k, x)) in fields.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_json_string(k, out);
+        out.push(b':');
+        write_value(x, out, sorted);
+    }
+}
+
+/// Floats print the shortest way that reads back exactly, always with a `.` or exponent so
+/// they stay floats; NaN and infinities have no JSON form and print as `null`.
+fn write_float(f: f64, out: &mut Vec<u8>) {
+    if f.is_finite() {
+        out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
+    } else {
+        out.extend_from_slice(b"null");
+    }
+}
+
+// 0 = copy as is, b'u' = \u00XX, anything else = backslash + that byte.
+const ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[b'\n' as usize] = b'n';
+    t[b'\r' as usize] = b'r';
+    t[b'\t' as usize] = b't';
+    t[0x08] = b'b';
+    t[0x0c] = b'f';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// Appends `s` as a quoted JSON string.
+pub fn write_json_string(s: &str, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc = ESCAPE[b as usize];
+        if esc == 0 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        if esc == b'u' {
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(b >> 4) as usize],
+                HEX[(b & 15) as usize],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', esc]);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(s: &str) -> String {
+        let mut d = JsonDecoder::new();
+        let mut buf = s.as_bytes().to_vec();
+        let v = d.decode(&mut buf).expect("valid json");
+        v.to_json()
+    }
+
+    #[test]
+    fn decode_encode_keeps_order_and_types() {
+        assert_eq!(
+            roundtrip(r#"{"b":1,"a":[true,null,1.5,"x\ny"],"c":{"d":-3}}"#),
+            r#"{"b":1,"a":[true,null,1.5,"x\ny"],"c":{"d":-3}}"#
+        );
+    }
+
+    #[test]
+    fn big_unsigned_stays_unsigned() {
+        let mut d = JsonDecoder::new();
+        let mut buf = b"18446744073709551615".to_vec();
+        assert!(matches!(d.decode(&mut buf), Ok(Value::U64(u64::MAX))));
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins() {
+        assert_eq!(roundtrip(r#"{"a":1,"b":2,"a":3}"#), r#"{"a":3,"b":2}"#);
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
+        let doc = format!("{{{},\"k0\":99}}", many.join(","));
+        let out = roundtrip(&doc);
+        assert!(out.starts_with("{\"k0\":99,\"k1\":1"), "{out}");
+    }
+
+    #[test]
+    fn invalid_is_error_not_panic() {
+        let mut d = JsonDecoder::new();
+        for bad in ["{", "[1,]", "{\"a\" 1}", "", "nul", "\"\\x\""] {
+            let mut buf = bad.as_bytes().to_vec();
+            assert!(d.decode(&mut buf).is_err(), "{bad}");
+            let mut buf = bad.as_bytes().to_vec();
+            assert!(d.validate(&mut buf).is_err(), "{bad}");
+        }
+        // The decoder is still usable after errors.
+        let mut buf = b"{\"ok\":true}".to_vec();
+        assert!(d.decode(&mut buf).is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected() {
+        let mut d = JsonDecoder::new();
+        let doc = format!(
+            "{}{}",
+            "[".repeat(MAX_DEPTH + 10),
+            "]".repeat(MAX_DEPTH + 10)
+        );
+        let mut buf = doc.clone().into_bytes();
+        assert_eq!(d.decode(&mut buf), Err(JsonError::TooDeep));
+        let mut buf = doc.into_bytes();
+        assert_eq!(d.validate(&mut buf), Err(JsonError::TooDeep));
+    }
+
+    #[test]
+    fn floats_and_escapes() {
+        assert_eq!(Value::F64(1.0).to_json(), "1.0");
+        assert_eq!(Value::F64(f64::NAN).to_json(), "null");
+        assert_eq!(Value::from("\u{1}\"\\").to_json(), r#""\u0001\"\\""#);
+        assert_eq!(Value::Bytes(Cow::Borrowed(b"hi")).to_json(), r#""aGk=""#);
+    }
+
+    #[test]
+    fn sorted_output() {
+        let mut d = JsonDecoder::new();
+        let mut buf = br#"{"b":{"z":1,"y":2},"a":0}"#.to_vec();
+        let v = d.decode(&mut buf).expect("valid");
+        let mut out = Vec::new();
+        write_json_sorted(&v, &mut out);
+        assert_eq!(out, br#"{"a":0,"b":{"y":2,"z":1}}"#);
+    }
+}

@@ -1,0 +1,205 @@
+//! An insertion-ordered record.
+//!
+//! Events carry a handful to a few dozen fields, so entries live in one `Vec` and lookups
+//! scan it comparing lengths first; that beats hashing for the sizes that dominate and keeps
+//! a decoded record at one allocation. The representation is private so that an index for
+//! very large records can be added without touching callers.
+
+use std::borrow::Cow;
+
+use super::Value;
+
+/// A record: string keys to values, keys unique, insertion order kept.
+#[derive(Debug, Clone, Default)]
+pub struct Record<'a> {
+    entries: Vec<(Cow<'a, str>, Value<'a>)>,
+}
+
+impl<'a> Record<'a> {
+    /// An empty record.
+    #[must_use]
+    pub fn new() -> Self {
+        Record {
+            entries: Vec::new(),
+        }
+    }
+
+    /// An empty record with room for `n` fields.
+    #[must_use]
+    pub fn with_capacity(n: usize) -> Self {
+        Record {
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    /// Number of fields.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// `true` when there are no fields.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        let kb = key.as_bytes();
+        self.entries.iter().position(|(k, _)| k.as_bytes() == kb)
+    }
+
+    /// The value under `key`.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        self.position(key).map(|i| &self.entries[i].1)
+    }
+
+    /// The value under `key`, mutably.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value<'a>> {
+        match self.position(key) {
+            Some(i) => Some(&mut self.entries[i].1),
+            None => None,
+        }
+    }
+
+    /// `true` if `key` is present.
+    #[must_use]
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// Sets `key` to `value`; an existing key keeps its position. Returns the old value.
+    pub fn insert(&mut self, key: impl Into<Cow<'a, str>>, value: Value<'a>) -> Option<Value<'a>> {
+        let key = key.into();
+        match self.position(&key) {
+            Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            None => {
+                self.entries.push((key, value));
+                None
+            }
+        }
+    }
+
+    /// Appends without checking for an existing key. The caller guarantees `key` is new
+    /// (decoders that already checked, builders with literal distinct keys).
+    pub fn push_unique(&mut self, key: impl Into<Cow<'a, str>>, value: Value<'a>) {
+        self.entries.push((key.into(), value));
+    }
+
+    /// The value under `key`, inserting `default()` first if it is missing.
+    pub fn entry_or_insert_with(
+        &mut self,
+        key: impl Into<Cow<'a, str>>,
+        default: impl FnOnce() -> Value<'a>,
+    ) -> &mut Value<'a> {
+        let key = key.into();
+        let i = match self.position(&key) {
+            Some(i) => i,
+            None => {
+                self.entries.push((key, default()));
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i].1
+    }
+
+    /// Removes `key`, keeping the order of the others.
+    pub fn remove(&mut self, key: &str) -> Option<Value<'a>> {
+        self.position(key).map(|i| self.entries.remove(i).1)
+    }
+
+    /// Removes every field.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    /// Fields in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Cow<'a, str>, &Value<'a>)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Fields in order, values mutable.
+    pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = (&Cow<'a, str>, &mut Value<'a>)> {
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    /// Keys in order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &Cow<'a, str>> {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    /// Values in order.
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &Value<'a>> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    /// Keeps the fields for which `f` returns true.
+    pub fn retain(&mut self, mut f: impl FnMut(&str, &mut Value<'a>) -> bool) {
+        self.entries.retain_mut(|(k, v)| f(k, v));
+    }
+
+    /// Detaches keys and values from borrowed buffers.
+    #[must_use]
+    pub fn into_static(self) -> Record<'static> {
+        Record {
+            entries: self
+                .entries
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_static()))
+                .collect(),
+        }
+    }
+}
+
+impl<'a> IntoIterator for Record<'a> {
+    type Item = (Cow<'a, str>, Value<'a>);
+    type IntoIter = std::vec::IntoIter<(Cow<'a, str>, Value<'a>)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl<'a, K: Into<Cow<'a, str>>> FromIterator<(K, Value<'a>)> for Record<'a> {
+    fn from_iter<T: IntoIterator<Item = (K, Value<'a>)>>(iter: T) -> Self {
+        let mut r = Record::new();
+        for (k, v) in iter {
+            r.insert(k, v);
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_keeps_first_position_and_replaces_value() {
+        let mut r = Record::new();
+        r.insert("b", Value::I64(1));
+        r.insert("a", Value::I64(2));
+        assert_eq!(
+            r.insert("b", Value::I64(3)).and_then(|v| v.as_i64()),
+            Some(1)
+        );
+        let keys: Vec<&str> = r.keys().map(|k| k.as_ref()).collect();
+        assert_eq!(keys, ["b", "a"]);
+        assert_eq!(r.get("b").and_then(Value::as_i64), Some(3));
+    }
+
+    #[test]
+    fn remove_keeps_order() {
+        let mut r: Record<'_> = [
+            ("x", Value::I64(1)),
+            ("y", Value::I64(2)),
+            ("z", Value::I64(3)),
+        ]
+        .into_iter()
+        .collect();
+        assert!(r.remove("y").is_some());
+        assert!(r.remove("y").is_none());
+        let keys: Vec<&str> = r.keys().map(|k| k.as_ref()).collect();
+        assert_eq!(keys, ["x", "z"]);
+    }
+}

@@ -58,6 +58,20 @@ impl Preprocessor {
             Preprocessor::Separate(s) => s.finish(emit),
         }
     }
+
+    /// End of a datagram: stages that split a stream treat the datagram's end as a frame's
+    /// end (a syslog datagram carries no trailing newline); stages that reassemble across
+    /// datagrams (chunking) keep their state.
+    #[allow(clippy::match_single_binding)]
+    pub fn end_of_datagram(&mut self, now_ns: u64, emit: &mut dyn FnMut(FrameResult<'_>)) {
+        match self {
+            Preprocessor::Separate(s) => s.finish(emit),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = (now_ns, emit);
+            }
+        }
+    }
 }
 
 /// A stream's preprocessors, applied in order.
@@ -84,6 +98,22 @@ impl PreprocessorChain {
             let (head, rest) = self.stages[i..].split_at_mut(1);
             head[0].finish(now_ns, &mut |f| run(rest, now_ns, f, emit));
         }
+    }
+
+    /// One whole datagram: like [`PreprocessorChain::process`] followed by the end of the
+    /// datagram at every stage.
+    pub fn process_datagram(&mut self, now_ns: u64, input: &[u8], emit: &mut dyn FnMut(FrameResult<'_>)) {
+        self.process(now_ns, input, emit);
+        for i in 0..self.stages.len() {
+            let (head, rest) = self.stages[i..].split_at_mut(1);
+            head[0].end_of_datagram(now_ns, &mut |f| run(rest, now_ns, f, emit));
+        }
+    }
+
+    /// True when the chain has no stages (every read is one frame).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.stages.is_empty()
     }
 }
 

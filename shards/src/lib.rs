@@ -1,1 +1,68 @@
-//! placeholder
+//! # sluice-shards
+//!
+//! The per-core runtime. One glommio executor per configured CPU, pinned, each with its own
+//! io_uring; ingest shards own their sockets (`SO_REUSEPORT`), framing, decoding, pipelines
+//! and encoders, and hand encoded batches over rtrb SPSC rings to sink shards, which own the
+//! outgoing files and connections. Nothing on the event path is shared between cores.
+//!
+//! Principal types:
+//! - [`Plan`]: the validated configuration, names resolved to indices.
+//! - [`Runtime`]: starts the shards, collects their [`metrics::Snapshot`]s, stops them.
+//! - [`Topology`] / [`CpuSpec`]: CPUs and NUMA nodes from sysfs, CPU lists as written.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use sluice_shards::{ComponentSpec, OnFull, PipelinePlan, Plan, Runtime, SinkKind, SinkPlan, SourceKind, SourcePlan};
+//!
+//! let plan = Plan {
+//!     ingest_cpus: vec![0],
+//!     sink_cpus: vec![0],
+//!     ring_capacity: 64,
+//!     batch_bytes: 64 * 1024,
+//!     metrics_interval: Duration::from_secs(2),
+//!     shutdown_timeout: Duration::from_secs(10),
+//!     sources: vec![SourcePlan {
+//!         id: "in".into(),
+//!         kind: SourceKind::Tcp { listen: "127.0.0.1:4242".parse().unwrap(), max_connections: 1024 },
+//!         preprocessors: vec![ComponentSpec::named("separate")],
+//!         codec: ComponentSpec::named("json"),
+//!         pipeline: 0,
+//!         on_full: OnFull::Block,
+//!         read_buffer: 256 * 1024,
+//!     }],
+//!     pipelines: vec![PipelinePlan { id: "main".into(), ports: vec![("out".into(), vec![0]), ("err".into(), vec![0])] }],
+//!     sinks: vec![SinkPlan {
+//!         id: "out".into(),
+//!         kind: SinkKind::Stdout,
+//!         codec: ComponentSpec::named("json"),
+//!         postprocessors: vec![ComponentSpec::named("separate")],
+//!         shard: 0,
+//!     }],
+//! };
+//! let rt = Runtime::start(plan).unwrap();
+//! rt.stop();
+//! let (totals, clean) = rt.join(Duration::from_secs(10), &|| false);
+//! ```
+
+mod error;
+mod ingest;
+pub mod metrics;
+mod plan;
+mod ring;
+mod runtime;
+mod shard;
+mod signal;
+mod sink;
+mod source;
+mod sys;
+mod topology;
+
+pub use error::Error;
+pub use ingest::error_event;
+pub use plan::{
+    ComponentSpec, OnFull, PipelinePlan, Plan, SinkKind, SinkPlan, SourceKind, SourcePlan,
+};
+pub use ring::{Batch, FrameMeta};
+pub use runtime::{ControlMsg, Runtime};
+pub use signal::now_ns;
+pub use topology::{format_cpu_list, parse_cpu_list, CpuSpec, Topology};

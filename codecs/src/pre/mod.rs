@@ -102,7 +102,12 @@ impl PreprocessorChain {
 
     /// One whole datagram: like [`PreprocessorChain::process`] followed by the end of the
     /// datagram at every stage.
-    pub fn process_datagram(&mut self, now_ns: u64, input: &[u8], emit: &mut dyn FnMut(FrameResult<'_>)) {
+    pub fn process_datagram(
+        &mut self,
+        now_ns: u64,
+        input: &[u8],
+        emit: &mut dyn FnMut(FrameResult<'_>),
+    ) {
         self.process(now_ns, input, emit);
         for i in 0..self.stages.len() {
             let (head, rest) = self.stages[i..].split_at_mut(1);

@@ -6,7 +6,7 @@
 
 use std::cmp::Ordering;
 
-use super::Value;
+use super::{Record, Value};
 
 #[allow(clippy::cast_precision_loss)]
 fn num_cmp(a: &Value<'_>, b: &Value<'_>) -> Option<Ordering> {
@@ -39,12 +39,17 @@ impl PartialEq for Value<'_> {
             (Value::String(a), Value::String(b)) => a == b,
             (Value::Bytes(a), Value::Bytes(b)) => a == b,
             (Value::Array(a), Value::Array(b)) => a == b,
-            (Value::Record(a), Value::Record(b)) => {
-                a.len() == b.len() && a.iter().all(|(k, v)| b.get(k) == Some(v))
-            }
+            (Value::Record(a), Value::Record(b)) => a == b,
             (a, b) if is_num(a) && is_num(b) => num_cmp(a, b) == Some(Ordering::Equal),
             _ => false,
         }
+    }
+}
+
+impl PartialEq for Record<'_> {
+    /// Same keys with equal values, in any order.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
     }
 }
 

@@ -1,0 +1,317 @@
+//! An ingest shard's event path: frames in, encoded batches out to the sink shards.
+//!
+//! One [`Ingest`] per ingest shard holds everything the per-event path touches: each
+//! source's decoder, each pipeline's stage and port table, each sink's encoder and the batch
+//! being filled for it, and the shard's counters. Source tasks hand it whole reads; it runs
+//! them through the connection's preprocessors and never awaits, so a read is processed
+//! start to finish without yielding. Flushing to the rings (which may have to wait) happens
+//! after each read, outside of it.
+
+mod flush;
+mod route;
+
+use std::collections::VecDeque;
+
+use sluice_codecs::{Codec, FrameResult, Postprocessor, PreprocessorChain};
+use sluice_script::Value;
+
+use crate::metrics::{bump, Snapshot};
+use crate::plan::{OnFull, PipelinePlan, Plan};
+use crate::ring::{Batch, IngestLink};
+use crate::Error;
+
+/// What a pipeline does to each event.
+#[derive(Debug)]
+pub enum Stage {
+    /// Every event leaves on `out` unchanged.
+    Passthrough,
+}
+
+struct PipelineRt {
+    /// Port -> sinks (plan indices).
+    ports: Vec<Vec<usize>>,
+    stage: Stage,
+}
+
+struct SourceRt {
+    id: String,
+    pipeline: usize,
+    decoder: Codec,
+    /// Per sink: may the original bytes of an unchanged event be forwarded as its encoding?
+    raw_ok: Vec<bool>,
+    /// Passthrough pipeline and every `out` sink takes the raw bytes: validate, do not build.
+    validate_only: bool,
+}
+
+struct SinkOut {
+    link: usize,
+    local: u16,
+    codec: Codec,
+    post: Vec<Postprocessor>,
+    batch: Option<Batch>,
+    splits: Vec<usize>,
+}
+
+/// The per-shard event path. `!Send`: it lives and dies on its shard.
+pub struct Ingest {
+    links: Vec<IngestLink>,
+    pending: Vec<VecDeque<Batch>>,
+    /// Per link: local sink index -> plan sink index.
+    locals: Vec<Vec<usize>>,
+    outs: Vec<Option<SinkOut>>,
+    pipelines: Vec<PipelineRt>,
+    sources: Vec<SourceRt>,
+    scratch: Vec<u8>,
+    batch_bytes: usize,
+    /// The shard's counters (ingest side).
+    pub counters: Snapshot,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+/// For every sink: which sink shard owns it and its index there.
+#[must_use]
+pub fn sink_locations(plan: &Plan) -> Vec<(usize, u16)> {
+    let mut next = vec![0u16; plan.sink_cpus.len()];
+    plan.sinks
+        .iter()
+        .map(|s| {
+            let local = next[s.shard];
+            next[s.shard] += 1;
+            (s.shard, local)
+        })
+        .collect()
+}
+
+impl Ingest {
+    /// Builds the event path of one ingest shard.
+    ///
+    /// # Errors
+    /// A component that does not build (already checked by [`Plan::check_components`]).
+    pub fn new(plan: &Plan, links: Vec<IngestLink>) -> Result<Self, Error> {
+        let comp = |what: String| {
+            move |e| Error::Component {
+                what: what.clone(),
+                source: e,
+            }
+        };
+        let locs = sink_locations(plan);
+        let mut locals = vec![Vec::new(); links.len()];
+        let mut outs = Vec::with_capacity(plan.sinks.len());
+        for (s, sink) in plan.sinks.iter().enumerate() {
+            let (link, local) = locs[s];
+            locals[link].push(s);
+            let codec = sink
+                .codec
+                .codec()
+                .map_err(comp(format!("sink `{}` codec", sink.id)))?;
+            let post = sink
+                .postprocessors
+                .iter()
+                .map(|p| {
+                    p.postprocessor()
+                        .map_err(comp(format!("sink `{}` postprocessor", sink.id)))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            outs.push(Some(SinkOut {
+                link,
+                local,
+                codec,
+                post,
+                batch: None,
+                splits: Vec::new(),
+            }));
+        }
+        let pipelines: Vec<PipelineRt> = plan
+            .pipelines
+            .iter()
+            .map(|p: &PipelinePlan| PipelineRt {
+                ports: p.ports.iter().map(|(_, sinks)| sinks.clone()).collect(),
+                stage: Stage::Passthrough,
+            })
+            .collect();
+        let mut sources = Vec::with_capacity(plan.sources.len());
+        for src in &plan.sources {
+            let decoder = src
+                .codec
+                .codec()
+                .map_err(comp(format!("source `{}` codec", src.id)))?;
+            let raw_ok: Vec<bool> = outs
+                .iter()
+                .map(|o| {
+                    o.as_ref()
+                        .is_some_and(|o| decoder.passes_through_to(&o.codec))
+                })
+                .collect();
+            let pl = &pipelines[src.pipeline];
+            let validate_only = matches!(pl.stage, Stage::Passthrough)
+                && pl.ports[PipelinePlan::OUT].iter().all(|s| raw_ok[*s]);
+            sources.push(SourceRt {
+                id: src.id.clone(),
+                pipeline: src.pipeline,
+                decoder,
+                raw_ok,
+                validate_only,
+            });
+        }
+        let pending = links.iter().map(|_| VecDeque::new()).collect();
+        Ok(Ingest {
+            links,
+            pending,
+            locals,
+            outs,
+            pipelines,
+            sources,
+            scratch: Vec::with_capacity(64 * 1024),
+            batch_bytes: plan.batch_bytes,
+            counters: Snapshot::for_plan(plan),
+            _not_send: std::marker::PhantomData,
+        })
+    }
+
+    /// Runs one read of source `src` through the stream's preprocessors and the pipeline.
+    pub fn chunk(
+        &mut self,
+        src: usize,
+        chain: &mut PreprocessorChain,
+        data: &[u8],
+        now_ns: u64,
+        lossless: bool,
+    ) {
+        self.counters.sources[src].bytes += data.len() as u64;
+        chain.process(now_ns, data, &mut |f| self.frame(src, f, now_ns, lossless));
+    }
+
+    /// Like [`Ingest::chunk`] for one datagram: frames never continue into the next one.
+    pub fn datagram(
+        &mut self,
+        src: usize,
+        chain: &mut PreprocessorChain,
+        data: &[u8],
+        now_ns: u64,
+        lossless: bool,
+    ) {
+        self.counters.sources[src].bytes += data.len() as u64;
+        chain.process_datagram(now_ns, data, &mut |f| self.frame(src, f, now_ns, lossless));
+    }
+
+    /// End of a stream: whatever the preprocessors still hold becomes frames.
+    pub fn end_of_stream(
+        &mut self,
+        src: usize,
+        chain: &mut PreprocessorChain,
+        now_ns: u64,
+        lossless: bool,
+    ) {
+        chain.finish(now_ns, &mut |f| self.frame(src, f, now_ns, lossless));
+    }
+
+    /// A framing error found outside the preprocessors (an oversized datagram, ...).
+    pub fn frame_error(
+        &mut self,
+        src: usize,
+        e: &sluice_codecs::Error,
+        now_ns: u64,
+        lossless: bool,
+    ) {
+        let head = match e {
+            sluice_codecs::Error::FrameTooLong { head, .. } => Some(head.as_slice()),
+            _ => None,
+        };
+        self.source_error(src, e, head, now_ns, lossless);
+    }
+
+    /// Counts a refused connection, a kernel drop, or similar source-level event.
+    pub fn source_counters(&mut self, src: usize) -> &mut crate::metrics::SourceCounters {
+        &mut self.counters.sources[src]
+    }
+
+    /// One frame (or framing error) of source `src`.
+    fn frame(&mut self, src: usize, frame: FrameResult<'_>, ingest_ns: u64, lossless: bool) {
+        let p = self.sources[src].pipeline;
+        let bytes = match frame {
+            Ok(b) => b,
+            Err(e) => {
+                let head = match &e {
+                    sluice_codecs::Error::FrameTooLong { head, .. } => Some(head.as_slice()),
+                    _ => None,
+                };
+                self.source_error(src, &e, head, ingest_ns, lossless);
+                return;
+            }
+        };
+        self.counters.sources[src].events += 1;
+        self.counters.pipelines[p].events += 1;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        scratch.extend_from_slice(bytes);
+        if self.sources[src].validate_only {
+            match self.sources[src].decoder.validate(&mut scratch) {
+                Ok(()) => self.route_raw(src, p, PipelinePlan::OUT, bytes, ingest_ns, lossless),
+                Err(e) => self.source_error(src, &e, Some(bytes), ingest_ns, lossless),
+            }
+        } else {
+            match self.sources[src].decoder.decode(&mut scratch, ingest_ns) {
+                Ok(Some(value)) => {
+                    let meta = Value::record();
+                    let (port, changed) = match self.pipelines[p].stage {
+                        Stage::Passthrough => (PipelinePlan::OUT, false),
+                    };
+                    let raw = (!changed).then_some(bytes);
+                    self.route_value(src, p, port, &value, &meta, raw, ingest_ns, lossless);
+                }
+                Ok(None) => {}
+                Err(e) => self.source_error(src, &e, Some(bytes), ingest_ns, lossless),
+            }
+        }
+        self.scratch = scratch;
+    }
+
+    /// Counts a source error and sends an error event to the pipeline's `err` port.
+    fn source_error(
+        &mut self,
+        src: usize,
+        e: &sluice_codecs::Error,
+        raw: Option<&[u8]>,
+        ingest_ns: u64,
+        lossless: bool,
+    ) {
+        bump(&mut self.counters.sources[src].errors, e.kind(), 1);
+        let p = self.sources[src].pipeline;
+        let ev = error_event(e.kind(), &e.to_string(), &self.sources[src].id, raw);
+        self.route_value(
+            src,
+            p,
+            PipelinePlan::ERR,
+            &ev,
+            &Value::Null,
+            None,
+            ingest_ns,
+            lossless,
+        );
+    }
+
+    /// Hands every open batch to the rings. Returns `true` while batches that must not be
+    /// dropped are still waiting for room (the caller then waits and calls again); with
+    /// `OnFull::Drop`, other batches that do not fit are dropped and counted against `src`.
+    pub fn try_flush(&mut self, policy: OnFull, src: usize) -> bool {
+        flush::try_flush(self, policy, src)
+    }
+}
+
+/// The event an error becomes: `{"error": {kind, message, source}, "raw": "<bytes>"}`.
+#[must_use]
+pub fn error_event(kind: &str, message: &str, source: &str, raw: Option<&[u8]>) -> Value<'static> {
+    let mut err = sluice_script::Record::with_capacity(3);
+    err.push_unique("kind", Value::from(kind.to_string()));
+    err.push_unique("message", Value::from(message.to_string()));
+    err.push_unique("source", Value::from(source.to_string()));
+    let mut ev = sluice_script::Record::with_capacity(2);
+    ev.push_unique("error", Value::Record(err));
+    if let Some(raw) = raw {
+        ev.push_unique(
+            "raw",
+            Value::from(String::from_utf8_lossy(raw).into_owned()),
+        );
+    }
+    Value::Record(ev)
+}

@@ -1,0 +1,130 @@
+//! Routing an event to the sinks of a port: encode (or copy the original bytes) straight
+//! into each sink's open batch, then run its postprocessors over the new tail.
+
+use sluice_script::Value;
+
+use super::{Ingest, SinkOut};
+use crate::metrics::bump;
+use crate::ring::{Batch, FrameMeta, IngestLink};
+
+/// How an event becomes bytes for one sink.
+enum Body<'x, 'v> {
+    /// The original frame, forwarded as is.
+    Raw(&'x [u8]),
+    /// A value to encode, with its metadata.
+    Value(&'x Value<'v>, &'x Value<'v>),
+}
+
+impl Ingest {
+    /// Sends the original bytes of an unchanged event out of `port` of pipeline `p`.
+    pub(super) fn route_raw(
+        &mut self,
+        src: usize,
+        p: usize,
+        port: usize,
+        bytes: &[u8],
+        ingest_ns: u64,
+        lossless: bool,
+    ) {
+        self.counters.pipelines[p].ports[port] += 1;
+        for k in 0..self.pipelines[p].ports[port].len() {
+            let s = self.pipelines[p].ports[port][k];
+            self.emit(s, p, Body::Raw(bytes), ingest_ns, lossless);
+        }
+        let _ = src;
+    }
+
+    /// Sends `value` out of `port`. Where `raw` is given (the event is unchanged) and the
+    /// sink's codec accepts the source's bytes as they are, those are forwarded instead.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn route_value(
+        &mut self,
+        src: usize,
+        p: usize,
+        port: usize,
+        value: &Value<'_>,
+        meta: &Value<'_>,
+        raw: Option<&[u8]>,
+        ingest_ns: u64,
+        lossless: bool,
+    ) {
+        self.counters.pipelines[p].ports[port] += 1;
+        for k in 0..self.pipelines[p].ports[port].len() {
+            let s = self.pipelines[p].ports[port][k];
+            let body = match raw {
+                Some(bytes) if self.sources[src].raw_ok[s] => Body::Raw(bytes),
+                _ => Body::Value(value, meta),
+            };
+            self.emit(s, p, body, ingest_ns, lossless);
+        }
+    }
+
+    fn emit(&mut self, s: usize, p: usize, body: Body<'_, '_>, ingest_ns: u64, lossless: bool) {
+        let Some(out) = self.outs[s].as_mut() else {
+            return;
+        };
+        let mut batch = match out.batch.take() {
+            Some(b) => b,
+            None => new_batch(&mut self.links[out.link], out.local, self.batch_bytes),
+        };
+        let start = batch.data.len();
+        match write_frame(out, &mut batch, start, body) {
+            Ok(()) => {
+                let last = u32::try_from(batch.data.len()).unwrap_or(u32::MAX);
+                for &end in &out.splits {
+                    let end = u32::try_from(end).unwrap_or(u32::MAX);
+                    batch.frames.push(FrameMeta {
+                        end,
+                        pipeline: p as u16,
+                        event_end: false,
+                        ingest_ns,
+                    });
+                }
+                batch.frames.push(FrameMeta {
+                    end: last,
+                    pipeline: p as u16,
+                    event_end: true,
+                    ingest_ns,
+                });
+                batch.lossless |= lossless;
+            }
+            Err(e) => {
+                batch.data.truncate(start);
+                bump(&mut self.counters.sinks[s].dropped, e.kind(), 1);
+            }
+        }
+        if batch.data.len() >= self.batch_bytes {
+            self.pending[out.link].push_back(batch);
+        } else {
+            out.batch = Some(batch);
+        }
+    }
+}
+
+fn write_frame(
+    out: &mut SinkOut,
+    batch: &mut Batch,
+    start: usize,
+    body: Body<'_, '_>,
+) -> Result<(), sluice_codecs::Error> {
+    out.splits.clear();
+    match body {
+        Body::Raw(bytes) => batch.data.extend_from_slice(bytes),
+        Body::Value(v, m) => out.codec.encode(v, m, &mut batch.data)?,
+    }
+    for pp in &mut out.post {
+        pp.process(&mut batch.data, start, &mut out.splits)?;
+    }
+    Ok(())
+}
+
+/// A batch for sink `local` of `link`: a recycled one if the sink shard sent one back.
+pub(super) fn new_batch(link: &mut IngestLink, local: u16, bytes: usize) -> Batch {
+    let mut b = link
+        .recycled
+        .pop()
+        .unwrap_or_else(|_| Batch::with_capacity(bytes + bytes / 4));
+    b.clear();
+    b.sink = local;
+    b
+}

@@ -1,0 +1,271 @@
+//! The validated plan: what to run, with every name resolved to an index.
+//!
+//! The binary turns the operator's TOML into a `Plan` and checks everything it can before
+//! anything starts; the runtime then builds per-shard instances from it. No string from the
+//! config is looked up on the hot path: sources point at pipelines and ports point at sinks
+//! by index.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sluice_codecs::{Codec, Error as CodecError, Postprocessor, Preprocessor};
+use sluice_script::Record;
+
+/// A codec or processor by name, with its options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentSpec {
+    /// Config name (`"json"`, `"separate"`, ...).
+    pub name: String,
+    /// Options other than the name, if any.
+    pub options: Option<Record<'static>>,
+}
+
+impl ComponentSpec {
+    /// A spec without options.
+    #[must_use]
+    pub fn named(name: &str) -> Self {
+        ComponentSpec {
+            name: name.to_string(),
+            options: None,
+        }
+    }
+
+    /// Builds the codec this spec names.
+    ///
+    /// # Errors
+    /// Unknown name or bad options.
+    pub fn codec(&self) -> Result<Codec, CodecError> {
+        Codec::from_spec(&self.name, self.options.as_ref())
+    }
+
+    /// Builds the preprocessor this spec names.
+    ///
+    /// # Errors
+    /// Unknown name or bad options.
+    pub fn preprocessor(&self) -> Result<Preprocessor, CodecError> {
+        Preprocessor::from_spec(&self.name, self.options.as_ref())
+    }
+
+    /// Builds the postprocessor this spec names.
+    ///
+    /// # Errors
+    /// Unknown name or bad options.
+    pub fn postprocessor(&self) -> Result<Postprocessor, CodecError> {
+        Postprocessor::from_spec(&self.name, self.options.as_ref())
+    }
+}
+
+/// What a source does when the ring to a sink shard is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFull {
+    /// Stop reading until there is room (TCP: the sender is slowed down; nothing is lost).
+    Block,
+    /// Drop the batch and count it.
+    Drop,
+}
+
+/// Where a source reads from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceKind {
+    /// A TCP listener; every ingest shard binds it with `SO_REUSEPORT`.
+    Tcp {
+        /// Address to listen on.
+        listen: SocketAddr,
+        /// Connections per shard beyond which new ones are closed at once (and counted).
+        max_connections: usize,
+    },
+    /// A UDP socket; every ingest shard binds it with `SO_REUSEPORT`.
+    Udp {
+        /// Address to listen on.
+        listen: SocketAddr,
+        /// `SO_RCVBUF` to ask for (the kernel may cap it at `net.core.rmem_max`).
+        recv_buffer: Option<usize>,
+        /// Largest datagram accepted.
+        max_datagram: usize,
+    },
+    /// The process's standard input (first ingest shard only).
+    Stdin,
+    /// A file read once from start to end (first ingest shard only).
+    File {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// One source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourcePlan {
+    /// Its id.
+    pub id: String,
+    /// Where it reads.
+    pub kind: SourceKind,
+    /// Framing, in order.
+    pub preprocessors: Vec<ComponentSpec>,
+    /// Decoding.
+    pub codec: ComponentSpec,
+    /// Index into [`Plan::pipelines`].
+    pub pipeline: usize,
+    /// Full-ring policy.
+    pub on_full: OnFull,
+    /// Size of a read.
+    pub read_buffer: usize,
+}
+
+/// One pipeline: what happens to every event of its sources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelinePlan {
+    /// Its id.
+    pub id: String,
+    /// Output ports: name and the sinks (indices into [`Plan::sinks`]) listening on it.
+    /// Port 0 is `out` and port 1 is `err`; further ports follow.
+    pub ports: Vec<(String, Vec<usize>)>,
+}
+
+impl PipelinePlan {
+    /// Index of the `out` port.
+    pub const OUT: usize = 0;
+    /// Index of the `err` port.
+    pub const ERR: usize = 1;
+}
+
+/// Where a sink writes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SinkKind {
+    /// Append to a file.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// How often buffered data is written out.
+        flush_interval: Duration,
+        /// Buffer size that triggers a write before the interval.
+        buffer: usize,
+    },
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+    /// A TCP client.
+    Tcp {
+        /// Peer.
+        addr: SocketAddr,
+        /// First reconnect delay; doubles up to `backoff_max`, with jitter.
+        backoff_min: Duration,
+        /// Longest reconnect delay.
+        backoff_max: Duration,
+    },
+    /// UDP datagrams, one per frame.
+    Udp {
+        /// Peer.
+        addr: SocketAddr,
+    },
+    /// Counts and measures latency, writes nothing.
+    Blackhole {
+        /// Where to write the latency histogram (HdrHistogram percentile text) at shutdown.
+        hgrm: Option<PathBuf>,
+    },
+}
+
+impl SinkKind {
+    /// The config name of the kind.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            SinkKind::File { .. } => "file",
+            SinkKind::Stdout => "stdout",
+            SinkKind::Stderr => "stderr",
+            SinkKind::Tcp { .. } => "tcp",
+            SinkKind::Udp { .. } => "udp",
+            SinkKind::Blackhole { .. } => "blackhole",
+        }
+    }
+}
+
+/// One sink.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SinkPlan {
+    /// Its id.
+    pub id: String,
+    /// Where it writes.
+    pub kind: SinkKind,
+    /// Encoding (runs on the ingest shards, before the ring).
+    pub codec: ComponentSpec,
+    /// Framing after encoding.
+    pub postprocessors: Vec<ComponentSpec>,
+    /// Index into [`Plan::sink_cpus`] of the shard that owns it.
+    pub shard: usize,
+}
+
+/// Everything the runtime needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// CPUs running ingest shards (sources, pipelines, encoding).
+    pub ingest_cpus: Vec<usize>,
+    /// CPUs running sink shards (batches to the outside world). May overlap `ingest_cpus`.
+    pub sink_cpus: Vec<usize>,
+    /// Batches in flight per (ingest shard, sink shard) ring.
+    pub ring_capacity: usize,
+    /// Bytes after which a batch is handed to its ring.
+    pub batch_bytes: usize,
+    /// How often shards publish metrics to the control thread.
+    pub metrics_interval: Duration,
+    /// How long shutdown waits for connections to go quiet and sinks to drain.
+    pub shutdown_timeout: Duration,
+    /// Sources.
+    pub sources: Vec<SourcePlan>,
+    /// Pipelines.
+    pub pipelines: Vec<PipelinePlan>,
+    /// Sinks.
+    pub sinks: Vec<SinkPlan>,
+}
+
+impl Plan {
+    /// Every distinct CPU with its roles: (cpu, ingest shard index, sink shard index).
+    #[must_use]
+    pub fn cpus(&self) -> Vec<(usize, Option<usize>, Option<usize>)> {
+        let mut out: Vec<(usize, Option<usize>, Option<usize>)> = Vec::new();
+        for (i, c) in self.ingest_cpus.iter().enumerate() {
+            out.push((*c, Some(i), None));
+        }
+        for (j, c) in self.sink_cpus.iter().enumerate() {
+            match out.iter_mut().find(|(cpu, _, _)| cpu == c) {
+                Some(e) => e.2 = Some(j),
+                None => out.push((*c, None, Some(j))),
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Builds every component once so that bad names and options fail before start-up.
+    ///
+    /// # Errors
+    /// The first component that does not build, with where it is used.
+    pub fn check_components(&self) -> Result<(), crate::Error> {
+        let wrap = |what: String| {
+            move |e: CodecError| crate::Error::Component {
+                what: what.clone(),
+                source: e,
+            }
+        };
+        for s in &self.sources {
+            s.codec
+                .codec()
+                .map_err(wrap(format!("source `{}` codec", s.id)))?;
+            for p in &s.preprocessors {
+                p.preprocessor()
+                    .map_err(wrap(format!("source `{}` preprocessor `{}`", s.id, p.name)))?;
+            }
+        }
+        for s in &self.sinks {
+            s.codec
+                .codec()
+                .map_err(wrap(format!("sink `{}` codec", s.id)))?;
+            for p in &s.postprocessors {
+                p.postprocessor()
+                    .map_err(wrap(format!("sink `{}` postprocessor `{}`", s.id, p.name)))?;
+            }
+        }
+        Ok(())
+    }
+}

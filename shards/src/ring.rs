@@ -1,0 +1,308 @@
+//! The ring mesh: batches from ingest shards to sink shards, and back for reuse.
+//!
+//! Every (ingest shard, sink shard) pair has one rtrb SPSC ring carrying full batches forward
+//! and one carrying emptied batches back, so a steady flow allocates nothing. A sink shard
+//! that finds all its rings empty parks on a [`Bell`]: it raises its `parked` flag, checks the
+//! rings once more, and sleeps in the reactor until a producer rings. Producers only make a
+//! syscall when the consumer is actually parked, so a busy mesh runs without any.
+
+use std::io::Write as _;
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{fence, AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rtrb::{Consumer, Producer, RingBuffer};
+
+/// Where one frame ends inside a batch, and what it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameMeta {
+    /// End offset in `Batch::data` (the frame starts where the previous one ended).
+    pub end: u32,
+    /// Pipeline the event came through (for per-pipeline latency).
+    pub pipeline: u16,
+    /// `true` on the last frame of an event (postprocessors may split an event in several).
+    pub event_end: bool,
+    /// When the bytes of the event were read (ns since the epoch).
+    pub ingest_ns: u64,
+}
+
+/// Encoded, framed events for one sink, moved between shards as a unit.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// The sink's index on its sink shard.
+    pub sink: u16,
+    /// Holds events from a source that must not lose data (`on_full = "block"`).
+    pub lossless: bool,
+    /// Frame bytes, back to back.
+    pub data: Vec<u8>,
+    /// Frame boundaries.
+    pub frames: Vec<FrameMeta>,
+}
+
+impl Batch {
+    /// An empty batch with room for `bytes`.
+    #[must_use]
+    pub fn with_capacity(bytes: usize) -> Self {
+        Batch {
+            sink: 0,
+            lossless: false,
+            data: Vec::with_capacity(bytes),
+            frames: Vec::with_capacity(bytes / 128),
+        }
+    }
+
+    /// Empties the batch, keeping its allocations.
+    pub fn clear(&mut self) {
+        self.lossless = false;
+        self.data.clear();
+        self.frames.clear();
+    }
+
+    /// Number of whole events.
+    #[must_use]
+    pub fn events(&self) -> u64 {
+        self.frames.iter().filter(|f| f.event_end).count() as u64
+    }
+
+    /// Frames with their bytes.
+    pub fn frames(&self) -> impl Iterator<Item = (&FrameMeta, &[u8])> {
+        let mut start = 0usize;
+        self.frames.iter().map(move |f| {
+            let end = f.end as usize;
+            let s = &self.data[start.min(end)..end];
+            start = end;
+            (f, s)
+        })
+    }
+}
+
+/// The waking side of a parked consumer; one clone per producer.
+#[derive(Debug)]
+pub struct Bell {
+    parked: Arc<AtomicBool>,
+    tx: UnixStream,
+}
+
+impl Bell {
+    /// Wakes the consumer if (and only if) it is parked.
+    pub fn ring(&self) {
+        // Pairs with the fence in `Parking::park`: either the consumer sees what we pushed
+        // before it sleeps, or we see its flag and wake it.
+        fence(Ordering::SeqCst);
+        if self.parked.load(Ordering::Relaxed) && self.parked.swap(false, Ordering::AcqRel) {
+            // A full socket buffer (EAGAIN) means a wake-up is already pending.
+            let _ = (&self.tx).write(&[1]);
+        }
+    }
+
+    /// Wakes the consumer unconditionally (shutdown, producer gone).
+    pub fn ring_always(&self) {
+        self.parked.store(false, Ordering::SeqCst);
+        let _ = (&self.tx).write(&[1]);
+    }
+}
+
+impl Bell {
+    /// Another handle on the same bell (for another producer).
+    ///
+    /// # Errors
+    /// When the process is out of file descriptors.
+    pub fn try_clone(&self) -> std::io::Result<Bell> {
+        Ok(Bell {
+            parked: Arc::clone(&self.parked),
+            tx: self.tx.try_clone()?,
+        })
+    }
+}
+
+/// The parked side: a flag and the socket a [`Bell`] writes to.
+#[derive(Debug)]
+pub struct Parking {
+    parked: Arc<AtomicBool>,
+    /// The read end; the shard wraps it in its reactor.
+    pub rx: UnixStream,
+}
+
+impl Parking {
+    /// Moves the parking spot into the current shard's reactor. Call inside the executor.
+    #[must_use]
+    pub fn into_waiter(self) -> Waiter {
+        use std::os::fd::{FromRawFd as _, IntoRawFd as _};
+        let fd = self.rx.into_raw_fd();
+        // SAFETY: `fd` was just released by a connected, non-blocking UnixStream that we own;
+        // glommio's UnixStream takes over that ownership and closes it on drop.
+        let stream = unsafe { glommio::net::UnixStream::from_raw_fd(fd) };
+        Waiter {
+            parked: self.parked,
+            stream,
+        }
+    }
+}
+
+/// A [`Parking`] living in a shard's reactor: sleeps until a [`Bell`] rings.
+#[derive(Debug)]
+pub struct Waiter {
+    parked: Arc<AtomicBool>,
+    stream: glommio::net::UnixStream,
+}
+
+impl Waiter {
+    /// Raises the parked flag; re-check for work afterwards, then [`Waiter::sleep`] or
+    /// [`Waiter::unpark`].
+    pub fn park(&self) {
+        self.parked.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+    }
+
+    /// Lowers the parked flag.
+    pub fn unpark(&self) {
+        self.parked.store(false, Ordering::SeqCst);
+    }
+
+    /// Sleeps until rung; consumes the pending rings and returns how many there were
+    /// (0 if the bell's other end is gone).
+    pub async fn sleep(&mut self) -> usize {
+        use futures_lite::AsyncReadExt as _;
+        let mut buf = [0u8; 256];
+        let n = self.stream.read(&mut buf).await.unwrap_or(0);
+        self.unpark();
+        n
+    }
+}
+
+/// A new bell and its parking spot.
+///
+/// # Errors
+/// If the socket pair cannot be created.
+pub fn bell() -> std::io::Result<(Bell, Parking)> {
+    let (tx, rx) = UnixStream::pair()?;
+    tx.set_nonblocking(true)?;
+    rx.set_nonblocking(true)?;
+    let parked = Arc::new(AtomicBool::new(false));
+    Ok((
+        Bell {
+            parked: Arc::clone(&parked),
+            tx,
+        },
+        Parking { parked, rx },
+    ))
+}
+
+/// An ingest shard's end of the link to one sink shard.
+#[derive(Debug)]
+pub struct IngestLink {
+    /// Full batches out.
+    pub tx: Producer<Batch>,
+    /// Emptied batches back.
+    pub recycled: Consumer<Batch>,
+    /// Wakes the sink shard.
+    pub bell: Bell,
+}
+
+impl Drop for IngestLink {
+    fn drop(&mut self) {
+        // Release the producer first so the woken consumer already sees the ring abandoned.
+        drop(std::mem::replace(&mut self.tx, RingBuffer::new(1).0));
+        self.bell.ring_always();
+    }
+}
+
+/// A sink shard's end of the link from one ingest shard.
+#[derive(Debug)]
+pub struct SinkLink {
+    /// Full batches in.
+    pub rx: Consumer<Batch>,
+    /// Emptied batches back.
+    pub recycle: Producer<Batch>,
+}
+
+/// Builds the mesh: `links[i][j]` joins ingest shard `i` to sink shard `j`.
+/// Returns the ingest ends per ingest shard, and per sink shard its link ends and parking.
+///
+/// # Errors
+/// If a socket pair cannot be created.
+#[allow(clippy::type_complexity)]
+pub fn mesh(
+    ingest: usize,
+    sinks: usize,
+    capacity: usize,
+) -> std::io::Result<(Vec<Vec<IngestLink>>, Vec<(Vec<SinkLink>, Parking)>)> {
+    let mut bells = Vec::with_capacity(sinks);
+    let mut sink_side = Vec::with_capacity(sinks);
+    for _ in 0..sinks {
+        let (b, p) = bell()?;
+        bells.push(b);
+        sink_side.push((Vec::with_capacity(ingest), p));
+    }
+    let mut ingest_side = Vec::with_capacity(ingest);
+    for _ in 0..ingest {
+        let mut links = Vec::with_capacity(sinks);
+        for (j, bell) in bells.iter().enumerate() {
+            let (tx, rx) = RingBuffer::new(capacity);
+            // Room for every batch that can be in flight, so recycling never fails.
+            let (recycle, recycled) = RingBuffer::new(capacity + 4);
+            links.push(IngestLink {
+                tx,
+                recycled,
+                bell: bell.try_clone()?,
+            });
+            sink_side[j].0.push(SinkLink { rx, recycle });
+        }
+        ingest_side.push(links);
+    }
+    Ok((ingest_side, sink_side))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read as _;
+
+    #[test]
+    fn batches_flow_and_come_back() {
+        let (mut ing, mut snk) = mesh(2, 1, 4).unwrap();
+        let mut b = Batch::with_capacity(64);
+        b.data.extend_from_slice(b"ab");
+        b.frames.push(FrameMeta {
+            end: 1,
+            pipeline: 0,
+            event_end: true,
+            ingest_ns: 1,
+        });
+        b.frames.push(FrameMeta {
+            end: 2,
+            pipeline: 0,
+            event_end: true,
+            ingest_ns: 2,
+        });
+        ing[1][0].tx.push(b).unwrap();
+        let link = &mut snk[0].0[1];
+        let mut got = link.rx.pop().unwrap();
+        let frames: Vec<&[u8]> = got.frames().map(|(_, f)| f).collect();
+        assert_eq!(frames, vec![b"a".as_slice(), b"b".as_slice()]);
+        assert_eq!(got.events(), 2);
+        got.clear();
+        link.recycle.push(got).unwrap();
+        assert!(ing[1][0].recycled.pop().is_ok());
+        assert!(snk[0].0[0].rx.pop().is_err());
+    }
+
+    #[test]
+    fn bell_writes_only_when_parked() {
+        let (bell, mut parking) = bell().unwrap();
+        let mut buf = [0u8; 8];
+        bell.ring();
+        assert!(
+            parking.rx.read(&mut buf).is_err(),
+            "not parked: no wake-up byte"
+        );
+        parking.parked.store(true, Ordering::SeqCst);
+        bell.ring();
+        assert_eq!(parking.rx.read(&mut buf).unwrap(), 1);
+        bell.ring();
+        assert!(
+            parking.rx.read(&mut buf).is_err(),
+            "flag was cleared by the first ring"
+        );
+    }
+}

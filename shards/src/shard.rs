@@ -1,0 +1,273 @@
+//! One shard: a glommio executor pinned to a CPU, running the ingest role, the sink role,
+//! or both, until the control thread stops it.
+
+use std::cell::RefCell;
+use std::os::fd::{FromRawFd as _, IntoRawFd as _};
+use std::rc::{Rc, Weak};
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_lite::future;
+use glommio::task::JoinHandle;
+
+use crate::ingest::{sink_locations, Ingest};
+use crate::metrics::{ShardReport, Snapshot};
+use crate::plan::{OnFull, Plan, SourceKind};
+use crate::ring::{IngestLink, Parking, SinkLink};
+use crate::runtime::ControlMsg;
+use crate::signal::Signal;
+use crate::sink::{drain, SinkRt};
+use crate::source::{self, StdinFeed};
+
+/// A bound socket of a network source, for one shard.
+pub(crate) struct SourceSocket {
+    pub(crate) src: usize,
+    pub(crate) socket: socket2::Socket,
+}
+
+/// Everything a shard takes with it onto its thread.
+pub(crate) struct ShardParts {
+    pub(crate) cpu: usize,
+    pub(crate) plan: Arc<Plan>,
+    pub(crate) ingest: Option<(usize, Vec<IngestLink>, Vec<SourceSocket>)>,
+    pub(crate) stdin: Option<StdinFeed>,
+    pub(crate) sink: Option<(usize, (Vec<SinkLink>, Parking))>,
+    pub(crate) control: Parking,
+    pub(crate) reports: Sender<ControlMsg>,
+}
+
+fn fail(reports: &Sender<ControlMsg>, cpu: usize, error: String) {
+    tracing::error!(cpu, %error, "shard cannot start");
+    let _ = reports.send(ControlMsg::Failed { cpu, error });
+}
+
+/// The shard's whole life.
+pub(crate) async fn run_shard(parts: ShardParts) {
+    let ShardParts {
+        cpu,
+        plan,
+        ingest,
+        stdin,
+        sink,
+        control,
+        reports,
+    } = parts;
+    let stop = Rc::new(Signal::default());
+    let hard = Rc::new(Signal::default());
+    let done = Rc::new(Signal::default());
+    {
+        let (stop, hard) = (Rc::clone(&stop), Rc::clone(&hard));
+        let mut ctl = control.into_waiter();
+        glommio::spawn_local(async move {
+            let mut rings = 0;
+            while rings < 2 {
+                let n = ctl.sleep().await;
+                if n == 0 {
+                    // The control thread is gone: stop for good.
+                    rings = 2;
+                } else {
+                    rings += n;
+                }
+                stop.fire();
+                if rings >= 2 {
+                    hard.fire();
+                }
+            }
+        })
+        .detach();
+    }
+
+    // Sink role: open this shard's sinks, in the order the ingest shards number them.
+    let sink_counters = Rc::new(RefCell::new(Snapshot::for_plan(&plan)));
+    let mut sink_task: Option<JoinHandle<()>> = None;
+    if let Some((j, (links, parking))) = sink {
+        let locs = sink_locations(&plan);
+        let mut sinks = Vec::new();
+        for (s, sp) in plan.sinks.iter().enumerate() {
+            if locs[s].0 != j {
+                continue;
+            }
+            match SinkRt::open(sp).await {
+                Ok(rt) => sinks.push((s, rt)),
+                Err(e) => return fail(&reports, cpu, format!("sink `{}`: {e}", sp.id)),
+            }
+        }
+        let t = glommio::spawn_local(drain(
+            links,
+            parking.into_waiter(),
+            sinks,
+            Rc::clone(&sink_counters),
+            Rc::clone(&hard),
+        ));
+        sink_task = Some(t.detach());
+    }
+
+    // Ingest role: one task per source socket, plus stdin and files on the first shard.
+    let mut ingest_ctx: Option<Rc<RefCell<Ingest>>> = None;
+    let mut source_tasks: Vec<JoinHandle<()>> = Vec::new();
+    let mut udp_inodes: Vec<(usize, u64)> = Vec::new();
+    if let Some((i, links, sockets)) = ingest {
+        let ctx = match Ingest::new(&plan, links) {
+            Ok(c) => Rc::new(RefCell::new(c)),
+            Err(e) => return fail(&reports, cpu, e.to_string()),
+        };
+        for SourceSocket { src, socket } in sockets {
+            let sp = Rc::new(plan.sources[src].clone());
+            let (ctx, stop, hard) = (Rc::clone(&ctx), Rc::clone(&stop), Rc::clone(&hard));
+            let fd = socket.into_raw_fd();
+            let task = match sp.kind {
+                SourceKind::Tcp {
+                    max_connections, ..
+                } => {
+                    // SAFETY: `fd` is a listening TCP socket we own; glommio takes it over.
+                    let l = unsafe { glommio::net::TcpListener::from_raw_fd(fd) };
+                    glommio::spawn_local(source::tcp_source(
+                        ctx,
+                        src,
+                        sp,
+                        l,
+                        max_connections,
+                        stop,
+                        hard,
+                    ))
+                }
+                SourceKind::Udp { max_datagram, .. } => {
+                    // SAFETY: `fd` is a bound UDP socket we own; glommio takes it over.
+                    let u = unsafe { glommio::net::UdpSocket::from_raw_fd(fd) };
+                    if let Some(ino) = source::socket_inode(&u) {
+                        udp_inodes.push((src, ino));
+                    }
+                    glommio::spawn_local(source::udp_source(ctx, src, sp, u, max_datagram, stop))
+                }
+                _ => continue,
+            };
+            source_tasks.push(task.detach());
+        }
+        if let Some(feed) = stdin {
+            if let Some(src) = plan
+                .sources
+                .iter()
+                .position(|s| matches!(s.kind, SourceKind::Stdin))
+            {
+                let sp = Rc::new(plan.sources[src].clone());
+                let t = glommio::spawn_local(source::stdin_source(
+                    Rc::clone(&ctx),
+                    src,
+                    sp,
+                    feed,
+                    Rc::clone(&stop),
+                ));
+                source_tasks.push(t.detach());
+            }
+        }
+        if i == 0 {
+            for (src, s) in plan.sources.iter().enumerate() {
+                if let SourceKind::File { path } = &s.kind {
+                    let sp = Rc::new(s.clone());
+                    let t = glommio::spawn_local(source::file_source(
+                        Rc::clone(&ctx),
+                        src,
+                        sp,
+                        path.clone(),
+                        Rc::clone(&stop),
+                        Rc::clone(&hard),
+                    ));
+                    source_tasks.push(t.detach());
+                }
+            }
+        }
+        ingest_ctx = Some(ctx);
+    }
+    let _ = reports.send(ControlMsg::Ready { cpu });
+
+    let weak_ingest = ingest_ctx.as_ref().map(Rc::downgrade);
+    let has_sink = sink_task.is_some();
+    let report = {
+        let (reports, sink_counters, inodes) = (
+            reports.clone(),
+            Rc::clone(&sink_counters),
+            udp_inodes.clone(),
+        );
+        move |last: bool| {
+            send_reports(
+                &reports,
+                cpu,
+                weak_ingest.as_ref(),
+                has_sink.then_some(&sink_counters),
+                &inodes,
+                last,
+            )
+        }
+    };
+    let reporter = {
+        let (done, interval, report) = (Rc::clone(&done), plan.metrics_interval, report.clone());
+        glommio::spawn_local(async move {
+            while !done.is_fired() {
+                future::or(glommio::timer::sleep(interval), async {
+                    done.wait().await;
+                })
+                .await;
+                if !done.is_fired() {
+                    report(false);
+                }
+            }
+        })
+        .detach()
+    };
+
+    for t in source_tasks {
+        let _ = t.await;
+    }
+    if let Some(ctx) = ingest_ctx.take() {
+        // Everything read is handed over before the rings are let go.
+        let mut wait = Duration::from_micros(50);
+        while ctx.borrow_mut().try_flush(OnFull::Block, 0) && !hard.is_fired() {
+            glommio::timer::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_millis(5));
+        }
+        // Final ingest report, then drop the links so the sink shards see the end.
+        report(false);
+        drop(ctx);
+    }
+    if let Some(t) = sink_task {
+        let _ = t.await;
+    }
+    done.fire();
+    let _ = reporter.await;
+    report(true);
+}
+
+fn send_reports(
+    reports: &Sender<ControlMsg>,
+    cpu: usize,
+    ingest: Option<&Weak<RefCell<Ingest>>>,
+    sink: Option<&Rc<RefCell<Snapshot>>>,
+    udp_inodes: &[(usize, u64)],
+    last: bool,
+) {
+    if let Some(ctx) = ingest.and_then(Weak::upgrade) {
+        let mut ing = ctx.borrow_mut();
+        for (src, ino) in udp_inodes {
+            if let Some(d) = source::kernel_drops(*ino) {
+                ing.counters.sources[*src].kernel_drops = d;
+            }
+        }
+        let snapshot = ing.counters.clone();
+        let _ = reports.send(ControlMsg::Report(ShardReport {
+            cpu,
+            role: "ingest",
+            snapshot,
+            last,
+        }));
+    }
+    if let Some(s) = sink {
+        let snapshot = s.borrow().clone();
+        let _ = reports.send(ControlMsg::Report(ShardReport {
+            cpu,
+            role: "sink",
+            snapshot,
+            last,
+        }));
+    }
+}

@@ -1,0 +1,62 @@
+//! A shard-local, one-shot signal (stop, drain) that any number of tasks can await.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+/// Fires once; every waiter wakes. Single-threaded by design (`!Sync`), like a shard.
+#[derive(Debug, Default)]
+pub struct Signal {
+    fired: Cell<bool>,
+    waiters: RefCell<Vec<Waker>>,
+}
+
+impl Signal {
+    /// Fires the signal and wakes every waiter.
+    pub fn fire(&self) {
+        self.fired.set(true);
+        for w in self.waiters.borrow_mut().drain(..) {
+            w.wake();
+        }
+    }
+
+    /// Has it fired?
+    pub fn is_fired(&self) -> bool {
+        self.fired.get()
+    }
+
+    /// Resolves once the signal has fired.
+    pub fn wait(&self) -> Wait<'_> {
+        Wait { signal: self }
+    }
+}
+
+/// The future returned by [`Signal::wait`].
+#[derive(Debug)]
+pub struct Wait<'a> {
+    signal: &'a Signal,
+}
+
+impl Future for Wait<'_> {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.signal.fired.get() {
+            return Poll::Ready(());
+        }
+        let mut w = self.signal.waiters.borrow_mut();
+        if !w.iter().any(|x| x.will_wake(cx.waker())) {
+            w.push(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+
+/// Wall-clock nanoseconds since the Unix epoch (the `ingest_ns` clock).
+#[must_use]
+pub fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}

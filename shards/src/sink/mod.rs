@@ -1,0 +1,117 @@
+//! Sinks: the outside world's end of a sink shard. Each sink instance lives on exactly one
+//! sink shard and receives batches that the ingest shards already encoded and framed.
+
+mod blackhole;
+mod drain;
+mod file;
+mod stdio;
+mod tcp;
+mod udp;
+
+use std::time::Duration;
+
+use crate::metrics::{Latency, SinkCounters};
+use crate::plan::{SinkKind, SinkPlan};
+use crate::ring::Batch;
+use crate::signal::Signal;
+
+pub(crate) use drain::drain;
+
+/// What a sink did during one call, added to its counters afterwards (the counters are
+/// shared with the shard's reporter and must not stay borrowed across an await).
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    pub(crate) events: u64,
+    pub(crate) bytes: u64,
+    pub(crate) errors: u64,
+    pub(crate) connects: u64,
+    pub(crate) dropped: Vec<(&'static str, u64)>,
+}
+
+impl Tally {
+    pub(crate) fn apply(&mut self, c: &mut SinkCounters) {
+        c.events += std::mem::take(&mut self.events);
+        c.bytes += std::mem::take(&mut self.bytes);
+        c.errors += std::mem::take(&mut self.errors);
+        c.connects += std::mem::take(&mut self.connects);
+        for (r, n) in self.dropped.drain(..) {
+            crate::metrics::bump(&mut c.dropped, r, n);
+        }
+    }
+}
+
+/// A sink instance on its shard.
+pub(crate) enum SinkRt {
+    File(file::FileSink),
+    Stdout(stdio::StdSink),
+    Stderr(stdio::StdSink),
+    Tcp(tcp::TcpSink),
+    Udp(udp::UdpSink),
+    Blackhole(blackhole::Blackhole),
+}
+
+impl SinkRt {
+    /// Opens the sink (inside the shard's executor).
+    pub(crate) async fn open(plan: &SinkPlan) -> std::io::Result<SinkRt> {
+        Ok(match &plan.kind {
+            SinkKind::File {
+                path,
+                flush_interval,
+                buffer,
+            } => SinkRt::File(file::FileSink::open(path, *flush_interval, *buffer).await?),
+            SinkKind::Stdout => SinkRt::Stdout(stdio::StdSink::stdout()),
+            SinkKind::Stderr => SinkRt::Stderr(stdio::StdSink::stderr()),
+            SinkKind::Tcp {
+                addr,
+                backoff_min,
+                backoff_max,
+            } => SinkRt::Tcp(tcp::TcpSink::new(
+                plan.id.clone(),
+                *addr,
+                *backoff_min,
+                *backoff_max,
+            )),
+            SinkKind::Udp { addr } => SinkRt::Udp(udp::UdpSink::open(*addr)?),
+            SinkKind::Blackhole { hgrm } => {
+                SinkRt::Blackhole(blackhole::Blackhole::new(hgrm.clone()))
+            }
+        })
+    }
+
+    /// Writes a batch. Returns once the bytes are handed to the OS (or, for a peer that is
+    /// down, once `hard` gives up on it; those events are counted as dropped).
+    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) {
+        match self {
+            SinkRt::File(f) => f.write(batch, c).await,
+            SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.write(batch, c),
+            SinkRt::Tcp(t) => t.write(batch, c, hard).await,
+            SinkRt::Udp(u) => u.write(batch, c).await,
+            SinkRt::Blackhole(_) => {}
+        }
+    }
+
+    /// When buffered data must be written out next, if any is buffered.
+    pub(crate) fn flush_due(&self) -> Option<Duration> {
+        match self {
+            SinkRt::File(f) => f.flush_due(),
+            _ => None,
+        }
+    }
+
+    /// Writes out buffered data.
+    pub(crate) async fn flush(&mut self, c: &mut Tally) {
+        if let SinkRt::File(f) = self {
+            f.flush(c).await;
+        }
+    }
+
+    /// Flushes and releases the sink at shutdown.
+    pub(crate) async fn close(&mut self, c: &mut Tally, latency: &Latency) {
+        match self {
+            SinkRt::File(f) => f.close(c).await,
+            SinkRt::Blackhole(b) => b.close(latency),
+            SinkRt::Tcp(t) => t.close().await,
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! `tcp`: a client connection that reconnects with exponential backoff and jitter. A peer
+//! that is down holds the batch (and, through the full rings, the lossless sources) until
+//! it is back or shutdown gives up, so nothing is dropped silently.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_lite::{future, AsyncWriteExt};
+use glommio::net::TcpStream;
+
+use super::Tally;
+use crate::metrics::bump;
+use crate::ring::Batch;
+use crate::signal::Signal;
+
+pub(crate) struct TcpSink {
+    id: String,
+    addr: SocketAddr,
+    conn: Option<TcpStream>,
+    backoff_min: Duration,
+    backoff_max: Duration,
+    backoff: Duration,
+}
+
+impl TcpSink {
+    pub(crate) fn new(
+        id: String,
+        addr: SocketAddr,
+        backoff_min: Duration,
+        backoff_max: Duration,
+    ) -> Self {
+        TcpSink {
+            id,
+            addr,
+            conn: None,
+            backoff_min,
+            backoff_max,
+            backoff: backoff_min,
+        }
+    }
+
+    /// The next delay: the current one with ±25% jitter; the one after doubles, capped.
+    fn next_delay(&mut self) -> Duration {
+        let base = self.backoff;
+        self.backoff = (self.backoff * 2).min(self.backoff_max);
+        let jitter = 0.75 + fastrand::f64() * 0.5;
+        base.mul_f64(jitter)
+    }
+
+    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) {
+        loop {
+            if self.conn.is_none() {
+                let attempt =
+                    future::or(async { Some(TcpStream::connect(self.addr).await) }, async {
+                        hard.wait().await;
+                        None
+                    })
+                    .await;
+                match attempt {
+                    None => break,
+                    Some(Ok(s)) => {
+                        let _ = s.set_nodelay(true);
+                        self.conn = Some(s);
+                        self.backoff = self.backoff_min;
+                        c.connects += 1;
+                        tracing::info!(sink = %self.id, peer = %self.addr, "connected");
+                    }
+                    Some(Err(e)) => {
+                        c.errors += 1;
+                        let d = self.next_delay();
+                        tracing::warn!(sink = %self.id, peer = %self.addr, error = %e, retry_in = ?d, "cannot connect");
+                        let slept = future::or(
+                            async {
+                                glommio::timer::sleep(d).await;
+                                true
+                            },
+                            async {
+                                hard.wait().await;
+                                false
+                            },
+                        )
+                        .await;
+                        if !slept {
+                            break;
+                        }
+                        continue;
+                    }
+                }
+            }
+            let Some(conn) = self.conn.as_mut() else {
+                continue;
+            };
+            match conn.write_all(&batch.data).await {
+                Ok(()) => {
+                    c.events += batch.events();
+                    c.bytes += batch.data.len() as u64;
+                    return;
+                }
+                Err(e) => {
+                    // The batch is sent again in full on the next connection: at least once.
+                    c.errors += 1;
+                    tracing::warn!(sink = %self.id, peer = %self.addr, error = %e, "write failed; reconnecting");
+                    self.conn = None;
+                }
+            }
+        }
+        bump(&mut c.dropped, "peer_down", batch.events());
+    }
+
+    pub(crate) async fn close(&mut self) {
+        if let Some(mut c) = self.conn.take() {
+            let _ = c.flush().await;
+            let _ = c.close().await;
+        }
+    }
+}

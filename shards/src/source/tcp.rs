@@ -1,0 +1,97 @@
+//! The TCP source: one `SO_REUSEPORT` listener per ingest shard, one task per connection.
+
+use std::cell::{Cell, RefCell};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures_lite::future;
+use glommio::net::TcpListener;
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::read_stream;
+use crate::ingest::Ingest;
+use crate::plan::SourcePlan;
+use crate::signal::Signal;
+
+/// Creates a listening socket with `SO_REUSEPORT` so every ingest shard can bind the same
+/// address and the kernel spreads connections over them.
+pub(crate) fn bind_tcp(addr: SocketAddr) -> std::io::Result<Socket> {
+    let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    s.set_reuse_address(true)?;
+    s.set_reuse_port(true)?;
+    s.set_nonblocking(true)?;
+    s.bind(&addr.into())?;
+    s.listen(1024)?;
+    Ok(s)
+}
+
+/// Accepts connections until `stop`, then waits for the open ones to drain.
+pub(crate) async fn tcp_source(
+    ctx: Rc<RefCell<Ingest>>,
+    src: usize,
+    plan: Rc<SourcePlan>,
+    listener: TcpListener,
+    max_connections: usize,
+    stop: Rc<Signal>,
+    hard: Rc<Signal>,
+) {
+    let open = Rc::new(Cell::new(0usize));
+    loop {
+        let accepted = future::or(async { Some(listener.accept().await) }, async {
+            stop.wait().await;
+            None
+        })
+        .await;
+        let stream = match accepted {
+            None => break,
+            Some(Ok(s)) => s,
+            Some(Err(e)) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                tracing::warn!(source = %plan.id, error = %e, "accept failed");
+                glommio::timer::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        {
+            let mut ing = ctx.borrow_mut();
+            let c = ing.source_counters(src);
+            if open.get() >= max_connections {
+                c.connections_rejected += 1;
+                drop(stream);
+                continue;
+            }
+            c.connections += 1;
+            c.connections_open += 1;
+        }
+        open.set(open.get() + 1);
+        let (ctx2, plan2, stop2, hard2, open2) = (
+            Rc::clone(&ctx),
+            Rc::clone(&plan),
+            Rc::clone(&stop),
+            Rc::clone(&hard),
+            Rc::clone(&open),
+        );
+        glommio::spawn_local(async move {
+            let chain = super::chain(&plan2);
+            read_stream(
+                &ctx2,
+                src,
+                stream,
+                chain,
+                &stop2,
+                &hard2,
+                plan2.on_full,
+                plan2.read_buffer,
+            )
+            .await;
+            ctx2.borrow_mut().source_counters(src).connections_open -= 1;
+            open2.set(open2.get() - 1);
+        })
+        .detach();
+    }
+    drop(listener);
+    while open.get() > 0 {
+        glommio::timer::sleep(Duration::from_millis(5)).await;
+    }
+}

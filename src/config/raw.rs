@@ -1,0 +1,126 @@
+//! The config file as written: serde structures that reject unknown keys and keep the
+//! position of everything a later check may need to point at.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Raw {
+    #[serde(default)]
+    pub shards: RawShards,
+    pub admin: Option<RawAdmin>,
+    #[serde(default, rename = "source")]
+    pub sources: Vec<RawSource>,
+    #[serde(default, rename = "pipeline")]
+    pub pipelines: Vec<RawPipeline>,
+    #[serde(default, rename = "sink")]
+    pub sinks: Vec<RawSink>,
+}
+
+/// `[shards]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShards {
+    pub ingest: Option<Spanned<CpuField>>,
+    pub sink: Option<Spanned<CpuField>>,
+    pub ring_capacity: Option<Spanned<usize>>,
+    pub batch_size: Option<Spanned<SizeField>>,
+    pub shutdown_timeout: Option<Spanned<String>>,
+}
+
+/// A CPU set: `[0, 1]`, `"0-3,8"`, `"auto"` or `{ per_numa_node = 4 }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum CpuField {
+    List(Vec<i64>),
+    Text(String),
+    PerNuma(PerNuma),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerNuma {
+    pub per_numa_node: usize,
+}
+
+/// A size: bytes as an integer, or `"64KiB"`-style text.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum SizeField {
+    Bytes(u64),
+    Text(String),
+}
+
+/// `[admin]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdmin {
+    pub listen: Option<Spanned<String>>,
+    pub metrics_interval: Option<Spanned<String>>,
+}
+
+/// A codec or processor: `"name"` or `{ name = "...", option = ... }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ComponentField {
+    Name(String),
+    Table(toml::Table),
+}
+
+/// `[[source]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub id: Spanned<String>,
+    #[serde(rename = "type")]
+    pub kind: Spanned<String>,
+    pub listen: Option<Spanned<String>>,
+    pub path: Option<Spanned<String>>,
+    #[serde(default)]
+    pub preprocessors: Vec<Spanned<ComponentField>>,
+    pub codec: Option<Spanned<ComponentField>>,
+    pub pipeline: Spanned<String>,
+    pub on_full: Option<Spanned<String>>,
+    pub max_connections: Option<Spanned<usize>>,
+    pub recv_buffer: Option<Spanned<SizeField>>,
+    pub max_datagram: Option<Spanned<SizeField>>,
+    pub read_buffer: Option<Spanned<SizeField>>,
+}
+
+/// `[[pipeline]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPipeline {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub out: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub err: Vec<Spanned<String>>,
+    /// Further ports: `ports = { alerts = ["pager"] }`.
+    #[serde(default)]
+    pub ports: toml::Table,
+    pub script: Option<Spanned<String>>,
+    pub script_file: Option<Spanned<String>>,
+}
+
+/// `[[sink]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSink {
+    pub id: Spanned<String>,
+    #[serde(rename = "type")]
+    pub kind: Spanned<String>,
+    pub path: Option<Spanned<String>>,
+    pub address: Option<Spanned<String>>,
+    pub codec: Option<Spanned<ComponentField>>,
+    #[serde(default)]
+    pub postprocessors: Vec<Spanned<ComponentField>>,
+    pub hgrm: Option<Spanned<String>>,
+    pub flush_interval: Option<Spanned<String>>,
+    pub buffer: Option<Spanned<SizeField>>,
+    pub cpu: Option<Spanned<usize>>,
+    pub backoff_min: Option<Spanned<String>>,
+    pub backoff_max: Option<Spanned<String>>,
+}

@@ -77,7 +77,7 @@ pub static FUNCTIONS: &[FnDef] = &[
         f: jump,
         doc: "The slot (0 to slot_count - 1) for a string key by jump consistent hashing, stable as slots are added.",
         examples: &[
-            (r#"std::type::is_integer(tremor::chash::jump("key1", 5))"#, "true"),
+            (r#"tremor::chash::jump("snot", 9)"#, "8"),
             (r#"tremor::chash::jump("anything", 1)"#, "0"),
         ],
     },
@@ -88,7 +88,7 @@ pub static FUNCTIONS: &[FnDef] = &[
         pure: true,
         f: jump_with_keys,
         doc: "Like `jump`, with the two 64-bit hashing keys given instead of tremor's defaults.",
-        examples: &[(r#"tremor::chash::jump_with_keys(0, 0, "test2", 1000)"#, "10")],
+        examples: &[(r#"tremor::chash::jump_with_keys(8, 2, "badger", 9)"#, "3")],
     },
     FnDef {
         name: "sorted_serialize",
@@ -125,6 +125,20 @@ mod tests {
         ] {
             assert_eq!(jump_slot(0, 0, key, slots), want, "{key} in {slots}");
         }
+    }
+
+    #[test]
+    fn matches_tremor_test_suite() {
+        // tremor-cli/tests/stdlib/tremor/all.tremor
+        check(M, "jump", &[r#""snot""#, "9"], "8");
+        check(M, "jump", &[r#""badger""#, "9"], "2");
+        check(M, "jump_with_keys", &["8", "2", r#""badger""#, "9"], "3");
+        check(
+            M,
+            "sorted_serialize",
+            &[r#"[8, "snot", 2, "badger"]"#],
+            r#""[8,\"snot\",2,\"badger\"]""#,
+        );
     }
 
     #[test]

@@ -182,6 +182,20 @@ mod tests {
             r#"["a","b","c"]"#,
         );
         check(M, "split", &[r#""x""#, r#""""#], r#"[""]"#);
+        // tremor-cli/tests/stdlib/std/all.tremor
+        check(
+            M,
+            "split",
+            &[r#""a[abc]""#, r#""snotabsnotacsnotacsnotacsnotaabadger""#],
+            r#"["snot","snot","snot","snot","snot","badger"]"#,
+        );
+        check(
+            M,
+            "replace",
+            &[r#""c""#, r#""abacacaca""#, r#""b""#],
+            r#""ababacaca""#,
+        );
+        check(M, "is_match", &[r#""(a?)+a?""#, r#""abacacaca""#], "true");
     }
 
     #[test]

@@ -72,6 +72,15 @@ mod tests {
     }
 
     #[test]
+    fn reserved_characters_as_tremor_escapes_them() {
+        // tremor-cli/tests/stdlib/std/all.tremor
+        let plain = r#""!*'();:@&=+$,/?#[]""#;
+        let enc = r#""%21%2A%27%28%29%3B%3A%40%26%3D%2B%24%2C%2F%3F%23%5B%5D""#;
+        check(M, "encode", &[plain], enc);
+        check(M, "decode", &[enc], plain);
+    }
+
+    #[test]
     fn malformed_input_is_an_error() {
         check_err(M, "decode", &[r#""%FF""#], "does not decode to UTF-8");
         check_err(M, "decode", &["7"], "expected a string");

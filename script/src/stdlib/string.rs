@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::args::{bytes_arg, str_arg, str_pieces, sub_str, usize_arg};
+use super::args::{arg, bytes_arg, str_arg, str_pieces, sub_str, usize_arg};
 use super::{Arity, FnCtx, FnDef, FnError};
 use crate::Value;
 
@@ -114,7 +114,7 @@ fn ends_with<'v>(_: &mut FnCtx<'_>, args: &[Value<'v>]) -> R<'v> {
 }
 
 fn from_utf8_lossy<'v>(_: &mut FnCtx<'_>, args: &[Value<'v>]) -> R<'v> {
-    match &args[0] {
+    match arg(args, 0)? {
         Value::Bytes(Cow::Borrowed(b)) => Ok(Value::String(String::from_utf8_lossy(b))),
         _ => Ok(owned(
             String::from_utf8_lossy(bytes_arg(args, 0)?).into_owned(),
@@ -123,7 +123,7 @@ fn from_utf8_lossy<'v>(_: &mut FnCtx<'_>, args: &[Value<'v>]) -> R<'v> {
 }
 
 fn into_binary<'v>(_: &mut FnCtx<'_>, args: &[Value<'v>]) -> R<'v> {
-    match &args[0] {
+    match arg(args, 0)? {
         Value::String(Cow::Borrowed(s)) => Ok(Value::Bytes(Cow::Borrowed(s.as_bytes()))),
         _ => Ok(Value::Bytes(Cow::Owned(
             str_arg(args, 0)?.as_bytes().to_vec(),

@@ -141,3 +141,30 @@ pub(super) fn push_display(out: &mut String, v: &Value<'_>) {
         other => out.push_str(&other.to_json()),
     }
 }
+
+/// Values nested deeper than this are refused by functions that walk them recursively (the
+/// JSON decoder's limit, so anything decoded from JSON passes).
+const MAX_DEPTH: usize = 512;
+
+fn deeper_than(v: &Value<'_>, limit: usize) -> bool {
+    match v {
+        Value::Array(a) => limit == 0 || a.iter().any(|x| deeper_than(x, limit - 1)),
+        Value::Record(r) => limit == 0 || r.values().any(|x| deeper_than(x, limit - 1)),
+        _ => false,
+    }
+}
+
+/// Argument `i`, refused when nested too deeply to serialise safely.
+pub(super) fn shallow_arg<'a, 'v>(
+    args: &'a [Value<'v>],
+    i: usize,
+) -> Result<&'a Value<'v>, FnError> {
+    let v = arg(args, i)?;
+    if deeper_than(v, MAX_DEPTH) {
+        return Err(FnError::bad_value(
+            i,
+            format!("is nested deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    Ok(v)
+}

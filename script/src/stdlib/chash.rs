@@ -5,7 +5,7 @@ use std::hash::{Hash, Hasher};
 
 use siphasher::sip::SipHasher13;
 
-use super::args::{arg, str_arg, uint_arg};
+use super::args::{shallow_arg, str_arg, uint_arg};
 use super::{Arity, FnCtx, FnDef, FnError};
 use crate::{write_json_sorted, Value};
 
@@ -61,7 +61,7 @@ fn jump_with_keys<'v>(_: &mut FnCtx<'_>, args: &[Value<'v>]) -> R<'v> {
 
 fn sorted_serialize<'v>(_: &mut FnCtx<'_>, args: &[Value<'v>]) -> R<'v> {
     let mut out = Vec::with_capacity(64);
-    write_json_sorted(arg(args, 0)?, &mut out);
+    write_json_sorted(shallow_arg(args, 0)?, &mut out);
     String::from_utf8(out)
         .map(Value::from)
         .map_err(|_| FnError::new("serialiser produced invalid UTF-8"))
@@ -187,6 +187,16 @@ mod tests {
             &[r#""k""#, "4294967295"],
             &jump_slot(TREMOR_K1, TREMOR_K2, "k", u32::MAX).to_string(),
         );
+    }
+
+    #[test]
+    fn sorted_serialize_refuses_absurd_depth() {
+        let mut v = Value::Null;
+        for _ in 0..1_000 {
+            v = Value::Array(vec![v]);
+        }
+        let r = call(M, "sorted_serialize", &[v]);
+        assert!(r.is_err_and(|e| e.message.contains("deeper than 512")));
     }
 
     #[test]

@@ -1,13 +1,10 @@
 //! `std::json`.
 
-use super::args::{arg, str_arg};
+use super::args::{shallow_arg, str_arg};
 use super::{Arity, FnCtx, FnDef, FnError};
 use crate::{write_json, write_json_string, Value};
 
 type R<'v> = Result<Value<'v>, FnError>;
-
-/// Values nested deeper than this are refused rather than recursed into (the decoder's limit).
-const MAX_DEPTH: usize = 512;
 
 fn decode<'v>(ctx: &mut FnCtx<'_>, args: &[Value<'v>]) -> R<'v> {
     let s = str_arg(args, 0)?;
@@ -21,27 +18,6 @@ fn decode<'v>(ctx: &mut FnCtx<'_>, args: &[Value<'v>]) -> R<'v> {
         .map_err(|e| FnError::new(format!("cannot decode JSON: {e}")))
 }
 
-fn too_deep(v: &Value<'_>, depth: usize) -> bool {
-    if depth > MAX_DEPTH {
-        return true;
-    }
-    match v {
-        Value::Array(a) => a.iter().any(|x| too_deep(x, depth + 1)),
-        Value::Record(r) => r.values().any(|x| too_deep(x, depth + 1)),
-        _ => false,
-    }
-}
-
-fn checked<'a, 'v>(args: &'a [Value<'v>]) -> Result<&'a Value<'v>, FnError> {
-    let v = arg(args, 0)?;
-    if too_deep(v, 0) {
-        return Err(FnError::new(format!(
-            "value nested deeper than {MAX_DEPTH} levels"
-        )));
-    }
-    Ok(v)
-}
-
 fn into_string<'v>(out: Vec<u8>) -> R<'v> {
     String::from_utf8(out)
         .map(Value::from)
@@ -50,13 +26,13 @@ fn into_string<'v>(out: Vec<u8>) -> R<'v> {
 
 fn encode<'v>(_: &mut FnCtx<'_>, args: &[Value<'v>]) -> R<'v> {
     let mut out = Vec::with_capacity(64);
-    write_json(checked(args)?, &mut out);
+    write_json(shallow_arg(args, 0)?, &mut out);
     into_string(out)
 }
 
 fn encode_pretty<'v>(_: &mut FnCtx<'_>, args: &[Value<'v>]) -> R<'v> {
     let mut out = Vec::with_capacity(128);
-    write_pretty(checked(args)?, 0, &mut out);
+    write_pretty(shallow_arg(args, 0)?, 0, &mut out);
     into_string(out)
 }
 

@@ -4,6 +4,39 @@ use std::fmt::Write as _;
 
 use super::{constants, module, Arity, CONST_MODULES, MODULES};
 
+/// A paragraph before a module's functions, where one line per function is not enough.
+fn intro(module: &str) -> Option<&'static str> {
+    Some(match module {
+        "std::datetime" => {
+            "A `datetime` argument is either an integer, UTC nanoseconds since the epoch \
+             (1677-09-21 to 2262-04-11), or a record `{\"timestamp\": integer, \"tz\": zone}` \
+             as `with_timezone` makes it, where the zone is a `std::datetime::timezones` \
+             constant, an IANA name such as `\"Europe/Berlin\"` or an offset such as \
+             `\"+01:00\"`. Formats use chrono's strftime specifiers; common ones are in \
+             `std::datetime::formats`."
+        }
+        "std::random" => {
+            "Values are drawn from a generator seeded by the event's ingest time and the \
+             number of earlier calls for the same event, so replaying the same events gives \
+             the same values while two calls in one event still differ."
+        }
+        "std::re" => {
+            "Patterns use the Rust `regex` syntax (as tremor does); a pattern is compiled once \
+             per shard and kept in a small cache, and a pattern whose compiled form would \
+             exceed 1 MiB is an error."
+        }
+        "std::string" => {
+            "Functions that would build a string longer than 64 MiB return an error instead."
+        }
+        "tremor::origin" => {
+            "Sources give each event an origin record `{\"scheme\": string, \"host\": string, \
+             \"port\": integer or null, \"path\": [string], \"query\": string (optional)}`. \
+             The examples show the result for an event without an origin."
+        }
+        _ => return None,
+    })
+}
+
 /// Modules whose constants are too many to list one by one.
 const SUMMARISED: &[&str] = &["std::datetime::timezones"];
 
@@ -43,6 +76,9 @@ pub fn reference_markdown() -> String {
     out.push('\n');
     for m in MODULES {
         let _ = writeln!(out, "## {m}\n");
+        if let Some(text) = intro(m) {
+            let _ = writeln!(out, "{text}\n");
+        }
         for f in module(m).unwrap_or_default() {
             let _ = writeln!(out, "### {m}::{}({})\n", f.name, f.params.join(", "));
             let _ = writeln!(out, "{}\n", f.doc);

@@ -94,6 +94,10 @@ pub(crate) async fn udp_source(
         lossless,
     )
     .await;
+    // The socket closes with this task: take its kernel drop count while it still exists.
+    if let Some(d) = socket_inode(&sock).and_then(kernel_drops) {
+        ctx.borrow_mut().source_counters(src).kernel_drops = d;
+    }
     ctx.borrow_mut()
         .end_of_stream(src, &mut chain, now_ns(), lossless);
     flush(&ctx, policy, src).await;

@@ -1,0 +1,252 @@
+//! Shared harness for the end-to-end tests: real `sluice` processes, real sockets on
+//! loopback, real signals.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_sluice")
+}
+
+/// A port that was free a moment ago (TCP and UDP).
+pub fn free_port() -> u16 {
+    loop {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// How many CPUs this process may use.
+pub fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+pub struct Sluice {
+    pub child: Child,
+    pub dir: tempfile::TempDir,
+    pub admin: u16,
+    pub config: PathBuf,
+}
+
+pub struct Exit {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Sluice {
+    /// Writes `config` (with `{dir}` replaced by a fresh temp dir and `{admin}` by a free
+    /// port, appended as `[admin]` if the config has none) and starts `sluice run` on it;
+    /// returns once `/health` answers.
+    pub fn start(config: &str) -> Sluice {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let admin = free_port();
+        let mut text = config.replace("{dir}", &dir.path().display().to_string());
+        if !text.contains("[admin]") {
+            text.push_str(&format!(
+                "\n[admin]\nlisten = \"127.0.0.1:{admin}\"\nmetrics_interval = \"200ms\"\n"
+            ));
+        }
+        let path = dir.path().join("sluice.toml");
+        std::fs::write(&path, text).expect("write config");
+        let child = Command::new(bin())
+            .arg("run")
+            .arg(&path)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sluice");
+        let mut s = Sluice {
+            child,
+            dir,
+            admin,
+            config: path,
+        };
+        s.wait_ready();
+        s
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                let mut err = String::new();
+                if let Some(e) = self.child.stderr.as_mut() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("sluice exited during start-up ({st}): {err}");
+            }
+            if http_get(self.admin, "/health").is_some_and(|b| b.contains("ok")) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("sluice did not become ready");
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn metrics(&self) -> String {
+        http_get(self.admin, "/metrics").expect("metrics")
+    }
+
+    /// Waits until metric `name{labels}` reaches at least `want` (or panics after `secs`).
+    pub fn wait_metric(&self, name_and_labels: &str, want: f64, secs: u64) -> f64 {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let v = metric(&self.metrics(), name_and_labels).unwrap_or(0.0);
+            if v >= want || Instant::now() > deadline {
+                return v;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn signal(&self, sig: i32) {
+        let pid = i32::try_from(self.child.id()).expect("pid");
+        // SAFETY: sending a signal to our own child process.
+        unsafe {
+            libc::kill(pid, sig);
+        }
+    }
+
+    /// SIGTERM, then waits for the exit and collects the output.
+    pub fn stop(mut self) -> (Exit, tempfile::TempDir) {
+        self.signal(libc::SIGTERM);
+        let exit = self.wait(Duration::from_secs(60));
+        (exit, self.dir)
+    }
+
+    pub fn wait(&mut self, limit: Duration) -> Exit {
+        let deadline = Instant::now() + limit;
+        let mut out = String::new();
+        let mut err = String::new();
+        let mut so = self.child.stdout.take().expect("stdout");
+        let mut se = self.child.stderr.take().expect("stderr");
+        let t1 = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = so.read_to_string(&mut s);
+            s
+        });
+        let t2 = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = se.read_to_string(&mut s);
+            s
+        });
+        let status = loop {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                break st;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("sluice did not exit in time");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        out.push_str(&t1.join().unwrap_or_default());
+        err.push_str(&t2.join().unwrap_or_default());
+        Exit {
+            status,
+            stdout: out,
+            stderr: err,
+        }
+    }
+}
+
+/// A plain HTTP/1.1 GET on loopback; the body, or None if nothing answers.
+pub fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut c = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    c.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        c,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut resp = String::new();
+    c.read_to_string(&mut resp).ok()?;
+    let (head, body) = resp.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
+}
+
+/// The value of the sample `name{labels}` (exact match of the part before the value).
+pub fn metric(text: &str, name_and_labels: &str) -> Option<f64> {
+    text.lines().find_map(|l| {
+        let (k, v) = l.rsplit_once(' ')?;
+        (k == name_and_labels).then(|| v.parse().ok())?
+    })
+}
+
+/// Lines of a file parsed as JSON.
+pub fn json_lines(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
+
+const LEVELS: [&str; 4] = ["debug", "info", "warn", "error"];
+
+/// `n` JSON events of about 600 bytes, each with a unique `seq` and a payload that
+/// exercises escapes and unicode.
+pub fn events(n: usize, tag: &str) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let v = serde_json::json!({
+                "seq": i,
+                "tag": tag,
+                "ts": "2026-11-28T12:00:00.123Z",
+                "level": LEVELS[i % 4],
+                "host": format!("web-{:03}.dc1.example.com", i % 97),
+                "msg": format!("GET /api/v1/items/{i} HTTP/1.1 \"quoted\" \\ path ünïcödé {}", "x".repeat(i % 40)),
+                "latency_ms": (i % 1000) as f64 / 7.0,
+                "tags": ["a", "b", {"nested": i % 3 == 0}],
+                "pad": "p".repeat(300),
+            });
+            v.to_string()
+        })
+        .collect()
+}
+
+/// Sends lines over `conns` TCP connections at once (round-robin split); returns when all
+/// are written and closed.
+pub fn send_tcp(port: u16, lines: &[String], conns: usize) {
+    let chunks: Vec<Vec<String>> = (0..conns)
+        .map(|c| lines.iter().skip(c).step_by(conns).cloned().collect())
+        .collect();
+    let handles: Vec<_> = chunks
+        .into_iter()
+        .map(|chunk| {
+            std::thread::spawn(move || {
+                let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                let mut buf = Vec::with_capacity(1 << 20);
+                for l in chunk {
+                    buf.extend_from_slice(l.as_bytes());
+                    buf.push(b'\n');
+                    if buf.len() > 1 << 16 {
+                        s.write_all(&buf).expect("write");
+                        buf.clear();
+                    }
+                }
+                s.write_all(&buf).expect("write");
+                s.shutdown(std::net::Shutdown::Write).expect("shutdown");
+                // Wait for the server to close its side: everything was read.
+                let mut rest = Vec::new();
+                let _ = s.read_to_end(&mut rest);
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("sender thread");
+    }
+}

@@ -86,7 +86,10 @@ impl SinkRt {
             SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.write(batch, c),
             SinkRt::Tcp(t) => t.write(batch, c, hard).await,
             SinkRt::Udp(u) => u.write(batch, c).await,
-            SinkRt::Blackhole(_) => {}
+            SinkRt::Blackhole(_) => {
+                c.events += batch.events();
+                c.bytes += batch.data.len() as u64;
+            }
         }
     }
 

@@ -58,11 +58,11 @@ mod sys;
 mod topology;
 
 pub use error::Error;
-pub use ingest::error_event;
+pub use ingest::{error_event, Ingest};
 pub use plan::{
     ComponentSpec, OnFull, PipelinePlan, Plan, SinkKind, SinkPlan, SourceKind, SourcePlan,
 };
-pub use ring::{Batch, FrameMeta};
+pub use ring::{mesh, Batch, FrameMeta, IngestLink, SinkLink};
 pub use runtime::{ControlMsg, Runtime};
 pub use signal::now_ns;
 pub use topology::{format_cpu_list, parse_cpu_list, CpuSpec, Topology};

@@ -37,6 +37,8 @@ pub enum JsonError {
 pub struct JsonDecoder {
     buffers: Buffers,
     tape: Option<Tape<'static>>,
+    /// Ends of the containers open at a point of the tape, reused by the depth check.
+    open: Vec<usize>,
 }
 
 impl Default for JsonDecoder {
@@ -65,6 +67,7 @@ impl JsonDecoder {
         JsonDecoder {
             buffers: Buffers::new(4096),
             tape: Some(Tape(Vec::with_capacity(256))),
+            open: Vec::with_capacity(16),
         }
     }
 
@@ -74,10 +77,10 @@ impl JsonDecoder {
     /// # Errors
     /// [`JsonError`] if the input is not valid JSON or nests too deeply.
     pub fn validate(&mut self, data: &mut [u8]) -> Result<(), JsonError> {
-        self.with_tape(data, |nodes| {
-            check_depth(nodes)?;
-            Ok(())
-        })
+        let mut open = std::mem::take(&mut self.open);
+        let r = self.with_tape(data, |nodes| check_depth(nodes, &mut open));
+        self.open = open;
+        r
     }
 
     /// Decodes one JSON document into a value borrowing from `data`.
@@ -106,9 +109,9 @@ impl JsonDecoder {
     }
 }
 
-fn check_depth(nodes: &[Node<'_>]) -> Result<(), JsonError> {
+fn check_depth(nodes: &[Node<'_>], ends: &mut Vec<usize>) -> Result<(), JsonError> {
     // Each container's `count` says how many nodes it spans; track where open containers end.
-    let mut ends: Vec<usize> = Vec::new();
+    ends.clear();
     for (i, n) in nodes.iter().enumerate() {
         while ends.last().is_some_and(|&e| e <= i) {
             ends.pop();

@@ -162,7 +162,10 @@ fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     }
     let timeout = loaded.plan.shutdown_timeout;
     let mut rt = sluice_shards::Runtime::start(loaded.plan).context("starting the shards")?;
-    let text: admin::MetricsText = Arc::new(Mutex::new(String::new()));
+    let text: admin::MetricsText = Arc::new(Mutex::new(sluice_shards::metrics::render_prometheus(
+        rt.plan(),
+        &rt.merged(),
+    )));
     if let Some(addr) = loaded.admin {
         let local = admin::serve(addr, Arc::clone(&text))
             .with_context(|| format!("admin endpoint on {addr}"))?;
@@ -174,9 +177,10 @@ fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     tracing::info!("sluice is running");
     let mut seen = 0;
     loop {
-        rt.poll(Duration::from_millis(100));
-        if let Ok(mut t) = text.lock() {
-            *t = sluice_shards::metrics::render_prometheus(rt.plan(), &rt.merged());
+        if rt.poll(Duration::from_millis(100)) == sluice_shards::Poll::Updated {
+            if let Ok(mut t) = text.lock() {
+                *t = sluice_shards::metrics::render_prometheus(rt.plan(), &rt.merged());
+            }
         }
         let n = signals.load(Ordering::SeqCst);
         if n > seen {

@@ -63,6 +63,6 @@ pub use plan::{
     ComponentSpec, OnFull, PipelinePlan, Plan, SinkKind, SinkPlan, SourceKind, SourcePlan,
 };
 pub use ring::{mesh, Batch, FrameMeta, IngestLink, SinkLink};
-pub use runtime::{ControlMsg, Runtime};
+pub use runtime::{ControlMsg, Poll, Runtime};
 pub use signal::now_ns;
 pub use topology::{format_cpu_list, parse_cpu_list, CpuSpec, Topology};

@@ -33,6 +33,17 @@ pub enum ControlMsg {
     Report(ShardReport),
 }
 
+/// What [`Runtime::poll`] saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Poll {
+    /// New reports arrived.
+    Updated,
+    /// Nothing arrived in time.
+    Quiet,
+    /// Every shard has gone.
+    Gone,
+}
+
 /// The running shards, seen from the control thread.
 pub struct Runtime {
     plan: Arc<Plan>,
@@ -231,18 +242,17 @@ impl Runtime {
     }
 
     /// Takes in the reports that arrived, waiting up to `timeout` for the first.
-    /// Returns false once every shard has gone.
-    pub fn poll(&mut self, timeout: Duration) -> bool {
+    pub fn poll(&mut self, timeout: Duration) -> Poll {
         match self.rx.recv_timeout(timeout) {
             Ok(m) => {
                 self.handle(m);
                 while let Ok(m) = self.rx.try_recv() {
                     self.handle(m);
                 }
-                true
+                Poll::Updated
             }
-            Err(RecvTimeoutError::Timeout) => true,
-            Err(RecvTimeoutError::Disconnected) => false,
+            Err(RecvTimeoutError::Timeout) => Poll::Quiet,
+            Err(RecvTimeoutError::Disconnected) => Poll::Gone,
         }
     }
 
@@ -292,7 +302,7 @@ impl Runtime {
             } else {
                 left.min(Duration::from_millis(100))
             };
-            if !self.poll(wait) {
+            if self.poll(wait) == Poll::Gone {
                 break;
             }
         }

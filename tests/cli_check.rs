@@ -193,3 +193,18 @@ fn topology_shows_cpus_and_the_plan() {
         "{text}"
     );
 }
+
+#[test]
+fn every_shipped_example_config_checks() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ops/examples");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            let out = Command::new(common::bin()).arg("check").arg(&p).output().unwrap();
+            assert!(out.status.success(), "{}: {}", p.display(), String::from_utf8_lossy(&out.stderr));
+            n += 1;
+        }
+    }
+    assert!(n > 0, "no example configs found in {}", dir.display());
+}

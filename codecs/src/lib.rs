@@ -24,15 +24,26 @@
 #![warn(missing_docs)]
 
 mod codec;
+mod compression;
 mod error;
 mod options;
 mod post;
 mod pre;
 
 pub use codec::{Codec, JsonCodec, StringCodec, CODEC_NAMES};
+pub use compression::{decompress_into, Algorithm, Compressor, Levels, ALGORITHM_NAMES};
 pub use error::Error;
+pub use options::parse_duration_ns;
 pub use options::{did_you_mean, parse_size, Options};
+pub use post::{
+    Base64Post, Compress, GelfChunkingPost, LengthPrefixedPost, PostprocessorChain,
+    TextualLengthPrefixedPost,
+};
 pub use post::{Postprocessor, SeparatePost, POSTPROCESSOR_NAMES};
+pub use pre::{
+    gelf_chunk_header, Base64Pre, Decompress, GelfChunking, LengthPrefixed, RemoveEmpty,
+    TextualLengthPrefixed,
+};
 pub use pre::{FrameResult, Preprocessor, PreprocessorChain, Separate, PREPROCESSOR_NAMES};
 
 #[cfg(test)]
@@ -47,9 +58,19 @@ mod tests {
         for n in PREPROCESSOR_NAMES {
             assert!(Preprocessor::from_spec(n, None).is_ok(), "{n}");
         }
+        // `compress` has no default algorithm (as in tremor): it needs one option.
+        let gzip: sluice_script::Record<'static> =
+            [("algorithm", sluice_script::Value::from("gzip"))]
+                .into_iter()
+                .collect();
         for n in POSTPROCESSOR_NAMES {
-            assert!(Postprocessor::from_spec(n, None).is_ok(), "{n}");
+            let opts = (*n == "compress").then_some(&gzip);
+            assert!(Postprocessor::from_spec(n, opts).is_ok(), "{n}");
         }
+        assert!(matches!(
+            Postprocessor::from_spec("compress", None),
+            Err(Error::BadOption { .. })
+        ));
         assert!(matches!(
             Codec::from_spec("jsno", None),
             Err(Error::UnknownName { ref hint, .. }) if hint.contains("json")

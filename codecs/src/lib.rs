@@ -30,6 +30,7 @@ mod options;
 mod post;
 mod pre;
 
+pub use codec::{BinaryCodec, ElasticBulkCodec};
 pub use codec::{Codec, JsonCodec, StringCodec, CODEC_NAMES};
 pub use compression::{decompress_into, Algorithm, Compressor, Levels, ALGORITHM_NAMES};
 pub use error::Error;

@@ -207,62 +207,47 @@ fn scalar(s: String, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value<'st
                 .map_err(|e| err(format!("!!binary: {e}")));
         }
         Some(t @ ("int" | "float" | "bool" | "null")) => {
-            let v = resolve_plain(&s);
-            let ok = matches!(
-                (t, &v),
-                ("int", Value::I64(_) | Value::U64(_))
-                    | ("float", Value::F64(_))
-                    | ("bool", Value::Bool(_))
-                    | ("null", Value::Null)
-            );
-            return match (t, v) {
-                (_, v) if ok => Ok(v),
-                ("float", Value::I64(i)) => Ok(Value::from(i as f64)),
+            // The tag must agree with what the text resolves to (`!!float 1` widens).
+            #[allow(clippy::cast_precision_loss)]
+            return match (t, resolve_plain(&s)) {
+                ("int", Some(v @ (Value::I64(_) | Value::U64(_))))
+                | ("float", Some(v @ Value::F64(_)))
+                | ("bool", Some(v @ Value::Bool(_)))
+                | ("null", Some(v @ Value::Null)) => Ok(v),
+                ("float", Some(Value::I64(i))) => Ok(Value::F64(i as f64)),
                 _ => Err(err(format!("`{s}` is not a valid !!{t}"))),
             };
         }
         _ => {}
     }
-    Ok(match style {
-        TScalarStyle::Plain => resolve_plain(&s).unwrap_or_string(s),
+    Ok(match (style, resolve_plain(&s)) {
+        (TScalarStyle::Plain, Some(v)) => v,
         _ => Value::String(Cow::Owned(s)),
     })
 }
 
-trait OrString {
-    fn unwrap_or_string(self, s: String) -> Value<'static>;
+/// YAML 1.2 core schema resolution of a plain scalar: `None` means it is a string.
+pub(crate) fn resolve_plain(s: &str) -> Option<Value<'static>> {
+    Some(match s {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Value::F64(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => Value::F64(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => Value::F64(f64::NAN),
+        _ => return resolve_number(s),
+    })
 }
 
-impl OrString for Value<'static> {
-    /// `resolve_plain` returns a string value for anything that is not a core-schema
-    /// null/bool/number; reuse the owned text for it.
-    fn unwrap_or_string(self, s: String) -> Value<'static> {
-        match self {
-            Value::String(_) => Value::String(Cow::Owned(s)),
-            v => v,
-        }
-    }
-}
-
-/// YAML 1.2 core schema resolution of a plain scalar.
-pub(crate) fn resolve_plain(s: &str) -> Value<'static> {
-    match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::F64(f64::INFINITY),
-        "-.inf" | "-.Inf" | "-.INF" => return Value::F64(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::F64(f64::NAN),
-        _ => {}
-    }
+fn resolve_number(s: &str) -> Option<Value<'static>> {
     if let Some(hex) = s.strip_prefix("0x") {
         if let Ok(u) = u64::from_str_radix(hex, 16) {
-            return Value::from(u);
+            return Some(Value::from(u));
         }
     }
     if let Some(oct) = s.strip_prefix("0o") {
         if let Ok(u) = u64::from_str_radix(oct, 8) {
-            return Value::from(u);
+            return Some(Value::from(u));
         }
     }
     let b = s.as_bytes();
@@ -272,18 +257,18 @@ pub(crate) fn resolve_plain(s: &str) -> Value<'static> {
         .unwrap_or(b);
     if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
         if let Ok(i) = s.parse::<i64>() {
-            return Value::I64(i);
+            return Some(Value::I64(i));
         }
         if let Ok(u) = s.trim_start_matches('+').parse::<u64>() {
-            return Value::U64(u);
+            return Some(Value::U64(u));
         }
     }
     if is_core_float(digits) {
         if let Ok(f) = s.parse::<f64>() {
-            return Value::F64(f);
+            return Some(Value::F64(f));
         }
     }
-    Value::String(Cow::Owned(String::new()))
+    None
 }
 
 /// `( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?` (sign already stripped).
@@ -363,5 +348,7 @@ mod tests {
         assert!(d(&"[".repeat(600)).is_err());
         assert!(decode(b"a: \xff").is_err());
         assert!(d("!!int abc").is_err());
+        assert!(d("!!null abc").is_err());
+        assert_eq!(d("!!float 2").unwrap(), "2.0");
     }
 }

@@ -109,7 +109,7 @@ fn plain_ok(s: &str) -> bool {
         && !s.ends_with(' ')
         && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || b"_-./@+ ".contains(c))
-        && matches!(resolve_plain(s), Value::String(_))
+        && resolve_plain(s).is_none()
 }
 
 fn string(s: &str, out: &mut Vec<u8>) {

@@ -17,7 +17,8 @@ fuzz_target!(|data: &[u8]| {
                 let v = v.into_static();
                 let mut out = Vec::new();
                 codec.encode(&v, &sluice_script::Value::Null, &mut out).unwrap();
-                let back = codec.decode(&mut out.clone(), 0).unwrap().unwrap();
+                let mut again = out.clone();
+                let back = codec.decode(&mut again, 0).unwrap().unwrap();
                 assert!(back == v || v.to_json() == back.to_json(), "{}", String::from_utf8_lossy(&out));
             }
         }

@@ -10,7 +10,8 @@
 //! - `too_large`: the message grew past `max_message_size` (default 2 MiB; message dropped);
 //! - `evicted`: the oldest incomplete message, dropped to make room when `max_in_flight`
 //!   (default 1024) messages or `max_buffered` bytes (default 64 MiB) are held;
-//! - `timed_out`: incomplete `timeout` after its first chunk (default 5 s, as the spec says);
+//! - `timed_out`: incomplete `timeout` after its first chunk (default 5 s, as the spec says;
+//!   a duration string such as `"5s"` or an integer of milliseconds);
 //! - `unfinished`: incomplete when the stream finished.
 //!
 //! Time comes only from the `now_ns` the engine passes in.

@@ -9,6 +9,7 @@
 //! Encoding is in [`super::yaml_encode`].
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use base64::Engine as _;
 use sluice_script::{Record, Value};
@@ -47,7 +48,7 @@ pub(crate) fn decode(data: &[u8]) -> Result<Value<'static>, Error> {
     let budget = data.len().saturating_mul(NODES_PER_BYTE) + NODES_FLOOR;
     let mut b = Builder {
         stack: Vec::new(),
-        anchors: Vec::new(),
+        anchors: HashMap::new(),
         nodes: 0,
         budget,
         done: None,
@@ -68,15 +69,13 @@ pub(crate) fn decode(data: &[u8]) -> Result<Value<'static>, Error> {
             }
             Event::Nothing | Event::StreamStart | Event::DocumentEnd => {}
             Event::Alias(id) => {
-                let v = b
+                let (v, n) = b
                     .anchors
-                    .iter()
-                    .rev()
-                    .find(|(a, _, _)| *a == id)
-                    .map(|(_, v, n)| (v.clone(), *n))
+                    .get(&id)
                     .ok_or_else(|| err(format!("unknown alias at line {}", mark.line())))?;
-                b.count(v.1)?;
-                b.push(v.0, 0)?;
+                let (v, n) = (v.clone(), *n);
+                b.count(n)?;
+                b.push(v, 0)?;
             }
             Event::Scalar(s, style, anchor, tag) => {
                 b.count(1 + s.len() / 4)?;
@@ -93,8 +92,8 @@ pub(crate) fn decode(data: &[u8]) -> Result<Value<'static>, Error> {
 
 struct Builder {
     stack: Vec<Open>,
-    /// Anchor id, value, node count.
-    anchors: Vec<(usize, Value<'static>, usize)>,
+    /// Anchor id to its value and cost.
+    anchors: HashMap<usize, (Value<'static>, usize)>,
     nodes: usize,
     budget: usize,
     done: Option<Value<'static>>,
@@ -133,8 +132,10 @@ impl Builder {
 
     fn push(&mut self, v: Value<'static>, anchor: usize) -> Result<(), Error> {
         if anchor > 0 {
+            // The copy kept for aliases costs as much as the value itself.
             let n = node_count(&v);
-            self.anchors.push((anchor, v.clone(), n));
+            self.count(n)?;
+            self.anchors.insert(anchor, (v.clone(), n));
         }
         match self.stack.last_mut() {
             None => {
@@ -338,6 +339,17 @@ mod tests {
         let mut doc = format!("a: &s {}\nb: [", "x".repeat(100_000));
         doc.push_str(&"*s, ".repeat(100));
         doc.push(']');
+        assert!(d(&doc).unwrap_err().to_string().contains("alias bomb"));
+    }
+
+    #[test]
+    fn nested_anchors_pay_for_their_copies() {
+        // Every level anchored: copies would sum to depth x size without the charge.
+        let mut doc = String::new();
+        for i in 0..400 {
+            doc.push_str(&format!("{}- &a{i} {}\n", "  ".repeat(i), "y".repeat(2000)));
+            doc.push_str(&format!("{}- &b{i}\n", "  ".repeat(i)));
+        }
         assert!(d(&doc).unwrap_err().to_string().contains("alias bomb"));
     }
 

@@ -58,10 +58,20 @@ fn seq(a: &[Value<'_>], ind: usize, out: &mut Vec<u8>) {
     }
 }
 
+/// YAML limits implicit keys (`key: value`) to 1024 characters; longer keys are written
+/// as explicit keys (`? key` then `: value`).
+const IMPLICIT_KEY_MAX: usize = 1000;
+
 fn map(r: &sluice_script::Record<'_>, ind: usize, out: &mut Vec<u8>) {
     for (k, x) in r.iter() {
         indent(ind, out);
+        let key_start = out.len();
         string(k, out);
+        if out.len() - key_start > IMPLICIT_KEY_MAX {
+            out.splice(key_start..key_start, *b"? ");
+            out.push(b'\n');
+            indent(ind, out);
+        }
         out.push(b':');
         if is_block(x) {
             out.push(b'\n');
@@ -165,5 +175,22 @@ mod tests {
         assert_eq!(enc(&Value::from("true")), "\"true\"\n");
         assert_eq!(enc(&Value::from("a: b")), "\"a: b\"\n");
         assert_eq!(enc(&Value::from("\u{1}é")), "\"\\u0001é\"\n");
+    }
+
+    #[test]
+    fn long_keys_are_explicit() {
+        // Found by fuzzing: a 1,300-character key is not an implicit key to a YAML parser.
+        for key in ["k".repeat(1500), "\u{13}".repeat(400)] {
+            let mut r = sluice_script::Record::new();
+            r.insert(key.clone(), Value::I64(1));
+            let mut inner = sluice_script::Record::new();
+            inner.insert("x", Value::Bool(true));
+            r.insert(format!("{key}2"), Value::Record(inner));
+            let v = Value::Record(r);
+            let text = enc(&v);
+            assert!(text.starts_with("? "), "{text}");
+            let back = super::super::yaml::decode(text.as_bytes()).unwrap();
+            assert_eq!(back.to_json(), v.to_json());
+        }
     }
 }

@@ -120,6 +120,12 @@ fn plain_ok(s: &str) -> bool {
         && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || b"_-./@+ ".contains(c))
         && resolve_plain(s).is_none()
+        // YAML 1.1 readers (still common) take these for booleans.
+        && !matches!(
+            s,
+            "y" | "Y" | "yes" | "Yes" | "YES" | "n" | "N" | "no" | "No" | "NO" | "on" | "On"
+                | "ON" | "off" | "Off" | "OFF"
+        )
 }
 
 fn string(s: &str, out: &mut Vec<u8>) {
@@ -173,6 +179,8 @@ mod tests {
             "a: 1\nb:\n  - true\n  -\n    c: x y\n    d: []\ne: \"1\"\nf: \"\"\ng: 1.0\n"
         );
         assert_eq!(enc(&Value::from("true")), "\"true\"\n");
+        assert_eq!(enc(&Value::from("yes")), "\"yes\"\n");
+        assert_eq!(enc(&Value::from("yes sir")), "yes sir\n");
         assert_eq!(enc(&Value::from("a: b")), "\"a: b\"\n");
         assert_eq!(enc(&Value::from("\u{1}é")), "\"\\u0001é\"\n");
     }

@@ -41,6 +41,59 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// A frame header (length prefix, chunk header, encoding) that does not parse. For a
+    /// stream this means the framing is lost; the processor says how it resynchronises.
+    #[error("{component}: {message}")]
+    Framing {
+        /// The preprocessor.
+        component: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+    /// Data dropped by a reassembly bound (GELF chunks: count, size, messages in flight,
+    /// timeout, duplicates). `reason` is also the name of the counter that counted it.
+    #[error("gelf-chunking: {reason}: {message}")]
+    Chunking {
+        /// Short stable reason, e.g. `timed_out`.
+        reason: &'static str,
+        /// Details (message id, sizes).
+        message: String,
+    },
+    /// Compressed data that does not decompress.
+    #[error("decompress ({algorithm}): {message}")]
+    Decompress {
+        /// The algorithm tried.
+        algorithm: &'static str,
+        /// What the decompressor said.
+        message: String,
+    },
+    /// Decompressed data grew past `max_size` (a decompression bomb or a misconfigured limit);
+    /// decompression stopped there.
+    #[error("decompress ({algorithm}): output exceeds max_size of {max} bytes")]
+    DecompressLimit {
+        /// The algorithm.
+        algorithm: &'static str,
+        /// The configured limit.
+        max: usize,
+    },
+    /// A frame could not be compressed or framed on the way out.
+    #[error("{component}: {message}")]
+    Postprocess {
+        /// The postprocessor.
+        component: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+    /// A config error in a list of processors, with its position in the list.
+    #[error("{list}[{index}]: {error}")]
+    InChain {
+        /// "preprocessors" or "postprocessors".
+        list: &'static str,
+        /// Zero-based position in the list.
+        index: usize,
+        /// The error of that entry.
+        error: Box<Error>,
+    },
     /// A value could not be encoded by the codec.
     #[error("{codec}: cannot encode: {message}")]
     Encode {
@@ -56,10 +109,15 @@ impl Error {
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::UnknownName { .. } | Error::BadOption { .. } => "config",
+            Error::UnknownName { .. } | Error::BadOption { .. } | Error::InChain { .. } => "config",
             Error::FrameTooLong { .. } => "frame_too_long",
             Error::Decode { .. } => "decode",
             Error::Encode { .. } => "encode",
+            Error::Framing { .. } => "framing",
+            Error::Chunking { .. } => "chunking",
+            Error::Decompress { .. } => "decompress",
+            Error::DecompressLimit { .. } => "decompress_limit",
+            Error::Postprocess { .. } => "postprocess",
         }
     }
 }

@@ -107,6 +107,42 @@ impl<'r> Options<'r> {
         }
     }
 
+    /// A signed integer option.
+    ///
+    /// # Errors
+    /// If the option is present but not an integer.
+    pub fn i64(&mut self, key: &'r str) -> Result<Option<i64>, Error> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| self.error(key, "expected an integer")),
+        }
+    }
+
+    /// A duration in nanoseconds: a string with a unit (`"5s"`, `"500ms"`, `"2m"`, `"100us"`)
+    /// or an integer number of milliseconds.
+    ///
+    /// # Errors
+    /// If the option is present but not a duration.
+    pub fn duration_ns(&mut self, key: &'r str) -> Result<Option<u64>, Error> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => parse_duration_ns(s).map(Some).ok_or_else(|| {
+                self.error(
+                    key,
+                    format!("`{s}` is not a duration (examples: \"5s\", \"500ms\", 5000)"),
+                )
+            }),
+            Some(v) => v
+                .as_u64()
+                .and_then(|ms| ms.checked_mul(1_000_000))
+                .map(Some)
+                .ok_or_else(|| self.error(key, "expected milliseconds or a duration string")),
+        }
+    }
+
     /// Fails on any key that no accessor asked for.
     ///
     /// # Errors
@@ -145,6 +181,25 @@ pub fn parse_size(s: &str) -> Option<usize> {
         _ => return None,
     };
     usize::try_from(n.checked_mul(mult)?).ok()
+}
+
+/// Parses `"5s"`, `"500ms"`, `"2m"`, `"100us"`, `"10ns"`, `"1h"` into nanoseconds.
+#[must_use]
+pub fn parse_duration_ns(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let mult: u64 = match unit.trim() {
+        "ns" => 1,
+        "us" | "µs" => 1_000,
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        "m" => 60_000_000_000,
+        "h" => 3_600_000_000_000,
+        _ => return None,
+    };
+    n.checked_mul(mult)
 }
 
 /// ", did you mean `x`?" for the closest of `candidates` to `name`, or "".
@@ -187,6 +242,18 @@ mod tests {
         assert_eq!(parse_size("4096"), Some(4096));
         assert_eq!(parse_size("12 parsecs"), None);
         assert_eq!(parse_size("99999999999999999999GiB"), None);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_ns("5s"), Some(5_000_000_000));
+        assert_eq!(parse_duration_ns("250ms"), Some(250_000_000));
+        assert_eq!(parse_duration_ns("2m"), Some(120_000_000_000));
+        assert_eq!(parse_duration_ns("5"), None);
+        assert_eq!(parse_duration_ns("5 fortnights"), None);
+        let r: Record<'static> = [("t", Value::I64(1500))].into_iter().collect();
+        let mut o = Options::new("x", Some(&r));
+        assert_eq!(o.duration_ns("t"), Ok(Some(1_500_000_000)));
     }
 
     #[test]

@@ -4,6 +4,26 @@ use sluice_script::{write_json, write_json_sorted, JsonDecoder, Record, Value};
 
 use crate::{options::Options, Error};
 
+/// simd-json stops reading a top-level number or literal at a NUL byte and ignores the rest
+/// (`123\0abc` decodes as 123; JSONTestSuite `n_multidigit_number_then_00`). A raw NUL is
+/// never valid JSON, so scalar documents containing one are rejected here. Arrays, objects and
+/// strings are rejected by simd-json itself, so only scalar documents pay for the scan.
+fn reject_scalar_with_nul(data: &[u8]) -> Result<(), Error> {
+    match data
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        Some(b'{' | b'[' | b'"') | None => Ok(()),
+        Some(_) => match memchr::memchr(0, data) {
+            None => Ok(()),
+            Some(at) => Err(Error::Decode {
+                codec: "json",
+                message: format!("invalid JSON at byte {at}: NUL byte"),
+            }),
+        },
+    }
+}
+
 /// JSON codec; `sorted = true` writes record keys in sorted order.
 #[derive(Debug, Default)]
 pub struct JsonCodec {
@@ -27,6 +47,7 @@ impl JsonCodec {
     }
 
     pub(crate) fn decode<'a>(&mut self, data: &'a mut [u8]) -> Result<Value<'a>, Error> {
+        reject_scalar_with_nul(data)?;
         self.decoder.decode(data).map_err(|e| Error::Decode {
             codec: "json",
             message: e.to_string(),
@@ -34,6 +55,7 @@ impl JsonCodec {
     }
 
     pub(crate) fn validate(&mut self, data: &mut [u8]) -> Result<(), Error> {
+        reject_scalar_with_nul(data)?;
         self.decoder.validate(data).map_err(|e| Error::Decode {
             codec: "json",
             message: e.to_string(),

@@ -1,17 +1,31 @@
 //! Codecs: bytes of one frame to a [`Value`] and back.
 
+mod binary;
+mod elastic_bulk;
 mod json;
+mod msgpack;
 mod string;
+mod yaml;
+mod yaml_encode;
 
 use sluice_script::{Record, Value};
 
 use crate::{options::did_you_mean, Error};
 
+pub use binary::BinaryCodec;
+pub use elastic_bulk::ElasticBulkCodec;
 pub use json::JsonCodec;
 pub use string::StringCodec;
 
 /// Every codec name the config accepts.
-pub const CODEC_NAMES: &[&str] = &["json", "string"];
+pub const CODEC_NAMES: &[&str] = &[
+    "json",
+    "string",
+    "binary",
+    "msgpack",
+    "yaml",
+    "elastic-bulk",
+];
 
 /// A codec instance; one per source or sink per shard (they keep scratch buffers).
 #[derive(Debug)]
@@ -20,6 +34,14 @@ pub enum Codec {
     Json(JsonCodec),
     /// UTF-8 text, one string per frame.
     String(StringCodec),
+    /// The frame as one binary value.
+    Binary(BinaryCodec),
+    /// MessagePack.
+    Msgpack,
+    /// YAML, one document per frame.
+    Yaml,
+    /// Elasticsearch bulk NDJSON (encode only).
+    ElasticBulk(ElasticBulkCodec),
 }
 
 impl Codec {
@@ -31,6 +53,14 @@ impl Codec {
         match name {
             "json" => JsonCodec::from_options(options).map(Codec::Json),
             "string" => StringCodec::from_options(options).map(Codec::String),
+            "binary" => BinaryCodec::from_options(options).map(Codec::Binary),
+            "msgpack" => crate::Options::new("msgpack", options)
+                .finish()
+                .map(|()| Codec::Msgpack),
+            "yaml" => crate::Options::new("yaml", options)
+                .finish()
+                .map(|()| Codec::Yaml),
+            "elastic-bulk" => ElasticBulkCodec::from_options(options).map(Codec::ElasticBulk),
             _ => Err(Error::UnknownName {
                 kind: "codec",
                 name: name.to_string(),
@@ -45,6 +75,10 @@ impl Codec {
         match self {
             Codec::Json(_) => "json",
             Codec::String(_) => "string",
+            Codec::Binary(_) => "binary",
+            Codec::Msgpack => "msgpack",
+            Codec::Yaml => "yaml",
+            Codec::ElasticBulk(_) => "elastic-bulk",
         }
     }
 
@@ -62,6 +96,10 @@ impl Codec {
         match self {
             Codec::Json(c) => c.decode(data).map(Some),
             Codec::String(c) => c.decode(data).map(Some),
+            Codec::Binary(c) => Ok(Some(c.decode(data))),
+            Codec::Msgpack => msgpack::decode(data).map(Some),
+            Codec::Yaml => yaml::decode(data).map(Some),
+            Codec::ElasticBulk(_) => Err(ElasticBulkCodec::decode_error()),
         }
     }
 
@@ -74,6 +112,10 @@ impl Codec {
         match self {
             Codec::Json(c) => c.validate(data),
             Codec::String(c) => c.decode(data).map(|_| ()),
+            Codec::Binary(_) => Ok(()),
+            Codec::Msgpack => msgpack::decode(data).map(|_| ()),
+            Codec::Yaml => yaml::decode(data).map(|_| ()),
+            Codec::ElasticBulk(_) => Err(ElasticBulkCodec::decode_error()),
         }
     }
 
@@ -87,7 +129,6 @@ impl Codec {
         meta: &Value<'_>,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        let _ = meta;
         match self {
             Codec::Json(c) => {
                 c.encode(value, out);
@@ -97,6 +138,13 @@ impl Codec {
                 c.encode(value, out);
                 Ok(())
             }
+            Codec::Binary(c) => c.encode(value, out),
+            Codec::Msgpack => msgpack::encode(value, out),
+            Codec::Yaml => {
+                yaml_encode::encode(value, out);
+                Ok(())
+            }
+            Codec::ElasticBulk(c) => c.encode(value, meta, out),
         }
     }
 
@@ -107,6 +155,9 @@ impl Codec {
         match (self, other) {
             (Codec::Json(_), Codec::Json(o)) => !o.sorted(),
             (Codec::String(_), Codec::String(_)) => true,
+            (Codec::Binary(_), Codec::Binary(_)) => true,
+            (Codec::Msgpack, Codec::Msgpack) => true,
+            (Codec::Yaml, Codec::Yaml) => true,
             _ => false,
         }
     }

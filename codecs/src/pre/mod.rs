@@ -5,16 +5,46 @@
 //! from the input whenever a frame lies wholly inside one read, so the common case copies
 //! nothing.
 
+mod base64;
+mod decompress;
+mod gelf_chunking;
+mod length_prefixed;
+mod remove_empty;
 mod separate;
+mod textual_length_prefixed;
 
-use sluice_script::Record;
+use sluice_script::{Record, Value};
 
 use crate::{options::did_you_mean, Error};
 
+pub use self::base64::Base64Pre;
+pub use decompress::Decompress;
+pub use gelf_chunking::{chunk_header as gelf_chunk_header, GelfChunking};
+pub use length_prefixed::LengthPrefixed;
+pub use remove_empty::RemoveEmpty;
 pub use separate::Separate;
+pub use textual_length_prefixed::TextualLengthPrefixed;
 
 /// Every preprocessor name the config accepts.
-pub const PREPROCESSOR_NAMES: &[&str] = &["separate"];
+pub const PREPROCESSOR_NAMES: &[&str] = &[
+    "separate",
+    "length-prefixed",
+    "textual-length-prefixed",
+    "gelf-chunking",
+    "decompress",
+    "base64",
+    "remove-empty",
+];
+
+/// Scratch buffers above this capacity are shrunk after use, so one huge frame does not pin
+/// its memory for the life of the stream.
+const KEEP_CAPACITY: usize = 1 << 20;
+
+pub(crate) fn release(buf: &mut Vec<u8>) {
+    if buf.capacity() > KEEP_CAPACITY {
+        buf.shrink_to(KEEP_CAPACITY / 16);
+    }
+}
 
 /// What a preprocessor hands on: a frame, or an error about part of the stream (counted and
 /// routed to `err` by the engine; the stream carries on).
@@ -25,6 +55,18 @@ pub type FrameResult<'a> = Result<&'a [u8], Error>;
 pub enum Preprocessor {
     /// Split on a separator byte.
     Separate(Separate),
+    /// Binary big-endian length prefixes.
+    LengthPrefixed(LengthPrefixed),
+    /// Decimal octet counting (RFC 6587).
+    TextualLengthPrefixed(TextualLengthPrefixed),
+    /// GELF UDP chunk reassembly.
+    GelfChunking(GelfChunking),
+    /// Decompression with a size cap.
+    Decompress(Decompress),
+    /// Base64 decoding.
+    Base64(Base64Pre),
+    /// Dropping empty frames.
+    RemoveEmpty(RemoveEmpty),
 }
 
 impl Preprocessor {
@@ -35,6 +77,15 @@ impl Preprocessor {
     pub fn from_spec(name: &str, options: Option<&Record<'static>>) -> Result<Self, Error> {
         match name {
             "separate" => Separate::from_options(options).map(Preprocessor::Separate),
+            "length-prefixed" => {
+                LengthPrefixed::from_options(options).map(Preprocessor::LengthPrefixed)
+            }
+            "textual-length-prefixed" => TextualLengthPrefixed::from_options(options)
+                .map(Preprocessor::TextualLengthPrefixed),
+            "gelf-chunking" => GelfChunking::from_options(options).map(Preprocessor::GelfChunking),
+            "decompress" => Decompress::from_options(options).map(Preprocessor::Decompress),
+            "base64" => Base64Pre::from_options(options).map(Preprocessor::Base64),
+            "remove-empty" => RemoveEmpty::from_options(options).map(Preprocessor::RemoveEmpty),
             _ => Err(Error::UnknownName {
                 kind: "preprocessor",
                 name: name.to_string(),
@@ -43,34 +94,127 @@ impl Preprocessor {
         }
     }
 
-    /// Feeds `input`; calls `emit` for every frame (or error) it completes.
-    pub fn process(&mut self, now_ns: u64, input: &[u8], emit: &mut dyn FnMut(FrameResult<'_>)) {
-        let _ = now_ns;
+    /// The config name.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
         match self {
-            Preprocessor::Separate(s) => s.process(input, emit),
+            Preprocessor::Separate(_) => "separate",
+            Preprocessor::LengthPrefixed(_) => "length-prefixed",
+            Preprocessor::TextualLengthPrefixed(_) => "textual-length-prefixed",
+            Preprocessor::GelfChunking(_) => "gelf-chunking",
+            Preprocessor::Decompress(_) => "decompress",
+            Preprocessor::Base64(_) => "base64",
+            Preprocessor::RemoveEmpty(_) => "remove-empty",
         }
     }
 
-    /// End of stream: hands on whatever is still buffered.
+    /// Feeds `input`; calls `emit` for every frame (or error) it completes. For datagram
+    /// sources each datagram is one call.
+    pub fn process(&mut self, now_ns: u64, input: &[u8], emit: &mut dyn FnMut(FrameResult<'_>)) {
+        match self {
+            Preprocessor::Separate(s) => s.process(input, emit),
+            Preprocessor::LengthPrefixed(p) => p.process(input, emit),
+            Preprocessor::TextualLengthPrefixed(p) => p.process(input, emit),
+            Preprocessor::GelfChunking(p) => p.process(now_ns, input, emit),
+            Preprocessor::Decompress(p) => p.process(input, emit),
+            Preprocessor::Base64(p) => p.process(input, emit),
+            Preprocessor::RemoveEmpty(p) => p.process(input, emit),
+        }
+    }
+
+    /// End of stream: hands on whatever is still buffered, and reports what is lost.
     pub fn finish(&mut self, now_ns: u64, emit: &mut dyn FnMut(FrameResult<'_>)) {
         let _ = now_ns;
         match self {
             Preprocessor::Separate(s) => s.finish(emit),
+            Preprocessor::LengthPrefixed(p) => p.finish(emit),
+            Preprocessor::TextualLengthPrefixed(p) => p.finish(emit),
+            Preprocessor::GelfChunking(p) => p.finish(emit),
+            Preprocessor::Decompress(_)
+            | Preprocessor::Base64(_)
+            | Preprocessor::RemoveEmpty(_) => {}
         }
     }
 
     /// End of a datagram: stages that split a stream treat the datagram's end as a frame's
     /// end (a syslog datagram carries no trailing newline); stages that reassemble across
     /// datagrams (chunking) keep their state.
-    #[allow(clippy::match_single_binding)]
     pub fn end_of_datagram(&mut self, now_ns: u64, emit: &mut dyn FnMut(FrameResult<'_>)) {
+        let _ = now_ns;
         match self {
             Preprocessor::Separate(s) => s.finish(emit),
-            #[allow(unreachable_patterns)]
-            _ => {
-                let _ = (now_ns, emit);
-            }
+            Preprocessor::LengthPrefixed(_)
+            | Preprocessor::TextualLengthPrefixed(_)
+            | Preprocessor::GelfChunking(_)
+            | Preprocessor::Decompress(_)
+            | Preprocessor::Base64(_)
+            | Preprocessor::RemoveEmpty(_) => {}
         }
+    }
+
+    /// Reports this stage's counters as `(name, value)`, always the same names in the same
+    /// order for a given preprocessor (zeros included), so metrics exist from the start.
+    /// Values are totals since the instance was built.
+    pub fn counters(&self, f: &mut dyn FnMut(&'static str, u64)) {
+        match self {
+            Preprocessor::Separate(s) => s.counters(f),
+            Preprocessor::LengthPrefixed(p) => p.counters(f),
+            Preprocessor::TextualLengthPrefixed(p) => p.counters(f),
+            Preprocessor::GelfChunking(p) => p.counters(f),
+            Preprocessor::Decompress(p) => p.counters(f),
+            Preprocessor::Base64(p) => p.counters(f),
+            Preprocessor::RemoveEmpty(p) => p.counters(f),
+        }
+    }
+}
+
+/// Builds one entry of a processor list, wrapping config errors with their position.
+pub(crate) fn at_position<T>(
+    list: &'static str,
+    index: usize,
+    r: Result<T, Error>,
+) -> Result<T, Error> {
+    r.map_err(|error| Error::InChain {
+        list,
+        index,
+        error: Box::new(error),
+    })
+}
+
+/// Splits one config entry, `"name"` or `{ name = "...", option = ... }`, into the name and
+/// the remaining options.
+pub(crate) fn split_spec<'v>(
+    list: &'static str,
+    index: usize,
+    spec: &'v Value<'static>,
+) -> Result<(&'v str, Option<Record<'static>>), Error> {
+    match spec {
+        Value::String(name) => Ok((name, None)),
+        Value::Record(r) => match r.get("name") {
+            Some(Value::String(name)) => {
+                let mut opts = r.clone();
+                opts.remove("name");
+                Ok((name, Some(opts)))
+            }
+            _ => at_position(
+                list,
+                index,
+                Err(Error::BadOption {
+                    component: list,
+                    option: "name".into(),
+                    message: "every entry needs a string `name`".into(),
+                }),
+            ),
+        },
+        other => at_position(
+            list,
+            index,
+            Err(Error::BadOption {
+                component: list,
+                option: "name".into(),
+                message: format!("expected a name or a record, got {}", other.value_type()),
+            }),
+        ),
     }
 }
 
@@ -85,6 +229,39 @@ impl PreprocessorChain {
     #[must_use]
     pub fn new(stages: Vec<Preprocessor>) -> Self {
         PreprocessorChain { stages }
+    }
+
+    /// Builds a chain from config entries: each a name (`"remove-empty"`) or a record with a
+    /// `name` and options (`{ name = "decompress", max_size = "16MiB" }`).
+    ///
+    /// # Errors
+    /// [`Error::InChain`] naming the position of the first bad entry.
+    pub fn from_specs(specs: &[Value<'static>]) -> Result<Self, Error> {
+        let mut stages = Vec::with_capacity(specs.len());
+        for (i, spec) in specs.iter().enumerate() {
+            let (name, opts) = split_spec("preprocessors", i, spec)?;
+            stages.push(at_position(
+                "preprocessors",
+                i,
+                Preprocessor::from_spec(name, opts.as_ref()),
+            )?);
+        }
+        Ok(PreprocessorChain::new(stages))
+    }
+
+    /// The stages, in order.
+    #[must_use]
+    pub fn stages(&self) -> &[Preprocessor] {
+        &self.stages
+    }
+
+    /// Reports every stage's counters as `(stage name, counter name, value)`, stage by stage
+    /// in chain order. A chain with the same preprocessor twice reports it twice.
+    pub fn counters(&self, f: &mut dyn FnMut(&'static str, &'static str, u64)) {
+        for s in &self.stages {
+            let stage = s.name();
+            s.counters(&mut |name, v| f(stage, name, v));
+        }
     }
 
     /// Feeds `input` through every stage; frames that leave the last stage go to `emit`.

@@ -24,6 +24,8 @@ pub struct Separate {
     carry: Vec<u8>,
     /// Bytes of an oversized frame skipped so far; `Some` while skipping.
     skipping: Option<usize>,
+    /// Oversized frames dropped.
+    too_long: u64,
 }
 
 impl Separate {
@@ -36,6 +38,7 @@ impl Separate {
             skip_empty: true,
             carry: Vec::new(),
             skipping: None,
+            too_long: 0,
         }
     }
 
@@ -60,7 +63,8 @@ impl Separate {
         })
     }
 
-    fn too_long(&self, seen: usize, head: &[u8]) -> Error {
+    fn too_long(&mut self, seen: usize, head: &[u8]) -> Error {
+        self.too_long += 1;
         Error::FrameTooLong {
             max: self.max_length,
             seen,
@@ -68,7 +72,7 @@ impl Separate {
         }
     }
 
-    fn frame<'a>(&self, f: &'a [u8], emit: &mut dyn FnMut(FrameResult<'_>)) {
+    fn frame<'a>(&mut self, f: &'a [u8], emit: &mut dyn FnMut(FrameResult<'_>)) {
         if f.len() > self.max_length {
             emit(Err(self.too_long(f.len(), f)));
         } else if !(f.is_empty() && self.skip_empty) {
@@ -120,6 +124,10 @@ impl Separate {
         } else {
             self.carry.extend_from_slice(part);
         }
+    }
+
+    pub(crate) fn counters(&self, f: &mut dyn FnMut(&'static str, u64)) {
+        f("too_long", self.too_long);
     }
 
     pub(crate) fn finish(&mut self, emit: &mut dyn FnMut(FrameResult<'_>)) {

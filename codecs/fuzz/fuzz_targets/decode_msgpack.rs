@@ -1,0 +1,31 @@
+//! Fuzzes the `msgpack` decoder: decode and validate must agree and never panic; a decoded
+//! value must encode again.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sluice_codecs::Codec;
+
+fuzz_target!(|data: &[u8]| {
+    let mut codec = Codec::from_spec("msgpack", None).unwrap();
+    let mut a = data.to_vec();
+    let mut b = data.to_vec();
+    let valid = codec.validate(&mut b).is_ok();
+    match codec.decode(&mut a, 0) {
+        Ok(v) => {
+            assert!(valid, "decoded but did not validate");
+            if let Some(v) = v {
+                let v = v.into_static();
+                let mut out = Vec::new();
+                codec.encode(&v, &sluice_script::Value::Null, &mut out).unwrap();
+                // Re-encoding is canonical; decoding that must give the same value back.
+                let mut again = out.clone();
+                let back = codec.decode(&mut again, 0).unwrap().unwrap();
+                assert!(back == v || v.to_json() == back.to_json());
+            }
+        }
+        Err(e) => {
+            assert!(!valid, "validated but did not decode: {e}");
+            assert_eq!(e.kind(), "decode");
+        }
+    }
+});

@@ -22,6 +22,7 @@
 
 mod error;
 pub mod extractor;
+mod lang;
 pub mod stdlib;
 mod value;
 

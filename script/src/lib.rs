@@ -27,6 +27,10 @@ pub mod stdlib;
 mod value;
 
 pub use error::Error;
+pub use lang::{
+    codes, CompileOptions, Diagnostic, Diagnostics, Outcome, Runner, RuntimeError, Script,
+    SourceFile, Span,
+};
 pub use value::{
     write_json, write_json_sorted, write_json_string, JsonDecoder, JsonError, Record, Value,
     ValueType,

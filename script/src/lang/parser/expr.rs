@@ -327,6 +327,18 @@ fn keyword_or_name(t: &str, start: usize, d: u32) -> PResult<'_, Expr> {
         let (r, _) = commit(sym(r, ")"))?;
         return Ok((r, lit(ExprKind::Recur(args), start, r)));
     }
+    for w in ["let", "emit", "drop"] {
+        if peek_kw(t, w) {
+            return Err(nom::Err::Failure(
+                super::PErr::new(t, format!("`{w}` is not allowed inside an expression"))
+                    .code(crate::lang::diagnostic::codes::NOT_ALLOWED)
+                    .len(w.len()),
+            ));
+        }
+    }
+    if !t.starts_with(is_ident_start) && !t.starts_with('`') {
+        return fail(t, "expected an expression");
+    }
     let (mut r, first) = ident(t)?;
     let mut names: Vec<Ident> = vec![first];
     while let Some(r2) = ws(r).strip_prefix("::") {

@@ -146,7 +146,11 @@ pub(crate) fn string_lit(i: &str, d: u32) -> PResult<'_, Vec<StrPart>> {
                 '}' => ('}', 1),
                 'u' => {
                     let Some(hi) = hex4(&esc[1..]) else {
-                        return Err(bad_escape(r, 2));
+                        return Err(nom::Err::Failure(
+                            PErr::new(r, "a `\\u` escape needs four hex digits")
+                                .code(codes::BAD_ESCAPE)
+                                .len(2),
+                        ));
                     };
                     if (0xD800..0xDC00).contains(&hi) {
                         // A surrogate pair: `\uD83D\uDE00`.

@@ -236,6 +236,23 @@ pub(crate) fn stmt(i: &str, d: u32) -> PResult<'_, Expr> {
     let start = t.len();
     if peek_kw(t, "let") {
         let (r, _) = kw(t, "let")?;
+        let rt = ws(r);
+        let word_len = rt
+            .find(|c: char| !super::is_ident_char(c))
+            .unwrap_or(rt.len());
+        let word = &rt[..word_len];
+        if super::KEYWORDS.contains(&word)
+            && !["event", "state", "args", "group", "window"].contains(&word)
+        {
+            return Err(nom::Err::Failure(
+                PErr::new(
+                    rt,
+                    format!("`{word}` is a reserved word and cannot be used as a name"),
+                )
+                .code(crate::lang::diagnostic::codes::RESERVED)
+                .len(word_len),
+            ));
+        }
         let (r, p) = commit(path_only(r, d + 1))?;
         let (r, _) = commit(sym(r, "="))?;
         let (r, e) = commit(stmt(r, d + 1))?;

@@ -1,0 +1,314 @@
+//! Pattern tests for `match` cases and the imutable `match` expression.
+//!
+//! A test returns `None` when the pattern does not match, else `Some(result)`; the result
+//! (the value a `case x = ...` binding receives) is only built when asked for, so plain
+//! matching allocates nothing. Record patterns yield a record of the tested fields
+//! (extractor results in place of the raw value), array patterns the matching elements,
+//! tuple patterns the positional results.
+
+use std::borrow::Cow;
+
+use super::{err, eval, Overlay, Sys, View, R};
+use crate::lang::ast::BinOp;
+use crate::lang::diagnostic::codes;
+use crate::lang::ir::{ArrayPat, ElemPat, FieldPat, Match, Pat, RecordPat, TuplePat};
+use crate::{Record, Value};
+
+fn cmp(op: BinOp, a: &Value<'_>, b: &Value<'_>) -> bool {
+    use std::cmp::Ordering::{Greater, Less};
+    match op {
+        BinOp::Eq => a == b,
+        BinOp::Ne => a != b,
+        _ => match a.partial_cmp(b) {
+            // Values of different kinds are unordered: the test fails, it is not an error.
+            None => false,
+            Some(o) => match op {
+                BinOp::Lt => o == Less,
+                BinOp::Le => o != Greater,
+                BinOp::Gt => o == Greater,
+                BinOp::Ge => o != Less,
+                _ => false,
+            },
+        },
+    }
+}
+
+fn owned_or_null<'ev>(build: bool, x: &Value<'ev>) -> Value<'ev> {
+    if build {
+        x.clone()
+    } else {
+        Value::Null
+    }
+}
+
+pub(crate) fn test_record<'a, 'ev>(
+    p: &'a RecordPat,
+    target: &Value<'ev>,
+    v: &View<'a, 'ev>,
+    s: &mut Sys<'_>,
+    build: bool,
+) -> R<'ev, Option<Value<'ev>>> {
+    let Value::Record(rec) = target else {
+        return Ok(None);
+    };
+    let mut out = if build {
+        Some(Record::with_capacity(p.fields.len()))
+    } else {
+        None
+    };
+    for f in &p.fields {
+        let (key, val): (&Cow<'static, str>, Value<'ev>) = match f {
+            FieldPat::Present(k) => match rec.get(k) {
+                Some(x) => (k, owned_or_null(build, x)),
+                None => return Ok(None),
+            },
+            FieldPat::Absent(k) => {
+                if rec.contains_key(k) {
+                    return Ok(None);
+                }
+                continue;
+            }
+            FieldPat::Cmp(k, op, e) => {
+                let Some(x) = rec.get(k) else {
+                    return Ok(None);
+                };
+                let rhs = eval(e, v, s)?;
+                if !cmp(*op, x, &rhs) {
+                    return Ok(None);
+                }
+                (k, owned_or_null(build, x))
+            }
+            FieldPat::Extract { bind, key, ext } => {
+                let Some(x) = rec.get(key) else {
+                    return Ok(None);
+                };
+                if build {
+                    match ext.extract(x) {
+                        Some(r) => (bind, r),
+                        None => return Ok(None),
+                    }
+                } else if ext.is_match(x) {
+                    (bind, Value::Null)
+                } else {
+                    return Ok(None);
+                }
+            }
+            FieldPat::Record(k, sub) => {
+                let Some(x) = rec.get(k) else {
+                    return Ok(None);
+                };
+                match test_record(sub, x, v, s, build)? {
+                    Some(r) => (k, r),
+                    None => return Ok(None),
+                }
+            }
+            FieldPat::Array(k, sub) => {
+                let Some(x) = rec.get(k) else {
+                    return Ok(None);
+                };
+                match test_array(sub, x, v, s, build)? {
+                    Some(r) => (k, r),
+                    None => return Ok(None),
+                }
+            }
+            FieldPat::Tuple(k, sub) => {
+                let Some(x) = rec.get(k) else {
+                    return Ok(None);
+                };
+                match test_tuple(sub, x, v, s, build)? {
+                    Some(r) => (k, r),
+                    None => return Ok(None),
+                }
+            }
+        };
+        if let Some(o) = &mut out {
+            let key: Cow<'ev, str> = key.clone();
+            o.insert(key, val);
+        }
+    }
+    Ok(Some(out.map_or(Value::Null, Value::Record)))
+}
+
+fn test_elem<'a, 'ev>(
+    p: &'a ElemPat,
+    x: &Value<'ev>,
+    v: &View<'a, 'ev>,
+    s: &mut Sys<'_>,
+    build: bool,
+) -> R<'ev, Option<Value<'ev>>> {
+    match p {
+        ElemPat::Ignore => Ok(Some(owned_or_null(build, x))),
+        ElemPat::Expr(e) => {
+            let want = eval(e, v, s)?;
+            Ok((*want == *x).then(|| owned_or_null(build, x)))
+        }
+        ElemPat::Record(r) => test_record(r, x, v, s, build),
+        ElemPat::Extract(ext) => {
+            if build {
+                Ok(ext.extract(x))
+            } else {
+                Ok(ext.is_match(x).then_some(Value::Null))
+            }
+        }
+    }
+}
+
+/// Every element test must be met by some element; an empty pattern matches any array.
+pub(crate) fn test_array<'a, 'ev>(
+    p: &'a ArrayPat,
+    target: &Value<'ev>,
+    v: &View<'a, 'ev>,
+    s: &mut Sys<'_>,
+    build: bool,
+) -> R<'ev, Option<Value<'ev>>> {
+    let Value::Array(items) = target else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for ep in &p.elems {
+        let mut found = false;
+        for x in items {
+            if let Some(r) = test_elem(ep, x, v, s, build)? {
+                found = true;
+                if build {
+                    out.push(r);
+                } else {
+                    break;
+                }
+            }
+        }
+        if !found {
+            return Ok(None);
+        }
+    }
+    Ok(Some(if build {
+        Value::Array(out)
+    } else {
+        Value::Null
+    }))
+}
+
+/// Positional tests; without `...` the length must match exactly.
+pub(crate) fn test_tuple<'a, 'ev>(
+    p: &'a TuplePat,
+    target: &Value<'ev>,
+    v: &View<'a, 'ev>,
+    s: &mut Sys<'_>,
+    build: bool,
+) -> R<'ev, Option<Value<'ev>>> {
+    let Value::Array(items) = target else {
+        return Ok(None);
+    };
+    if items.len() < p.elems.len() || (!p.open && items.len() != p.elems.len()) {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    for (ep, x) in p.elems.iter().zip(items) {
+        match test_elem(ep, x, v, s, build)? {
+            Some(r) => {
+                if build {
+                    out.push(r);
+                }
+            }
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(if build {
+        Value::Array(out)
+    } else {
+        Value::Null
+    }))
+}
+
+/// Tests `pat`; on a match returns the binding (slot and value) if the pattern binds.
+pub(crate) fn test<'a, 'ev>(
+    pat: &'a Pat,
+    target: &Value<'ev>,
+    v: &View<'a, 'ev>,
+    s: &mut Sys<'_>,
+) -> R<'ev, Option<Option<(u32, Value<'ev>)>>> {
+    match pat {
+        Pat::Default => Ok(Some(None)),
+        Pat::Assign(slot, inner) => {
+            let r = match &**inner {
+                Pat::Default => Some(target.clone()),
+                Pat::Expr(e) => {
+                    let want = eval(e, v, s)?;
+                    (*want == *target).then(|| target.clone())
+                }
+                Pat::Record(r) => test_record(r, target, v, s, true)?,
+                Pat::Array(a) => test_array(a, target, v, s, true)?,
+                Pat::Tuple(t) => test_tuple(t, target, v, s, true)?,
+                Pat::Extract(ext) => ext.extract(target),
+                Pat::Assign(..) => {
+                    return match test(inner, target, v, s)? {
+                        Some(Some((_, val))) => Ok(Some(Some((*slot, val)))),
+                        Some(None) => Ok(Some(Some((*slot, target.clone())))),
+                        None => Ok(None),
+                    }
+                }
+            };
+            Ok(r.map(|val| Some((*slot, val))))
+        }
+        Pat::Expr(e) => {
+            let want = eval(e, v, s)?;
+            Ok((*want == *target).then_some(None))
+        }
+        Pat::Record(r) => Ok(test_record(r, target, v, s, false)?.map(|_| None)),
+        Pat::Array(a) => Ok(test_array(a, target, v, s, false)?.map(|_| None)),
+        Pat::Tuple(t) => Ok(test_tuple(t, target, v, s, false)?.map(|_| None)),
+        Pat::Extract(ext) => Ok(ext.is_match(target).then_some(None)),
+    }
+}
+
+/// The expression form of `match`: case bodies are expressions, the last one's value is
+/// the result.
+pub(crate) fn eval_match<'a, 'ev>(
+    m: &'a Match<crate::lang::ir::Expr>,
+    v: &View<'a, 'ev>,
+    s: &mut Sys<'_>,
+) -> R<'ev, Cow<'a, Value<'ev>>> {
+    let target = eval(&m.target, v, s)?;
+    for case in &m.cases {
+        let Some(bind) = test(&case.pattern, &target, v, s)? else {
+            continue;
+        };
+        match bind {
+            None => {
+                if let Some(g) = &case.guard {
+                    if !super::eval_bool(g, v, s, m.span)? {
+                        continue;
+                    }
+                }
+                let mut last = Cow::Borrowed(&super::NULL);
+                for e in &case.body {
+                    last = eval(e, v, s)?;
+                }
+                return Ok(last);
+            }
+            Some((slot, val)) => {
+                let ov = Overlay {
+                    slot,
+                    value: &val,
+                    next: v.overlay,
+                };
+                let v2 = v.with(&ov);
+                if let Some(g) = &case.guard {
+                    if !super::eval_bool(g, &v2, s, m.span)? {
+                        continue;
+                    }
+                }
+                let mut last = Value::Null;
+                for e in &case.body {
+                    last = eval(e, &v2, s)?.into_owned();
+                }
+                return Ok(Cow::Owned(last));
+            }
+        }
+    }
+    err(
+        codes::NO_CLAUSE,
+        "no case matched and there is no default",
+        m.span,
+    )
+}

@@ -39,7 +39,13 @@ pub(crate) enum Expr {
 #[derive(Debug, Clone)]
 pub(crate) enum Stmt {
     Let(Box<Target>, Box<Stmt>),
-    Emit { expr: Option<Expr>, port: usize },
+    /// `let root.key = expr` with one constant key and an expression value (the common
+    /// `let $class = "x"`), run without the general assignment machinery.
+    SetKey(TRoot, Str, Expr, Span),
+    Emit {
+        expr: Option<Expr>,
+        port: usize,
+    },
     Drop,
     Match(Box<Match<Stmt>>),
     For(Box<For<Stmt>>),
@@ -113,6 +119,8 @@ pub(crate) struct Match<B> {
     pub target: Expr,
     pub cases: Vec<Case<B>>,
     pub span: Span,
+    /// Record keys the cases' simple tests read; looked up once per run.
+    pub keys: Vec<Str>,
 }
 
 #[derive(Debug, Clone)]
@@ -120,6 +128,65 @@ pub(crate) struct Case<B> {
     pub pattern: Pat,
     pub guard: Option<Expr>,
     pub body: Vec<B>,
+    /// The pattern as tests on the prefetched keys, when it is that simple.
+    pub fast: Option<Vec<FastTest>>,
+}
+
+/// A record-pattern field test on a prefetched key (index into `Match::keys`).
+#[derive(Debug, Clone)]
+pub(crate) enum FastTest {
+    EqStr(usize, Str),
+    Eq(usize, Value<'static>),
+    Present(usize),
+    Absent(usize),
+}
+
+/// Most keys a match prefetches.
+pub(crate) const MAX_FAST_KEYS: usize = 8;
+
+impl<B> Match<B> {
+    /// Fills `keys` and each case's `fast` form where the patterns allow it.
+    pub(crate) fn plan(&mut self) {
+        let mut keys: Vec<Str> = Vec::new();
+        for case in &mut self.cases {
+            let Pat::Record(r) = &case.pattern else {
+                continue;
+            };
+            let mut tests = Vec::with_capacity(r.fields.len());
+            let mut ok = true;
+            for f in &r.fields {
+                let (k, make): (&Str, fn(usize, &FieldPat) -> FastTest) = match f {
+                    FieldPat::EqConst(k, _) => (k, |i, f| match f {
+                        FieldPat::EqConst(_, Value::String(c)) => FastTest::EqStr(i, c.clone()),
+                        FieldPat::EqConst(_, c) => FastTest::Eq(i, c.clone()),
+                        _ => FastTest::Present(i),
+                    }),
+                    FieldPat::Present(k) => (k, |i, _| FastTest::Present(i)),
+                    FieldPat::Absent(k) => (k, |i, _| FastTest::Absent(i)),
+                    _ => {
+                        ok = false;
+                        break;
+                    }
+                };
+                let idx = match keys.iter().position(|x| x == k) {
+                    Some(i) => i,
+                    None if keys.len() < MAX_FAST_KEYS => {
+                        keys.push(k.clone());
+                        keys.len() - 1
+                    }
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                };
+                tests.push(make(idx, f));
+            }
+            if ok {
+                case.fast = Some(tests);
+            }
+        }
+        self.keys = keys;
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +211,8 @@ pub(crate) enum FieldPat {
     Present(Str),
     Absent(Str),
     Cmp(Str, BinOp, Expr),
+    /// `key == <constant>`: the common case, tested without evaluating anything.
+    EqConst(Str, Value<'static>),
     Extract {
         bind: Str,
         key: Str,

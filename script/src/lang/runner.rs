@@ -195,11 +195,16 @@ impl Runner {
         let script = &*self.script;
         // Re-type the empty scratch vector for this event's lifetime; the allocation is
         // reused (in-place collect of an empty vector).
-        let mut slots: Vec<Option<Value<'ev>>> = std::mem::take(&mut self.slots)
-            .into_iter()
-            .map(|_| None)
-            .collect();
-        slots.resize_with(script.locals, || None);
+        let mut slots: Vec<Option<Value<'ev>>> = if script.locals == 0 {
+            Vec::new()
+        } else {
+            let mut v: Vec<Option<Value<'ev>>> = std::mem::take(&mut self.slots)
+                .into_iter()
+                .map(|_| None)
+                .collect();
+            v.resize_with(script.locals, || None);
+            v
+        };
         let (result, changed) = {
             let mut frame = Frame {
                 event: &mut *event,
@@ -219,8 +224,10 @@ impl Runner {
             let r = exec_block(&script.stmts, &mut frame, &mut sys, true);
             (r, frame.changed)
         };
-        slots.clear();
-        self.slots = slots.into_iter().map(|_| None).collect();
+        if script.locals != 0 {
+            slots.clear();
+            self.slots = slots.into_iter().map(|_| None).collect();
+        }
         match result {
             Ok(Flow::Event) => Ok(Outcome::Emit {
                 port: 0,

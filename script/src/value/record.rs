@@ -46,7 +46,12 @@ impl<'a> Record<'a> {
 
     fn position(&self, key: &str) -> Option<usize> {
         let kb = key.as_bytes();
-        self.entries.iter().position(|(k, _)| k.as_bytes() == kb)
+        let first = kb.first();
+        // Length and first byte reject most keys without a call to memcmp.
+        self.entries.iter().position(|(k, _)| {
+            let b = k.as_bytes();
+            b.len() == kb.len() && b.first() == first && b == kb
+        })
     }
 
     /// The value under `key`.

@@ -33,7 +33,25 @@ impl Compiler<'_> {
                 // the name do not report a second, misleading error.
                 let value = self.stmt(rhs);
                 let target = self.target(p)?;
-                Ok(Stmt::Let(Box::new(target), Box::new(value?)))
+                match (value?, target) {
+                    (
+                        Stmt::Expr(e),
+                        Target {
+                            root,
+                            segs,
+                            span: tspan,
+                        },
+                    ) if segs.len() == 1
+                        && matches!(segs[0], Expr::Const(Value::String(_)))
+                        && !matches!(root, TRoot::Local(_)) =>
+                    {
+                        let Some(Expr::Const(Value::String(k))) = segs.into_iter().next() else {
+                            return Err(Diagnostic::new(codes::BAD_ASSIGN, "internal: key", span));
+                        };
+                        Ok(Stmt::SetKey(root, k, e, tspan))
+                    }
+                    (value, target) => Ok(Stmt::Let(Box::new(target), Box::new(value))),
+                }
             }
             ast::ExprKind::Drop => {
                 self.not_in_fn("drop", span)?;
@@ -196,16 +214,20 @@ impl Compiler<'_> {
                     pattern,
                     guard,
                     body: b,
+                    fast: None,
                 })
             })();
             self.frame.pop();
             out.push(r?);
         }
-        Ok(Match {
+        let mut m = Match {
             target,
             cases: out,
             span,
-        })
+            keys: Vec::new(),
+        };
+        m.plan();
+        Ok(m)
     }
 
     pub(crate) fn comprehension<B>(
@@ -379,7 +401,10 @@ impl Compiler<'_> {
             fields.push(match f {
                 ast::FieldPat::Present(k) => FieldPat::Present(intern(&k.name)),
                 ast::FieldPat::Absent(k) => FieldPat::Absent(intern(&k.name)),
-                ast::FieldPat::Cmp(k, op, e) => FieldPat::Cmp(intern(&k.name), *op, self.expr(e)?),
+                ast::FieldPat::Cmp(k, op, e) => match (op, self.expr(e)?) {
+                    (BinOp::Eq, Expr::Const(c)) => FieldPat::EqConst(intern(&k.name), c),
+                    (_, x) => FieldPat::Cmp(intern(&k.name), *op, x),
+                },
                 ast::FieldPat::Extract { bind, key, ext } => FieldPat::Extract {
                     bind: intern(&bind.name),
                     key: intern(&key.name),

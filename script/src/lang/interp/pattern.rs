@@ -11,7 +11,9 @@ use std::borrow::Cow;
 use super::{err, eval, Overlay, Sys, View, R};
 use crate::lang::ast::BinOp;
 use crate::lang::diagnostic::codes;
-use crate::lang::ir::{ArrayPat, ElemPat, FieldPat, Match, Pat, RecordPat, TuplePat};
+use crate::lang::ir::{
+    ArrayPat, ElemPat, Expr, FastTest, FieldPat, Match, Pat, RecordPat, TuplePat, MAX_FAST_KEYS,
+};
 use crate::{Record, Value};
 
 fn cmp(op: BinOp, a: &Value<'_>, b: &Value<'_>) -> bool {
@@ -68,6 +70,10 @@ pub(crate) fn test_record<'a, 'ev>(
                 }
                 continue;
             }
+            FieldPat::EqConst(k, c) => match rec.get(k) {
+                Some(x) if x == c => (k, owned_or_null(build, x)),
+                _ => return Ok(None),
+            },
             FieldPat::Cmp(k, op, e) => {
                 let Some(x) = rec.get(k) else {
                     return Ok(None);
@@ -220,6 +226,57 @@ pub(crate) fn test_tuple<'a, 'ev>(
     }))
 }
 
+/// Does `pat` match? (No binding is built.)
+pub(crate) fn matches<'a, 'ev>(
+    pat: &'a Pat,
+    target: &Value<'ev>,
+    v: &View<'a, 'ev>,
+    s: &mut Sys<'_>,
+) -> R<'ev, bool> {
+    match pat {
+        Pat::Default => Ok(true),
+        Pat::Record(r) => record_matches(r, target, v, s),
+        Pat::Expr(Expr::Const(c)) => Ok(c == target),
+        Pat::Extract(ext) => Ok(ext.is_match(target)),
+        other => Ok(test(other, target, v, s)?.is_some()),
+    }
+}
+
+/// [`test_record`] without building a result.
+pub(crate) fn record_matches<'a, 'ev>(
+    p: &'a RecordPat,
+    target: &Value<'ev>,
+    v: &View<'a, 'ev>,
+    s: &mut Sys<'_>,
+) -> R<'ev, bool> {
+    let Value::Record(rec) = target else {
+        return Ok(false);
+    };
+    for f in &p.fields {
+        let ok = match f {
+            FieldPat::EqConst(k, c) => rec.get(k).is_some_and(|x| x == c),
+            FieldPat::Present(k) => rec.contains_key(k),
+            FieldPat::Absent(k) => !rec.contains_key(k),
+            FieldPat::Extract { key, ext, .. } => rec.get(key).is_some_and(|x| ext.is_match(x)),
+            FieldPat::Record(k, sub) => match rec.get(k) {
+                Some(x) => record_matches(sub, x, v, s)?,
+                None => false,
+            },
+            other => {
+                // The less common tests share the result-building code.
+                let single = RecordPat {
+                    fields: vec![other.clone()],
+                };
+                test_record(&single, target, v, s, false)?.is_some()
+            }
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Tests `pat`; on a match returns the binding (slot and value) if the pattern binds.
 pub(crate) fn test<'a, 'ev>(
     pat: &'a Pat,
@@ -261,6 +318,72 @@ pub(crate) fn test<'a, 'ev>(
     }
 }
 
+/// Finds the first case that matches (pattern and guard), with its binding.
+pub(crate) fn select<'a, 'ev, B>(
+    m: &'a Match<B>,
+    target: &Value<'ev>,
+    v: &View<'a, 'ev>,
+    s: &mut Sys<'_>,
+) -> R<'ev, Option<(usize, Option<(u32, Value<'ev>)>)>> {
+    // Look up the keys the simple cases test once, instead of once per case.
+    let mut pre: [Option<&Value<'ev>>; MAX_FAST_KEYS] = [None; MAX_FAST_KEYS];
+    let rec = match target {
+        Value::Record(r) if !m.keys.is_empty() => {
+            for (slot, k) in pre.iter_mut().zip(&m.keys) {
+                *slot = r.get(k);
+            }
+            true
+        }
+        _ => false,
+    };
+    for (i, case) in m.cases.iter().enumerate() {
+        let bind = match (&case.fast, &case.pattern) {
+            (Some(tests), _) if rec => {
+                let ok = tests.iter().all(|t| match t {
+                    FastTest::EqStr(k, c) => {
+                        matches!(pre[*k], Some(Value::String(x)) if x.len() == c.len() && x.as_ref() == c.as_ref())
+                    }
+                    FastTest::Eq(k, c) => pre[*k].is_some_and(|x| x == c),
+                    FastTest::Present(k) => pre[*k].is_some(),
+                    FastTest::Absent(k) => pre[*k].is_none(),
+                });
+                if !ok {
+                    continue;
+                }
+                None
+            }
+            (_, Pat::Assign(..)) => match test(&case.pattern, target, v, s)? {
+                Some(b) => b,
+                None => continue,
+            },
+            (_, p) => {
+                if !matches(p, target, v, s)? {
+                    continue;
+                }
+                None
+            }
+        };
+        if let Some(g) = &case.guard {
+            let ok = match &bind {
+                None => super::eval_bool(g, v, s, m.span)?,
+                Some((slot, val)) => {
+                    let ov = Overlay {
+                        slot: *slot,
+                        value: val,
+                        next: v.overlay,
+                    };
+                    super::eval_bool(g, &v.with(&ov), s, m.span)?
+                }
+            };
+            if !ok {
+                continue;
+            }
+        }
+        return Ok(Some((i, bind)));
+    }
+    Ok(None)
+}
+
 /// The expression form of `match`: case bodies are expressions, the last one's value is
 /// the result.
 pub(crate) fn eval_match<'a, 'ev>(
@@ -269,46 +392,34 @@ pub(crate) fn eval_match<'a, 'ev>(
     s: &mut Sys<'_>,
 ) -> R<'ev, Cow<'a, Value<'ev>>> {
     let target = eval(&m.target, v, s)?;
-    for case in &m.cases {
-        let Some(bind) = test(&case.pattern, &target, v, s)? else {
-            continue;
-        };
-        match bind {
-            None => {
-                if let Some(g) = &case.guard {
-                    if !super::eval_bool(g, v, s, m.span)? {
-                        continue;
-                    }
-                }
-                let mut last = Cow::Borrowed(&super::NULL);
-                for e in &case.body {
-                    last = eval(e, v, s)?;
-                }
-                return Ok(last);
+    let Some((i, bind)) = select(m, &target, v, s)? else {
+        return err(
+            codes::NO_CLAUSE,
+            "no case matched and there is no default",
+            m.span,
+        );
+    };
+    let case = &m.cases[i];
+    match bind {
+        None => {
+            let mut last = Cow::Borrowed(&super::NULL);
+            for e in &case.body {
+                last = eval(e, v, s)?;
             }
-            Some((slot, val)) => {
-                let ov = Overlay {
-                    slot,
-                    value: &val,
-                    next: v.overlay,
-                };
-                let v2 = v.with(&ov);
-                if let Some(g) = &case.guard {
-                    if !super::eval_bool(g, &v2, s, m.span)? {
-                        continue;
-                    }
-                }
-                let mut last = Value::Null;
-                for e in &case.body {
-                    last = eval(e, &v2, s)?.into_owned();
-                }
-                return Ok(Cow::Owned(last));
+            Ok(last)
+        }
+        Some((slot, val)) => {
+            let ov = Overlay {
+                slot,
+                value: &val,
+                next: v.overlay,
+            };
+            let v2 = v.with(&ov);
+            let mut last = Value::Null;
+            for e in &case.body {
+                last = eval(e, &v2, s)?.into_owned();
             }
+            Ok(Cow::Owned(last))
         }
     }
-    err(
-        codes::NO_CLAUSE,
-        "no case matched and there is no default",
-        m.span,
-    )
 }

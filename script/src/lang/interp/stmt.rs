@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::path::{store, target_keys};
-use super::pattern::test;
+use super::pattern::select;
 use super::{err, eval, eval_bool, Ctrl, Overlay, Sys, View, R};
 use crate::lang::ast::BinOp;
 use crate::lang::diagnostic::codes;
@@ -115,8 +115,49 @@ pub(crate) fn exec<'ev>(
             assign(t, val, f, s)?;
             Ok(Flow::Val(ret))
         }
+        Stmt::SetKey(root, key, e, span) => {
+            let val = match e {
+                Expr::Const(c) => c.clone(),
+                _ => eval(e, &f.view(), s)?.into_owned(),
+            };
+            let ret = if need { val.clone() } else { Value::Null };
+            match root {
+                TRoot::Event => {
+                    f.changed = true;
+                    set_key(f.event, key.clone(), val, *span)?;
+                }
+                TRoot::Meta => set_key(f.meta, key.clone(), val, *span)?,
+                TRoot::State => set_key(f.state, key.clone(), val.into_static(), *span)?,
+                TRoot::Local(_) => {
+                    return err(codes::BAD_ASSIGN, "internal: local key target", *span)
+                }
+            }
+            Ok(Flow::Val(ret))
+        }
         Stmt::Match(m) => exec_match(m, f, s, need),
         Stmt::For(fo) => exec_for(fo, f, s),
+    }
+}
+
+fn set_key<'x, 'ev>(
+    root: &mut Value<'x>,
+    key: Cow<'x, str>,
+    val: Value<'x>,
+    span: Span,
+) -> R<'ev, ()> {
+    match root {
+        Value::Record(r) => {
+            r.insert(key, val);
+            Ok(())
+        }
+        other => err(
+            codes::TYPE,
+            format!(
+                "cannot assign to key `{key}` in a value of type {}",
+                other.value_type()
+            ),
+            span,
+        ),
     }
 }
 
@@ -137,6 +178,7 @@ fn assign<'ev>(t: &Target, val: Value<'ev>, f: &mut Frame<'_, 'ev>, s: &mut Sys<
         .all(|e| matches!(e, Expr::Const(Value::String(_))));
     let mut dynamic: Vec<Cow<'ev, str>> = Vec::new();
     if !all_const {
+        dynamic.reserve(t.segs.len());
         target_keys(t, &f.view(), s, &mut dynamic)?;
     }
     let r = match &t.root {
@@ -196,31 +238,7 @@ pub(crate) fn exec_match<'ev>(
     let found = {
         let v = f.view();
         let target = eval(&m.target, &v, s)?;
-        let mut found = None;
-        for (i, case) in m.cases.iter().enumerate() {
-            let Some(bind) = test(&case.pattern, &target, &v, s)? else {
-                continue;
-            };
-            if let Some(g) = &case.guard {
-                let ok = match &bind {
-                    None => eval_bool(g, &v, s, m.span)?,
-                    Some((slot, val)) => {
-                        let ov = Overlay {
-                            slot: *slot,
-                            value: val,
-                            next: None,
-                        };
-                        eval_bool(g, &v.with(&ov), s, m.span)?
-                    }
-                };
-                if !ok {
-                    continue;
-                }
-            }
-            found = Some((i, bind));
-            break;
-        }
-        found
+        select(m, &target, &v, s)?
     };
     let Some((i, bind)) = found else {
         return err(

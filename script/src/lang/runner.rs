@@ -185,6 +185,8 @@ impl Runner {
     ///
     /// # Errors
     /// A [`RuntimeError`]; `event` and `meta` may have been partly modified.
+    // Errors are rare and carry a rendered location; boxing them would not pay.
+    #[allow(clippy::result_large_err)]
     pub fn run<'ev>(
         &mut self,
         event: &mut Value<'ev>,

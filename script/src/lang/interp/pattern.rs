@@ -318,13 +318,16 @@ pub(crate) fn test<'a, 'ev>(
     }
 }
 
+/// The index of the case that matched, and its binding (slot and value) if it binds.
+pub(crate) type Selected<'ev> = (usize, Option<(u32, Value<'ev>)>);
+
 /// Finds the first case that matches (pattern and guard), with its binding.
 pub(crate) fn select<'a, 'ev, B>(
     m: &'a Match<B>,
     target: &Value<'ev>,
     v: &View<'a, 'ev>,
     s: &mut Sys<'_>,
-) -> R<'ev, Option<(usize, Option<(u32, Value<'ev>)>)>> {
+) -> R<'ev, Option<Selected<'ev>>> {
     // Look up the keys the simple cases test once, instead of once per case.
     let mut pre: [Option<&Value<'ev>>; MAX_FAST_KEYS] = [None; MAX_FAST_KEYS];
     let rec = match target {

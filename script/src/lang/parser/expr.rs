@@ -94,10 +94,10 @@ fn unary(i: &str, d: u32) -> PResult<'_, Expr> {
     depth_check(i, d)?;
     let t = ws(i);
     let start = t.len();
-    let op = if t.starts_with('-') {
-        Some((UnOp::Neg, &t[1..]))
-    } else if t.starts_with('+') {
-        Some((UnOp::Plus, &t[1..]))
+    let op = if let Some(r) = t.strip_prefix('-') {
+        Some((UnOp::Neg, r))
+    } else if let Some(r) = t.strip_prefix('+') {
+        Some((UnOp::Plus, r))
     } else if t.starts_with('!') && !t.starts_with("!=") {
         Some((UnOp::BitNot, &t[1..]))
     } else if peek_kw(t, "not") {

@@ -344,7 +344,7 @@ pub(crate) fn select<'a, 'ev, B>(
             (Some(tests), _) if rec => {
                 let ok = tests.iter().all(|t| match t {
                     FastTest::EqStr(k, c) => {
-                        matches!(pre[*k], Some(Value::String(x)) if x.len() == c.len() && x.as_ref() == c.as_ref())
+                        matches!(pre[*k], Some(Value::String(x)) if crate::value::short_eq(x.as_bytes(), c.as_bytes()))
                     }
                     FastTest::Eq(k, c) => pre[*k].is_some_and(|x| x == c),
                     FastTest::Present(k) => pre[*k].is_some(),

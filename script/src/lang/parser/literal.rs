@@ -130,7 +130,12 @@ pub(crate) fn string_lit(i: &str, d: u32) -> PResult<'_, Vec<StrPart>> {
         if c == '\\' {
             let esc = &r[1..];
             let Some(e) = esc.chars().next() else {
-                continue;
+                // A backslash at the very end: the string never closes.
+                return Err(nom::Err::Failure(
+                    PErr::new(t, "unterminated string")
+                        .code(codes::UNTERMINATED)
+                        .len(1),
+                ));
             };
             let (ch, used) = match e {
                 'n' => ('\n', 1),

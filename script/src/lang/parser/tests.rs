@@ -57,3 +57,11 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let src = format!("1{}", " + 1".repeat(5000));
     assert_eq!(parse_script(&src).unwrap_err().code, "E0006");
 }
+
+#[test]
+fn trailing_backslash_is_an_error_not_a_hang() {
+    // Found by the fuzzer: a string ending in `\` looped forever.
+    for src in ["\"\\uD43D\\", "\"\\", "\"abc\\"] {
+        assert_eq!(parse_script(src).unwrap_err().code, "E0002", "{src:?}");
+    }
+}

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 mod admin;
 mod config;
+mod script_cli;
 mod summary;
 
 #[global_allocator]
@@ -44,6 +45,9 @@ enum Cmd {
     },
     /// Print the embedded default config.
     DefaultConfig,
+    /// Run or check tremor-script scripts on newline-delimited JSON, like `jq`.
+    #[command(subcommand)]
+    Script(script_cli::ScriptCmd),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Cmd::Run { config } => run(config),
         Cmd::Check { config } => check(&config),
         Cmd::Topology { config } => topology(config),
+        Cmd::Script(c) => script_cli::run(c),
         Cmd::DefaultConfig => {
             print!("{}", config::DEFAULT_CONFIG);
             Ok(ExitCode::SUCCESS)

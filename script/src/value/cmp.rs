@@ -36,7 +36,7 @@ impl PartialEq for Value<'_> {
         match (self, other) {
             (Value::Null, Value::Null) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
-            (Value::String(a), Value::String(b)) => a == b,
+            (Value::String(a), Value::String(b)) => super::short_eq(a.as_bytes(), b.as_bytes()),
             (Value::Bytes(a), Value::Bytes(b)) => a == b,
             (Value::Array(a), Value::Array(b)) => a == b,
             (Value::Record(a), Value::Record(b)) => a == b,

@@ -11,6 +11,7 @@ mod record;
 use std::borrow::Cow;
 
 pub use json::{write_json, write_json_sorted, write_json_string, JsonDecoder, JsonError};
+pub(crate) use record::short_eq;
 pub use record::Record;
 
 /// A JSON-like value with integers kept apart from floats, and binary data.

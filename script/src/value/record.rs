@@ -46,7 +46,9 @@ impl<'a> Record<'a> {
 
     fn position(&self, key: &str) -> Option<usize> {
         let kb = key.as_bytes();
-        self.entries.iter().position(|(k, _)| k.as_bytes() == kb)
+        self.entries
+            .iter()
+            .position(|(k, _)| short_eq(k.as_bytes(), kb))
     }
 
     /// The value under `key`.
@@ -152,6 +154,33 @@ impl<'a> Record<'a> {
     }
 }
 
+/// Byte equality tuned for the short strings of keys and field values: lengths up to 16
+/// compare as two overlapping words instead of a call to `memcmp`.
+#[inline]
+pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word8 = |s: &[u8], i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let word4 = |s: &[u8], i: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[i..i + 4]);
+        u32::from_le_bytes(w)
+    };
+    match n {
+        0 => true,
+        1..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
 impl<'a> IntoIterator for Record<'a> {
     type Item = (Cow<'a, str>, Value<'a>);
     type IntoIter = std::vec::IntoIter<(Cow<'a, str>, Value<'a>)>;
@@ -186,6 +215,36 @@ mod tests {
         let keys: Vec<&str> = r.keys().map(|k| k.as_ref()).collect();
         assert_eq!(keys, ["b", "a"]);
         assert_eq!(r.get("b").and_then(Value::as_i64), Some(3));
+    }
+
+    #[test]
+    fn short_eq_matches_slice_eq() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "level",
+            "levem",
+            "service",
+            "servicE",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoq",
+            "xbcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopr",
+            "é",
+            "ée",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(short_eq(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,445 @@
+//! Capture positions from DFAs instead of the regex crate's NFA engines.
+//!
+//! The regex crate finds a grok match quickly with its lazy DFA, but resolving a dozen
+//! capture groups in a pattern the size of `%{COMBINEDAPACHELOG}` falls to its PikeVM
+//! (about 100 µs a line). Grok patterns are mostly a sequence of pieces separated by
+//! literals, so the positions can be recovered piece by piece: once the match span is known,
+//! each piece of a concatenation gets the end positions where it can stop (from a small lazy
+//! DFA scanning forward), and the end a backtracking engine would take is chosen:
+//! - if only one end lets the next piece start, it is the only possible one;
+//! - for a piece that is a single repeated character class, a backtracker tries ends
+//!   longest-first (greedy) or shortest-first (lazy), so the first end from which the rest
+//!   of the sequence matches is the one;
+//! - alternatives are tried in order; the first that matches the piece's span exactly wins.
+//!
+//! Anything else (two ends both leading to a match for a piece whose order of ends is
+//! unknown, captures inside repetitions) gives up, and the caller uses the regex crate's
+//! captures, which are exact but slow. The result is always the leftmost-first one.
+
+use std::panic::{RefUnwindSafe, UnwindSafe};
+
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::nfa::thompson;
+use regex_automata::util::pool::Pool;
+use regex_automata::{Anchored, Input, MatchKind};
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// The piece has one path per end, tried longest first.
+    Greedy,
+    /// One path per end, tried shortest first.
+    Lazy,
+    /// Unknown: the end must be the only one that works.
+    Unique,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Empty,
+    Lit(Box<[u8]>),
+    Piece,
+    Capture {
+        group: usize,
+        inner: Box<Node>,
+    },
+    /// The items, and for each item but the first the DFA of the items from it onwards.
+    Concat(Vec<Node>, Vec<usize>),
+    Alt(Vec<Node>),
+    /// Captures inside a repetition: not solvable piecewise.
+    Opaque,
+}
+
+#[derive(Debug)]
+struct Node {
+    /// Index of this node's DFA; `None` for literals and empty nodes.
+    dfa: Option<usize>,
+    order: Order,
+    kind: Kind,
+}
+
+/// Why a piecewise solution was not found.
+#[derive(Debug)]
+pub(super) struct GiveUp;
+
+type Caches = Vec<Cache>;
+type CacheFn = Box<dyn Fn() -> Caches + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// The piecewise capture solver for one pattern.
+pub(super) struct Solver {
+    dfas: Vec<DFA>,
+    root: Node,
+    pub(super) caches: Pool<Caches, CacheFn>,
+}
+
+impl std::fmt::Debug for Solver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Solver")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
+
+fn has_captures(h: &Hir) -> bool {
+    h.properties().explicit_captures_len() > 0
+}
+
+fn is_single_char(h: &Hir) -> bool {
+    match h.kind() {
+        HirKind::Class(Class::Unicode(_) | Class::Bytes(_)) => true,
+        HirKind::Literal(l) => std::str::from_utf8(&l.0).is_ok_and(|s| s.chars().count() == 1),
+        _ => false,
+    }
+}
+
+/// The order in which a backtracker tries the ends of `h`, when it is known.
+fn order_of(h: &Hir) -> Order {
+    match h.kind() {
+        HirKind::Repetition(r) if is_single_char(&r.sub) => {
+            if r.greedy {
+                Order::Greedy
+            } else {
+                Order::Lazy
+            }
+        }
+        HirKind::Capture(c) => order_of(&c.sub),
+        // Zero-width assertions around one repetition do not add paths.
+        HirKind::Concat(items) => {
+            let mut reps = items
+                .iter()
+                .filter(|i| !matches!(i.kind(), HirKind::Look(_)));
+            match (reps.next(), reps.next()) {
+                (Some(only), None) => order_of(only),
+                _ => Order::Unique,
+            }
+        }
+        _ => Order::Unique,
+    }
+}
+
+struct Builder {
+    dfas: Vec<DFA>,
+}
+
+impl Builder {
+    fn dfa(&mut self, h: &Hir) -> Option<usize> {
+        let nfa = thompson::Compiler::new()
+            .configure(thompson::Config::new().which_captures(thompson::WhichCaptures::Implicit))
+            .build_from_hir(h)
+            .ok()?;
+        let dfa = DFA::builder()
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::All)
+                    .cache_capacity(1 << 20)
+                    .skip_cache_capacity_check(true),
+            )
+            .build_from_nfa(nfa)
+            .ok()?;
+        self.dfas.push(dfa);
+        Some(self.dfas.len() - 1)
+    }
+
+    fn node(&mut self, h: &Hir) -> Option<Node> {
+        let order = order_of(h);
+        let kind = match h.kind() {
+            HirKind::Empty => {
+                return Some(Node {
+                    dfa: None,
+                    order,
+                    kind: Kind::Empty,
+                })
+            }
+            HirKind::Literal(l) => {
+                return Some(Node {
+                    dfa: None,
+                    order,
+                    kind: Kind::Lit(l.0.clone()),
+                })
+            }
+            _ if !has_captures(h) => Kind::Piece,
+            HirKind::Capture(c) => Kind::Capture {
+                group: c.index as usize,
+                inner: Box::new(self.node(&c.sub)?),
+            },
+            HirKind::Concat(items) => {
+                // Runs of capture-free items become one piece: fewer, longer scans.
+                let mut parts: Vec<Hir> = Vec::new();
+                let mut run: Vec<Hir> = Vec::new();
+                for item in items {
+                    if has_captures(item) {
+                        if !run.is_empty() {
+                            parts.push(Hir::concat(std::mem::take(&mut run)));
+                        }
+                        parts.push(item.clone());
+                    } else {
+                        run.push(item.clone());
+                    }
+                }
+                if !run.is_empty() {
+                    parts.push(Hir::concat(run));
+                }
+                let children = parts
+                    .iter()
+                    .map(|h| self.node(h))
+                    .collect::<Option<Vec<_>>>()?;
+                let suffixes = (1..parts.len())
+                    .map(|k| self.dfa(&Hir::concat(parts[k..].to_vec())))
+                    .collect::<Option<Vec<_>>>()?;
+                Kind::Concat(children, suffixes)
+            }
+            HirKind::Alternation(branches) => Kind::Alt(
+                branches
+                    .iter()
+                    .map(|b| self.node(b))
+                    .collect::<Option<_>>()?,
+            ),
+            // `x?` is the alternation of `x` and nothing, in the quantifier's order.
+            HirKind::Repetition(r) if r.max == Some(1) => {
+                let sub = self.node(&r.sub)?;
+                let empty = Node {
+                    dfa: None,
+                    order: Order::Unique,
+                    kind: Kind::Empty,
+                };
+                if r.min == 1 {
+                    return Some(sub);
+                }
+                Kind::Alt(if r.greedy {
+                    vec![sub, empty]
+                } else {
+                    vec![empty, sub]
+                })
+            }
+            _ => Kind::Opaque,
+        };
+        Some(Node {
+            dfa: Some(self.dfa(h)?),
+            order,
+            kind,
+        })
+    }
+}
+
+struct Run<'a, 'h> {
+    solver: &'a Solver,
+    caches: &'a mut Caches,
+    hay: &'h [u8],
+    caps: &'a mut [Option<(usize, usize)>],
+    scratch: Vec<usize>,
+    budget: usize,
+}
+
+impl Run<'_, '_> {
+    /// Appends to `scratch`, ascending, every end `<= limit` at which `node` can stop when it
+    /// starts at `p`. With `first`, stops after the first one.
+    fn ends(&mut self, node: &Node, p: usize, limit: usize, first: bool) -> Result<(), GiveUp> {
+        self.budget = self.budget.checked_sub(1).ok_or(GiveUp)?;
+        match &node.kind {
+            Kind::Empty => self.scratch.push(p),
+            Kind::Lit(l) => {
+                if p + l.len() <= limit && self.hay[p..].starts_with(l) {
+                    self.scratch.push(p + l.len());
+                }
+            }
+            _ => {
+                let id = node.dfa.ok_or(GiveUp)?;
+                let dfa = &self.solver.dfas[id];
+                let cache = &mut self.caches[id];
+                let input = Input::new(self.hay).range(p..).anchored(Anchored::Yes);
+                let mut sid = dfa.start_state_forward(cache, &input).map_err(|_| GiveUp)?;
+                let mut i = p;
+                while i < self.hay.len() {
+                    sid = dfa
+                        .next_state(cache, sid, self.hay[i])
+                        .map_err(|_| GiveUp)?;
+                    if sid.is_match() {
+                        // Matches are reported one byte late: this one ended at `i`.
+                        self.scratch.push(i);
+                        if first {
+                            return Ok(());
+                        }
+                    }
+                    if sid.is_dead() || i >= limit {
+                        return Ok(());
+                    }
+                    if sid.is_quit() {
+                        return Err(GiveUp);
+                    }
+                    i += 1;
+                }
+                sid = dfa.next_eoi_state(cache, sid).map_err(|_| GiveUp)?;
+                if sid.is_match() && self.hay.len() <= limit {
+                    self.scratch.push(self.hay.len());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Can `items` start at `c` (and, if there are none left, is `c` the end)?
+    fn next_starts(&mut self, items: &[Node], c: usize, q: usize) -> Result<bool, GiveUp> {
+        let Some(next) = items.first() else {
+            return Ok(c == q);
+        };
+        let mark = self.scratch.len();
+        self.ends(next, c, q, true)?;
+        let found = self.scratch.len() > mark;
+        self.scratch.truncate(mark);
+        Ok(found)
+    }
+
+    /// Does `node` match exactly `[p, q]`?
+    fn exact(&mut self, node: &Node, p: usize, q: usize) -> Result<bool, GiveUp> {
+        let mark = self.scratch.len();
+        self.ends(node, p, q, false)?;
+        let exact = self.scratch.last() == Some(&q) && self.scratch.len() > mark;
+        self.scratch.truncate(mark);
+        Ok(exact)
+    }
+
+    /// Does the DFA `id` match exactly `[p, q]`?
+    fn exact_dfa(&mut self, id: usize, p: usize, q: usize) -> Result<bool, GiveUp> {
+        let node = Node {
+            dfa: Some(id),
+            order: Order::Unique,
+            kind: Kind::Piece,
+        };
+        self.exact(&node, p, q)
+    }
+
+    /// Fills the captures of `node`, which matches exactly `[p, q]`.
+    fn node(&mut self, node: &Node, p: usize, q: usize) -> Result<(), GiveUp> {
+        match &node.kind {
+            Kind::Empty | Kind::Lit(_) | Kind::Piece => Ok(()),
+            Kind::Capture { group, inner } => {
+                if let Some(c) = self.caps.get_mut(*group) {
+                    *c = Some((p, q));
+                }
+                self.node(inner, p, q)
+            }
+            Kind::Alt(branches) => {
+                for b in branches {
+                    if self.exact(b, p, q)? {
+                        return self.node(b, p, q);
+                    }
+                }
+                Err(GiveUp)
+            }
+            Kind::Concat(items, suffixes) => self.concat(items, suffixes, p, q),
+            Kind::Opaque => Err(GiveUp),
+        }
+    }
+
+    /// Tiles `[p, q]` with `items`, choosing each item's end as a backtracker would.
+    fn concat(
+        &mut self,
+        items: &[Node],
+        suffixes: &[usize],
+        p: usize,
+        q: usize,
+    ) -> Result<(), GiveUp> {
+        let mut pos = p;
+        for (k, item) in items.iter().enumerate() {
+            let rest = &items[k + 1..];
+            let Some(&suffix) = suffixes.get(k) else {
+                // The last item spans what is left.
+                return self.node(item, pos, q);
+            };
+            let mark = self.scratch.len();
+            self.ends(item, pos, q, false)?;
+            let n = self.scratch.len() - mark;
+            let mut chosen = None;
+            match item.order {
+                Order::Greedy | Order::Lazy => {
+                    for k in 0..n {
+                        let idx = if item.order == Order::Greedy {
+                            mark + n - 1 - k
+                        } else {
+                            mark + k
+                        };
+                        let c = self.scratch[idx];
+                        if self.next_starts(rest, c, q)? && self.exact_dfa(suffix, c, q)? {
+                            chosen = Some(c);
+                            break;
+                        }
+                    }
+                }
+                Order::Unique => {
+                    let mut survivors = 0;
+                    for k in 0..n {
+                        let c = self.scratch[mark + k];
+                        if self.next_starts(rest, c, q)? {
+                            survivors += 1;
+                            chosen = Some(c);
+                        }
+                    }
+                    if survivors > 1 {
+                        // Several ends could work; exactly one may lead to a full match.
+                        chosen = None;
+                        for k in 0..n {
+                            let c = self.scratch[mark + k];
+                            if self.next_starts(rest, c, q)? && self.exact_dfa(suffix, c, q)? {
+                                if chosen.is_some() {
+                                    self.scratch.truncate(mark);
+                                    return Err(GiveUp);
+                                }
+                                chosen = Some(c);
+                            }
+                        }
+                    }
+                }
+            }
+            self.scratch.truncate(mark);
+            let c = chosen.ok_or(GiveUp)?;
+            self.node(item, pos, c)?;
+            pos = c;
+        }
+        if pos == q {
+            Ok(())
+        } else {
+            Err(GiveUp)
+        }
+    }
+}
+
+impl Solver {
+    /// A solver for the regex `text` (in regex-crate syntax), or `None` if it has no
+    /// captures or a piece's DFA cannot be built.
+    pub(super) fn new(text: &str) -> Option<Solver> {
+        let hir = regex_syntax::parse(text).ok()?;
+        if !has_captures(&hir) {
+            return None;
+        }
+        let mut b = Builder { dfas: Vec::new() };
+        let root = b.node(&hir)?;
+        let dfas = b.dfas;
+        let for_caches = dfas.clone();
+        let create: CacheFn = Box::new(move || for_caches.iter().map(Cache::new).collect());
+        Some(Solver {
+            dfas,
+            root,
+            caches: Pool::new(create),
+        })
+    }
+
+    /// Fills `caps` (indexed by group) for the match that spans exactly `[start, end]`.
+    pub(super) fn solve(
+        &self,
+        hay: &str,
+        start: usize,
+        end: usize,
+        caps: &mut [Option<(usize, usize)>],
+    ) -> Result<(), GiveUp> {
+        let mut caches = self.caches.get();
+        let mut run = Run {
+            solver: self,
+            caches: &mut caches,
+            hay: hay.as_bytes(),
+            caps,
+            scratch: Vec::with_capacity(32),
+            budget: 10_000,
+        };
+        run.node(&self.root, start, end)
+    }
+}

@@ -10,7 +10,8 @@
 //! fields captured inside other patterns (`SYSLOGPROG` yields `program` and `pid`). A string
 //! field whose group did not take part in the match is `""`, as in tremor; a typed one is
 //! `null`. When a name is used more than once (`(?:%{A:ts}|%{B:ts})`) the first group that
-//! matched supplies the value.
+//! matched supplies the value. Logstash's nested references (`%{IP:[source][ip]}`, used by
+//! the firewall patterns) become nested records.
 //!
 //! Engine: the pattern is translated once into the regex crate's syntax (see
 //! [`translate`](self::translate) for the decisions). Look-arounds, which the regex crate
@@ -62,8 +63,20 @@ struct Look {
 #[derive(Debug, Clone)]
 struct Output {
     name: String,
+    /// Logstash's nested field reference `[a][b]`, split into its parts.
+    path: Option<Vec<String>>,
     conv: Conv,
     fields: Vec<usize>,
+}
+
+/// `[a][b][c]` -> `["a", "b", "c"]`; `None` for a plain name.
+fn field_path(name: &str) -> Option<Vec<String>> {
+    let inner = name.strip_prefix('[')?.strip_suffix(']')?;
+    let parts: Vec<String> = inner.split("][").map(str::to_string).collect();
+    parts
+        .iter()
+        .all(|p| !p.is_empty() && !p.contains(['[', ']']))
+        .then_some(parts)
 }
 
 /// A compiled `grok` pattern.
@@ -177,6 +190,7 @@ impl Grok {
                 Some(o) => o.fields.push(i),
                 None => outputs.push(Output {
                     name: f.name.clone(),
+                    path: field_path(&f.name),
                     conv: f.conv,
                     fields: vec![i],
                 }),
@@ -242,6 +256,10 @@ impl Grok {
     }
 
     pub(crate) fn is_match(&self, s: &str) -> bool {
+        if self.outputs.iter().any(|o| o.conv != Conv::Str) {
+            // A capture that does not convert fails the match, so the captures are needed.
+            return self.extract(s, |k| Cow::Borrowed(k)).is_some();
+        }
         let (Some(pred), Some(full)) = (&self.pred, &self.full) else {
             return self.fast.is_match(s);
         };
@@ -306,10 +324,38 @@ impl Grok {
                     Value::F64(t.trim().parse::<f64>().ok().filter(|f| f.is_finite())?)
                 }
             };
-            r.push_unique(key(&o.name), v);
+            match &o.path {
+                None => r.push_unique(key(&o.name), v),
+                Some(path) => insert_path(&mut r, path, v, &key),
+            }
         }
         Some(Value::Record(r))
     }
+}
+
+/// Stores `v` under a nested path, creating records on the way; a non-record in the way
+/// is replaced (the later field wins, as in Logstash).
+fn insert_path<'p, 'i>(
+    r: &mut Record<'i>,
+    path: &'p [String],
+    v: Value<'i>,
+    key: &impl Fn(&'p str) -> Cow<'i, str>,
+) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut cur = r;
+    for p in parents {
+        let slot = cur.entry_or_insert_with(key(p), Value::record);
+        if !matches!(slot, Value::Record(_)) {
+            *slot = Value::record();
+        }
+        let Value::Record(next) = slot else {
+            return;
+        };
+        cur = next;
+    }
+    cur.insert(key(last), v);
 }
 
 /// Logstash's `int` conversion: an integer, or a number truncated towards zero.

@@ -43,8 +43,7 @@ enum Kind {
         group: usize,
         inner: Box<Node>,
     },
-    /// The items, and for each item but the first the DFA of the items from it onwards.
-    Concat(Vec<Node>, Vec<usize>),
+    Concat(Vec<Node>),
     Alt(Vec<Node>),
     /// Captures inside a repetition: not solvable piecewise.
     Opaque,
@@ -69,7 +68,7 @@ type CacheFn = Box<dyn Fn() -> Caches + Send + Sync + UnwindSafe + RefUnwindSafe
 pub(super) struct Solver {
     dfas: Vec<DFA>,
     root: Node,
-    pub(super) caches: Pool<Caches, CacheFn>,
+    caches: Pool<Caches, CacheFn>,
 }
 
 impl std::fmt::Debug for Solver {
@@ -179,14 +178,12 @@ impl Builder {
                 if !run.is_empty() {
                     parts.push(Hir::concat(run));
                 }
-                let children = parts
-                    .iter()
-                    .map(|h| self.node(h))
-                    .collect::<Option<Vec<_>>>()?;
-                let suffixes = (1..parts.len())
-                    .map(|k| self.dfa(&Hir::concat(parts[k..].to_vec())))
-                    .collect::<Option<Vec<_>>>()?;
-                Kind::Concat(children, suffixes)
+                Kind::Concat(
+                    parts
+                        .iter()
+                        .map(|h| self.node(h))
+                        .collect::<Option<Vec<_>>>()?,
+                )
             }
             HirKind::Alternation(branches) => Kind::Alt(
                 branches
@@ -227,19 +224,34 @@ struct Run<'a, 'h> {
     hay: &'h [u8],
     caps: &'a mut [Option<(usize, usize)>],
     scratch: Vec<usize>,
+    /// The ends chosen for the items of the concatenations being solved.
+    choice: Vec<usize>,
     budget: usize,
 }
 
 impl Run<'_, '_> {
     /// Appends to `scratch`, ascending, every end `<= limit` at which `node` can stop when it
-    /// starts at `p`. With `first`, stops after the first one.
-    fn ends(&mut self, node: &Node, p: usize, limit: usize, first: bool) -> Result<(), GiveUp> {
+    /// starts at `p`.
+    fn ends(&mut self, node: &Node, p: usize, limit: usize) -> Result<(), GiveUp> {
         self.budget = self.budget.checked_sub(1).ok_or(GiveUp)?;
-        match &node.kind {
+        let kind = match &node.kind {
+            // Markers and captured literals need no scan.
+            Kind::Capture { inner, .. } if matches!(inner.kind, Kind::Empty | Kind::Lit(_)) => {
+                &inner.kind
+            }
+            k => k,
+        };
+        match kind {
             Kind::Empty => self.scratch.push(p),
             Kind::Lit(l) => {
-                if p + l.len() <= limit && self.hay[p..].starts_with(l) {
-                    self.scratch.push(p + l.len());
+                let end = p + l.len();
+                if end <= limit
+                    && self
+                        .hay
+                        .get(p..end)
+                        .is_some_and(|h| h.iter().zip(l.iter()).all(|(a, b)| a == b))
+                {
+                    self.scratch.push(end);
                 }
             }
             _ => {
@@ -256,9 +268,6 @@ impl Run<'_, '_> {
                     if sid.is_match() {
                         // Matches are reported one byte late: this one ended at `i`.
                         self.scratch.push(i);
-                        if first {
-                            return Ok(());
-                        }
                     }
                     if sid.is_dead() || i >= limit {
                         return Ok(());
@@ -277,35 +286,13 @@ impl Run<'_, '_> {
         Ok(())
     }
 
-    /// Can `items` start at `c` (and, if there are none left, is `c` the end)?
-    fn next_starts(&mut self, items: &[Node], c: usize, q: usize) -> Result<bool, GiveUp> {
-        let Some(next) = items.first() else {
-            return Ok(c == q);
-        };
-        let mark = self.scratch.len();
-        self.ends(next, c, q, true)?;
-        let found = self.scratch.len() > mark;
-        self.scratch.truncate(mark);
-        Ok(found)
-    }
-
     /// Does `node` match exactly `[p, q]`?
     fn exact(&mut self, node: &Node, p: usize, q: usize) -> Result<bool, GiveUp> {
         let mark = self.scratch.len();
-        self.ends(node, p, q, false)?;
+        self.ends(node, p, q)?;
         let exact = self.scratch.last() == Some(&q) && self.scratch.len() > mark;
         self.scratch.truncate(mark);
         Ok(exact)
-    }
-
-    /// Does the DFA `id` match exactly `[p, q]`?
-    fn exact_dfa(&mut self, id: usize, p: usize, q: usize) -> Result<bool, GiveUp> {
-        let node = Node {
-            dfa: Some(id),
-            order: Order::Unique,
-            kind: Kind::Piece,
-        };
-        self.exact(&node, p, q)
     }
 
     /// Fills the captures of `node`, which matches exactly `[p, q]`.
@@ -326,80 +313,76 @@ impl Run<'_, '_> {
                 }
                 Err(GiveUp)
             }
-            Kind::Concat(items, suffixes) => self.concat(items, suffixes, p, q),
+            Kind::Concat(items) => self.concat(items, p, q),
             Kind::Opaque => Err(GiveUp),
         }
     }
 
-    /// Tiles `[p, q]` with `items`, choosing each item's end as a backtracker would.
-    fn concat(
-        &mut self,
-        items: &[Node],
-        suffixes: &[usize],
-        p: usize,
-        q: usize,
-    ) -> Result<(), GiveUp> {
+    /// Fills the captures of a concatenation that matches exactly `[p, q]`.
+    fn concat(&mut self, items: &[Node], p: usize, q: usize) -> Result<(), GiveUp> {
+        let base = self.choice.len();
+        if !self.tile(items, p, q)? {
+            return Err(GiveUp);
+        }
         let mut pos = p;
         for (k, item) in items.iter().enumerate() {
-            let rest = &items[k + 1..];
-            let Some(&suffix) = suffixes.get(k) else {
-                // The last item spans what is left.
-                return self.node(item, pos, q);
-            };
-            let mark = self.scratch.len();
-            self.ends(item, pos, q, false)?;
-            let n = self.scratch.len() - mark;
-            let mut chosen = None;
-            match item.order {
-                Order::Greedy | Order::Lazy => {
-                    for k in 0..n {
-                        let idx = if item.order == Order::Greedy {
-                            mark + n - 1 - k
-                        } else {
-                            mark + k
-                        };
-                        let c = self.scratch[idx];
-                        if self.next_starts(rest, c, q)? && self.exact_dfa(suffix, c, q)? {
-                            chosen = Some(c);
-                            break;
-                        }
-                    }
-                }
-                Order::Unique => {
-                    let mut survivors = 0;
-                    for k in 0..n {
-                        let c = self.scratch[mark + k];
-                        if self.next_starts(rest, c, q)? {
-                            survivors += 1;
-                            chosen = Some(c);
-                        }
-                    }
-                    if survivors > 1 {
-                        // Several ends could work; exactly one may lead to a full match.
-                        chosen = None;
-                        for k in 0..n {
-                            let c = self.scratch[mark + k];
-                            if self.next_starts(rest, c, q)? && self.exact_dfa(suffix, c, q)? {
-                                if chosen.is_some() {
-                                    self.scratch.truncate(mark);
-                                    return Err(GiveUp);
-                                }
-                                chosen = Some(c);
-                            }
-                        }
-                    }
-                }
-            }
-            self.scratch.truncate(mark);
-            let c = chosen.ok_or(GiveUp)?;
+            let c = self.choice[base + k];
             self.node(item, pos, c)?;
             pos = c;
         }
-        if pos == q {
-            Ok(())
-        } else {
-            Err(GiveUp)
+        self.choice.truncate(base);
+        Ok(())
+    }
+
+    /// Chooses each item's end as a backtracker would, depth first in the order it tries
+    /// them, and pushes the ends onto `choice`. `Ok(false)`: `items` cannot tile `[pos, q]`.
+    fn tile(&mut self, items: &[Node], pos: usize, q: usize) -> Result<bool, GiveUp> {
+        let Some((item, rest)) = items.split_first() else {
+            return Ok(pos == q);
+        };
+        if rest.is_empty() {
+            let exact = self.exact(item, pos, q)?;
+            if exact {
+                self.choice.push(q);
+            }
+            return Ok(exact);
         }
+        let mark = self.scratch.len();
+        self.ends(item, pos, q)?;
+        let n = self.scratch.len() - mark;
+        let mut found = false;
+        for k in 0..n {
+            let idx = if item.order == Order::Greedy {
+                mark + n - 1 - k
+            } else {
+                mark + k
+            };
+            let c = self.scratch[idx];
+            let cmark = self.choice.len();
+            self.choice.push(c);
+            if self.tile(rest, c, q)? {
+                self.choice.truncate(cmark + 1 + rest.len());
+                if item.order == Order::Unique {
+                    // The order of this item's ends is unknown: another end that also leads
+                    // to a match makes the backtracker's choice unknowable here.
+                    for k2 in k + 1..n {
+                        let c2 = self.scratch[mark + k2];
+                        let m2 = self.choice.len();
+                        let other = self.tile(rest, c2, q)?;
+                        self.choice.truncate(m2);
+                        if other {
+                            self.scratch.truncate(mark);
+                            return Err(GiveUp);
+                        }
+                    }
+                }
+                found = true;
+                break;
+            }
+            self.choice.truncate(cmark);
+        }
+        self.scratch.truncate(mark);
+        Ok(found)
     }
 }
 
@@ -438,6 +421,7 @@ impl Solver {
             hay: hay.as_bytes(),
             caps,
             scratch: Vec::with_capacity(32),
+            choice: Vec::with_capacity(32),
             budget: 10_000,
         };
         run.node(&self.root, start, end)

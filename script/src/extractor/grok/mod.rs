@@ -83,6 +83,8 @@ fn field_path(name: &str) -> Option<Vec<String>> {
 #[derive(Debug, Clone)]
 pub struct Grok {
     fast: Regex,
+    /// The same regex, for forward-only searches (the end of the match).
+    half: regex_automata::meta::Regex,
     /// Markers only, no fields: for the predicate form when there are look-arounds.
     pred: Option<Regex>,
     /// The backtracking engine; present when the pattern has look-arounds.
@@ -145,6 +147,14 @@ impl Grok {
             }
         };
         let fast = build_regex(&t.fast).map_err(|e| regex_err(&t.fast, &e))?;
+        let half = regex_automata::meta::Regex::builder()
+            .configure(
+                regex_automata::meta::Config::new()
+                    .nfa_size_limit(Some(64 << 20))
+                    .hybrid_cache_capacity(16 << 20),
+            )
+            .build(&t.fast)
+            .map_err(|e| regex_err(&t.fast, &e))?;
         let mut looks = Vec::new();
         let mut checkable = true;
         for l in &t.looks {
@@ -204,6 +214,7 @@ impl Grok {
         };
         Ok(Grok {
             fast,
+            half,
             pred,
             full,
             fields: t.fields,
@@ -241,12 +252,30 @@ impl Grok {
 
     /// Capture spans of `regex`'s leftmost-first match: from the DFA solver when it can
     /// decide, else from the regex crate's capture engines.
-    fn regex_spans(regex: &Regex, solver: Option<&Solver>, s: &str) -> Option<Spans> {
-        let m = regex.find(s)?;
+    fn regex_spans(
+        regex: &Regex,
+        half: Option<&regex_automata::meta::Regex>,
+        solver: Option<&Solver>,
+        s: &str,
+    ) -> Option<Spans> {
         let mut spans = vec![None; regex.captures_len()];
+        if let (Some(half), Some(solver)) = (half, solver) {
+            // Most lines match from their first byte: then the forward search's end is all
+            // the solver needs, and the reverse search for the start is skipped.
+            let end = half.search_half(&regex_automata::Input::new(s))?.offset();
+            if solver.solve(s, 0, end, &mut spans, false).is_ok() {
+                spans[0] = Some((0, end));
+                return Some(spans);
+            }
+            spans.iter_mut().for_each(|g| *g = None);
+        }
+        let m = regex.find(s)?;
         spans[0] = Some((m.start(), m.end()));
         if let Some(solver) = solver {
-            if solver.solve(s, m.start(), m.end(), &mut spans).is_ok() {
+            if solver
+                .solve(s, m.start(), m.end(), &mut spans, true)
+                .is_ok()
+            {
                 return Some(spans);
             }
         }
@@ -264,7 +293,7 @@ impl Grok {
             return self.fast.is_match(s);
         };
         if self.checkable {
-            let Some(spans) = Self::regex_spans(pred, self.pred_solver.as_deref(), s) else {
+            let Some(spans) = Self::regex_spans(pred, None, self.pred_solver.as_deref(), s) else {
                 return false;
             };
             if self.verify(s, &spans, true) {
@@ -283,7 +312,7 @@ impl Grok {
             return None;
         }
         if self.full.is_none() || self.checkable {
-            let spans = Self::regex_spans(&self.fast, self.solver.as_deref(), s)?;
+            let spans = Self::regex_spans(&self.fast, Some(&self.half), self.solver.as_deref(), s)?;
             if self.full.is_none() || self.verify(s, &spans, false) {
                 return Some(
                     self.fields

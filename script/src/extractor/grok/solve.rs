@@ -61,7 +61,13 @@ struct Node {
 #[derive(Debug)]
 pub(super) struct GiveUp;
 
-type Caches = Vec<Cache>;
+/// Per-thread scratch: the DFA caches and the solver's stacks, reused across lines.
+#[derive(Debug)]
+struct Caches {
+    dfa: Vec<Cache>,
+    scratch: Vec<usize>,
+    choice: Vec<usize>,
+}
 type CacheFn = Box<dyn Fn() -> Caches + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
 /// The piecewise capture solver for one pattern.
@@ -220,12 +226,12 @@ impl Builder {
 
 struct Run<'a, 'h> {
     solver: &'a Solver,
-    caches: &'a mut Caches,
+    caches: &'a mut Vec<Cache>,
     hay: &'h [u8],
     caps: &'a mut [Option<(usize, usize)>],
-    scratch: Vec<usize>,
+    scratch: &'a mut Vec<usize>,
     /// The ends chosen for the items of the concatenations being solved.
-    choice: Vec<usize>,
+    choice: &'a mut Vec<usize>,
     budget: usize,
 }
 
@@ -313,15 +319,15 @@ impl Run<'_, '_> {
                 }
                 Err(GiveUp)
             }
-            Kind::Concat(items) => self.concat(items, p, q),
+            Kind::Concat(items) => self.concat(items, p, q, true),
             Kind::Opaque => Err(GiveUp),
         }
     }
 
     /// Fills the captures of a concatenation that matches exactly `[p, q]`.
-    fn concat(&mut self, items: &[Node], p: usize, q: usize) -> Result<(), GiveUp> {
+    fn concat(&mut self, items: &[Node], p: usize, q: usize, trusted: bool) -> Result<(), GiveUp> {
         let base = self.choice.len();
-        if !self.tile(items, p, q)? {
+        if !self.tile(items, p, q, trusted)? {
             return Err(GiveUp);
         }
         let mut pos = p;
@@ -336,12 +342,15 @@ impl Run<'_, '_> {
 
     /// Chooses each item's end as a backtracker would, depth first in the order it tries
     /// them, and pushes the ends onto `choice`. `Ok(false)`: `items` cannot tile `[pos, q]`.
-    fn tile(&mut self, items: &[Node], pos: usize, q: usize) -> Result<bool, GiveUp> {
+    ///
+    /// `forced`: the concatenation is known to match its span and every earlier item had a
+    /// single possible end, so the last item must match what is left: no need to scan it.
+    fn tile(&mut self, items: &[Node], pos: usize, q: usize, forced: bool) -> Result<bool, GiveUp> {
         let Some((item, rest)) = items.split_first() else {
             return Ok(pos == q);
         };
         if rest.is_empty() {
-            let exact = self.exact(item, pos, q)?;
+            let exact = forced || self.exact(item, pos, q)?;
             if exact {
                 self.choice.push(q);
             }
@@ -360,7 +369,7 @@ impl Run<'_, '_> {
             let c = self.scratch[idx];
             let cmark = self.choice.len();
             self.choice.push(c);
-            if self.tile(rest, c, q)? {
+            if self.tile(rest, c, q, forced && n == 1)? {
                 self.choice.truncate(cmark + 1 + rest.len());
                 if item.order == Order::Unique {
                     // The order of this item's ends is unknown: another end that also leads
@@ -368,7 +377,7 @@ impl Run<'_, '_> {
                     for k2 in k + 1..n {
                         let c2 = self.scratch[mark + k2];
                         let m2 = self.choice.len();
-                        let other = self.tile(rest, c2, q)?;
+                        let other = self.tile(rest, c2, q, false)?;
                         self.choice.truncate(m2);
                         if other {
                             self.scratch.truncate(mark);
@@ -398,7 +407,11 @@ impl Solver {
         let root = b.node(&hir)?;
         let dfas = b.dfas;
         let for_caches = dfas.clone();
-        let create: CacheFn = Box::new(move || for_caches.iter().map(Cache::new).collect());
+        let create: CacheFn = Box::new(move || Caches {
+            dfa: for_caches.iter().map(Cache::new).collect(),
+            scratch: Vec::with_capacity(64),
+            choice: Vec::with_capacity(64),
+        });
         Some(Solver {
             dfas,
             root,
@@ -407,23 +420,36 @@ impl Solver {
     }
 
     /// Fills `caps` (indexed by group) for the match that spans exactly `[start, end]`.
+    /// Unless `trusted`, the span is only a guess and is checked on the way.
     pub(super) fn solve(
         &self,
         hay: &str,
         start: usize,
         end: usize,
         caps: &mut [Option<(usize, usize)>],
+        trusted: bool,
     ) -> Result<(), GiveUp> {
-        let mut caches = self.caches.get();
+        let mut guard = self.caches.get();
+        let Caches {
+            dfa,
+            scratch,
+            choice,
+        } = &mut *guard;
+        scratch.clear();
+        choice.clear();
         let mut run = Run {
             solver: self,
-            caches: &mut caches,
+            caches: dfa,
             hay: hay.as_bytes(),
             caps,
-            scratch: Vec::with_capacity(32),
-            choice: Vec::with_capacity(32),
+            scratch,
+            choice,
             budget: 10_000,
         };
-        run.node(&self.root, start, end)
+        match &self.root.kind {
+            Kind::Concat(items) => run.concat(items, start, end, trusted),
+            _ if trusted || run.exact(&self.root, start, end)? => run.node(&self.root, start, end),
+            _ => Err(GiveUp),
+        }
     }
 }

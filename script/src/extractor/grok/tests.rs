@@ -17,7 +17,7 @@ pub(super) fn run_with(pattern: &str, input: &str, custom: &[(String, String)]) 
         let mut locs = g.fast.capture_locations();
         g.fast.captures_read(&mut locs, input).unwrap();
         let slow: Spans = (0..g.fast.captures_len()).map(|i| locs.get(i)).collect();
-        let fast = Grok::regex_spans(&g.fast, g.solver.as_deref(), input).unwrap();
+        let fast = Grok::regex_spans(&g.fast, Some(&g.half), g.solver.as_deref(), input).unwrap();
         assert_eq!(fast, slow, "{pattern} on {input:?}");
     }
     v
@@ -165,5 +165,33 @@ fn every_builtin_pattern_compiles() {
     for name in names {
         let p = format!("%{{{name}}}");
         Grok::compile(&p, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+/// On the bench corpus, the DFA solver decides every line by itself, and its captures are
+/// the regex crate's.
+#[test]
+fn solver_covers_the_bench_corpus() {
+    let g = Grok::compile("%{COMBINEDAPACHELOG}", &[]).unwrap();
+    let Ok(text) = std::fs::read_to_string("../bench/data/apache_combined.log") else {
+        eprintln!("skipping: ../bench/data/apache_combined.log not found");
+        return;
+    };
+    for line in text.lines() {
+        let m = g.fast.find(line).unwrap();
+        let mut spans = vec![None; g.fast.captures_len()];
+        spans[0] = Some((m.start(), m.end()));
+        let solver = g.solver.as_ref().unwrap();
+        assert!(
+            solver
+                .solve(line, m.start(), m.end(), &mut spans, true)
+                .is_ok(),
+            "{line}"
+        );
+        let mut locs = g.fast.capture_locations();
+        g.fast.captures_read(&mut locs, line).unwrap();
+        let slow: Spans = (0..g.fast.captures_len()).map(|i| locs.get(i)).collect();
+        assert_eq!(spans, slow, "{line}");
+        assert!(g.verify(line, &spans, false), "{line}");
     }
 }

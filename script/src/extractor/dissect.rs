@@ -79,6 +79,8 @@ enum End {
 #[derive(Debug, Clone)]
 pub struct Dissect {
     items: Vec<Item>,
+    /// Per item: a named field whose key nothing else writes.
+    unique_names: Vec<bool>,
     slots: usize,
     fields: usize,
 }
@@ -257,7 +259,41 @@ impl Dissect {
             pos += close + 1;
         }
         resolve_ends(&mut items);
+        // A named field can be stored without a duplicate check when nothing else in the
+        // pattern writes its key (no other field of that name, no `&` lookup).
+        let names: Vec<&str> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Field {
+                    name,
+                    kind: Kind::Named | Kind::Append,
+                    ..
+                } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let lookups = items.iter().any(|i| {
+            matches!(
+                i,
+                Item::Field {
+                    kind: Kind::Lookup(_),
+                    ..
+                }
+            )
+        });
+        let unique_names: Vec<bool> = items
+            .iter()
+            .map(|i| match i {
+                Item::Field {
+                    name,
+                    kind: Kind::Named,
+                    ..
+                } => !lookups && names.iter().filter(|n| **n == name.as_str()).count() == 1,
+                _ => false,
+            })
+            .collect();
         Ok(Dissect {
+            unique_names,
             items,
             slots,
             fields,
@@ -321,6 +357,10 @@ impl Dissect {
                     let stop = match end {
                         End::Rest => rest.len(),
                         End::Delim(d) => match self.items.get(*d) {
+                            // One-byte delimiters (the usual case) skip the substring searcher's setup.
+                            Some(Item::Delim { text, .. }) if text.len() == 1 => {
+                                memchr::memchr(text.as_bytes()[0], rest.as_bytes())?
+                            }
                             Some(Item::Delim { finder, .. }) => finder.find(rest.as_bytes())?,
                             _ => return None,
                         },
@@ -347,7 +387,11 @@ impl Dissect {
                         Kind::Named => {
                             let val = convert(v, *conv)?;
                             if let Some(r) = out.as_deref_mut() {
-                                r.insert(key(name), val);
+                                if self.unique_names.get(i).copied().unwrap_or(false) {
+                                    r.push_unique(key(name), val);
+                                } else {
+                                    r.insert(key(name), val);
+                                }
                             }
                         }
                         Kind::Lookup(slot) => {

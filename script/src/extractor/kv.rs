@@ -199,10 +199,21 @@ impl Kv {
     pub(crate) fn extract<'i>(&self, s: &'i str) -> Option<Value<'i>> {
         let mut r = Record::with_capacity(16);
         let mut any = false;
+        // Keys seen, by a one-word filter on (length, last byte): a key that misses it is new
+        // and is appended without scanning the record.
+        let mut seen: u64 = 0;
         self.for_each_pair(s, |k, v| {
             any = true;
-            // Later duplicates overwrite earlier ones, as a JSON object insert would.
-            r.insert(Cow::Borrowed(k), Value::String(Cow::Borrowed(v)));
+            let bit = 1u64
+                << ((k.len() * 31 + usize::from(k.as_bytes().last().copied().unwrap_or(0))) % 64);
+            let v = Value::String(Cow::Borrowed(v));
+            if seen & bit == 0 {
+                seen |= bit;
+                r.push_unique(Cow::Borrowed(k), v);
+            } else {
+                // Later duplicates overwrite earlier ones, as a JSON object insert would.
+                r.insert(Cow::Borrowed(k), v);
+            }
         });
         any.then_some(Value::Record(r))
     }

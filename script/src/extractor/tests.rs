@@ -89,3 +89,59 @@ fn grok_config_files_are_read() {
         .is_err());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn compiled() -> Vec<Extractor> {
+        let c = ExtractorConfig::default();
+        [
+            ("re", "(?P<a>[a-z]+)=(?P<b>\\d+)"),
+            ("rerg", "(?P<k>\\w+)=(?P<v>\\w+)"),
+            ("glob", "a*[!x]?"),
+            ("dissect", "%{a} %{+a} [%{?s}] %{&s}: %{n:int}%{_}"),
+            ("dissect", "%{a->}|%{_(-)}%{b}"),
+            ("grok", "%{SYSLOGLINE}"),
+            ("grok", "%{IP:ip} %{NUMBER:n:float} %{DATA:d}$"),
+            ("kv", ""),
+            ("kv", "%{key}=%{val}&%{key}:%{val};"),
+            ("json", ""),
+            ("base64", ""),
+            ("cidr", ""),
+            ("cidr", "10.0.0.0/8, ::1/128"),
+            ("influx", ""),
+            ("datetime", "%Y-%m-%dT%H:%M:%S%.f%z"),
+        ]
+        .iter()
+        .map(|(n, p)| Extractor::compile(n, p, &c).unwrap())
+        .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Arbitrary input never panics, and the predicate agrees with the extraction.
+        #[test]
+        fn arbitrary_input_is_safe(s in "(?s).{0,120}", t in "[ -~]{0,80}") {
+            for e in compiled() {
+                for input in [s.as_str(), t.as_str()] {
+                    let got = e.extract_str(input);
+                    prop_assert_eq!(e.is_match_str(input), got.is_some(), "{} on {:?}", e.name(), input);
+                }
+            }
+        }
+
+        /// Arbitrary patterns either compile or give an error whose offset lies in the pattern.
+        #[test]
+        fn arbitrary_patterns_are_safe(p in "[-%{}:?+&_()\\[\\]a-zA-Z0-9 .*|\\\\=,/^$]{0,40}") {
+            for name in EXTRACTOR_NAMES {
+                if let Err(e) = Extractor::compile(name, &p, &ExtractorConfig::default()) {
+                    if let Some(o) = e.offset {
+                        prop_assert!(o <= p.len(), "{}: offset {} past {:?}", name, o, p);
+                    }
+                }
+            }
+        }
+    }
+}

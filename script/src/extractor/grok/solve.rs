@@ -292,6 +292,14 @@ impl Run<'_, '_> {
         Ok(())
     }
 
+    /// A cheap first test of an end `c`: when the next item is a literal, it must be there.
+    fn lit_fits(&self, rest: &[Node], c: usize) -> bool {
+        match rest.first().map(|n| &n.kind) {
+            Some(Kind::Lit(l)) => self.hay.get(c..c + l.len()).is_some_and(|h| h == &l[..]),
+            _ => true,
+        }
+    }
+
     /// Does `node` match exactly `[p, q]`?
     fn exact(&mut self, node: &Node, p: usize, q: usize) -> Result<bool, GiveUp> {
         let mark = self.scratch.len();
@@ -367,6 +375,9 @@ impl Run<'_, '_> {
                 mark + k
             };
             let c = self.scratch[idx];
+            if !self.lit_fits(rest, c) {
+                continue;
+            }
             let cmark = self.choice.len();
             self.choice.push(c);
             if self.tile(rest, c, q, forced && n == 1)? {
@@ -376,6 +387,9 @@ impl Run<'_, '_> {
                     // to a match makes the backtracker's choice unknowable here.
                     for k2 in k + 1..n {
                         let c2 = self.scratch[mark + k2];
+                        if !self.lit_fits(rest, c2) {
+                            continue;
+                        }
                         let m2 = self.choice.len();
                         let other = self.tile(rest, c2, q, false)?;
                         self.choice.truncate(m2);

@@ -4,16 +4,16 @@
 //! capture groups in a pattern the size of `%{COMBINEDAPACHELOG}` falls to its PikeVM
 //! (about 100 µs a line). Grok patterns are mostly a sequence of pieces separated by
 //! literals, so the positions can be recovered piece by piece: once the match span is known,
-//! each piece of a concatenation gets the end positions where it can stop (from a small lazy
-//! DFA scanning forward), and the end a backtracking engine would take is chosen:
-//! - if only one end lets the next piece start, it is the only possible one;
-//! - for a piece that is a single repeated character class, a backtracker tries ends
-//!   longest-first (greedy) or shortest-first (lazy), so the first end from which the rest
-//!   of the sequence matches is the one;
+//! each piece of a concatenation gets the ends where it can stop (from a small lazy DFA
+//! scanning forward), and a depth-first search picks ends in the order a backtracking engine
+//! tries them, so the first tiling of the span it finds is the one that engine would find:
+//! - a piece that is a single repeated character class tries its ends longest-first
+//!   (greedy) or shortest-first (lazy), as a backtracker does;
+//! - any other piece must have exactly one end from which the rest tiles the span;
 //! - alternatives are tried in order; the first that matches the piece's span exactly wins.
 //!
-//! Anything else (two ends both leading to a match for a piece whose order of ends is
-//! unknown, captures inside repetitions) gives up, and the caller uses the regex crate's
+//! Anything else (two workable ends for a piece whose order of ends is unknown, captures
+//! inside repetitions, a search over budget) gives up, and the caller uses the regex crate's
 //! captures, which are exact but slow. The result is always the leftmost-first one.
 
 use std::panic::{RefUnwindSafe, UnwindSafe};

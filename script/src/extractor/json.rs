@@ -22,6 +22,12 @@ pub(crate) fn no_pattern(extractor: &'static str, pattern: &str) -> Result<(), E
     }
 }
 
+/// A raw NUL is never valid JSON (control characters must be escaped), but simd-json stops
+/// reading at one, so `123\0` would pass.
+fn has_nul(s: &str) -> bool {
+    memchr::memchr(0, s.as_bytes()).is_some()
+}
+
 impl Json {
     pub(crate) fn compile(pattern: &str) -> Result<Self, ExtractorError> {
         no_pattern("json", pattern)?;
@@ -29,6 +35,9 @@ impl Json {
     }
 
     pub(crate) fn is_match(&self, s: &str) -> bool {
+        if has_nul(s) {
+            return false;
+        }
         // simd-json rewrites its input while unescaping, so it works on a copy.
         let mut buf = s.as_bytes().to_vec();
         JsonDecoder::new().validate(&mut buf).is_ok()
@@ -36,6 +45,9 @@ impl Json {
 
     /// The decoded document; it owns its strings (simd-json decodes a private copy).
     pub(crate) fn extract<'i>(&self, s: &'i str) -> Option<Value<'i>> {
+        if has_nul(s) {
+            return None;
+        }
         let mut buf = s.as_bytes().to_vec();
         let v = JsonDecoder::new().decode(&mut buf).ok()?;
         Some(v.into_static())
@@ -93,5 +105,43 @@ mod tests {
     fn a_pattern_is_an_error() {
         let e = Json::compile(" x").unwrap_err();
         assert_eq!(e.offset, Some(1));
+    }
+}
+
+#[cfg(test)]
+mod suite {
+    use super::*;
+
+    /// nst/JSONTestSuite: every `y_` document matches, every `n_` document does not.
+    #[test]
+    fn json_test_suite() {
+        // `../shared/corpus` from the repository root; SLUICE_CORPUS overrides it.
+        let corpus = std::env::var("SLUICE_CORPUS").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus").to_string()
+        });
+        let dir = std::path::Path::new(&corpus).join("json/test_parsing");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            eprintln!("skipping: {} not found", dir.display());
+            return;
+        };
+        let j = Json::compile("").unwrap();
+        let mut checked = 0;
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            // The extractor sees strings: files that are not UTF-8 cannot reach it.
+            let Ok(text) = std::fs::read_to_string(e.path()) else {
+                continue;
+            };
+            if name.starts_with("y_") {
+                assert!(j.extract(&text).is_some(), "{name} must match");
+                assert!(j.is_match(&text), "{name}");
+                checked += 1;
+            } else if name.starts_with("n_") {
+                assert!(j.extract(&text).is_none(), "{name} must not match");
+                assert!(!j.is_match(&text), "{name}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 200, "only {checked} files checked");
     }
 }

@@ -350,7 +350,7 @@ impl Datetime {
                 || has(Field::Ordinal));
         let time = (has(Field::Hour) || has(Field::Hour12) && items.contains(&Item::AmPm))
             && has(Field::Minute);
-        if !has(Field::Epoch) && !(date && time) {
+        if !(has(Field::Epoch) || date && time) {
             return Err(ExtractorError {
                 extractor: "datetime",
                 message:

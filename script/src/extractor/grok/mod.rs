@@ -287,7 +287,7 @@ impl Grok {
     pub(crate) fn is_match(&self, s: &str) -> bool {
         if self.outputs.iter().any(|o| o.conv != Conv::Str) {
             // A capture that does not convert fails the match, so the captures are needed.
-            return self.extract(s, |k| Cow::Borrowed(k)).is_some();
+            return self.extract(s, Cow::Borrowed).is_some();
         }
         let (Some(pred), Some(full)) = (&self.pred, &self.full) else {
             return self.fast.is_match(s);

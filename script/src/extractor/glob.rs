@@ -34,7 +34,7 @@ impl Glob {
                     }
                     let mut closed = false;
                     let mut first = true;
-                    while let Some((_, c)) = chars.next() {
+                    for (_, c) in chars.by_ref() {
                         if c == ']' && !first {
                             closed = true;
                             break;

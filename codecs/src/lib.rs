@@ -30,6 +30,7 @@ mod post;
 mod pre;
 
 pub use codec::{Codec, JsonCodec, StringCodec, CODEC_NAMES};
+pub use codec::{InfluxCodec, InfluxLines, Precision};
 pub use error::Error;
 pub use options::{did_you_mean, parse_size, Options};
 pub use post::{Postprocessor, SeparatePost, POSTPROCESSOR_NAMES};

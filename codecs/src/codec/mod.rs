@@ -1,5 +1,6 @@
 //! Codecs: bytes of one frame to a [`Value`] and back.
 
+mod influx;
 mod json;
 mod string;
 
@@ -7,11 +8,16 @@ use sluice_script::{Record, Value};
 
 use crate::{options::did_you_mean, Error};
 
+pub use influx::{InfluxCodec, InfluxLines, Precision};
 pub use json::JsonCodec;
 pub use string::StringCodec;
 
 /// Every codec name the config accepts.
-pub const CODEC_NAMES: &[&str] = &["json", "string"];
+pub const CODEC_NAMES: &[&str] = &[
+    "json",
+    "string",
+    "influx",
+];
 
 /// A codec instance; one per source or sink per shard (they keep scratch buffers).
 #[derive(Debug)]
@@ -20,6 +26,8 @@ pub enum Codec {
     Json(JsonCodec),
     /// UTF-8 text, one string per frame.
     String(StringCodec),
+    /// InfluxDB line protocol.
+    Influx(InfluxCodec),
 }
 
 impl Codec {
@@ -31,6 +39,7 @@ impl Codec {
         match name {
             "json" => JsonCodec::from_options(options).map(Codec::Json),
             "string" => StringCodec::from_options(options).map(Codec::String),
+            "influx" => InfluxCodec::from_options(options).map(Codec::Influx),
             _ => Err(Error::UnknownName {
                 kind: "codec",
                 name: name.to_string(),
@@ -45,6 +54,7 @@ impl Codec {
         match self {
             Codec::Json(_) => "json",
             Codec::String(_) => "string",
+            Codec::Influx(_) => "influx",
         }
     }
 
@@ -62,6 +72,7 @@ impl Codec {
         match self {
             Codec::Json(c) => c.decode(data).map(Some),
             Codec::String(c) => c.decode(data).map(Some),
+            Codec::Influx(c) => c.decode(data, ingest_ns),
         }
     }
 
@@ -74,6 +85,7 @@ impl Codec {
         match self {
             Codec::Json(c) => c.validate(data),
             Codec::String(c) => c.decode(data).map(|_| ()),
+            Codec::Influx(c) => c.decode(data, 0).map(|_| ()),
         }
     }
 
@@ -97,6 +109,7 @@ impl Codec {
                 c.encode(value, out);
                 Ok(())
             }
+            Codec::Influx(c) => c.encode(value, out),
         }
     }
 
@@ -107,6 +120,7 @@ impl Codec {
         match (self, other) {
             (Codec::Json(_), Codec::Json(o)) => !o.sorted(),
             (Codec::String(_), Codec::String(_)) => true,
+            (Codec::Influx(a), Codec::Influx(b)) => a.precision() == b.precision(),
             _ => false,
         }
     }

@@ -13,11 +13,7 @@ pub use json::JsonCodec;
 pub use string::StringCodec;
 
 /// Every codec name the config accepts.
-pub const CODEC_NAMES: &[&str] = &[
-    "json",
-    "string",
-    "influx",
-];
+pub const CODEC_NAMES: &[&str] = &["json", "string", "influx"];
 
 /// A codec instance; one per source or sink per shard (they keep scratch buffers).
 #[derive(Debug)]

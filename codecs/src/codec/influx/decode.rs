@@ -428,7 +428,10 @@ impl<'a> Parser<'a> {
                 Some(c) => {
                     return Err(self.err(
                         self.pos,
-                        format!("want '=' after field key {key:?}, found {:?}", char::from(c)),
+                        format!(
+                            "want '=' after field key {key:?}, found {:?}",
+                            char::from(c)
+                        ),
                     ))
                 }
             }
@@ -555,7 +558,12 @@ fn convert(raw: RawField<'_>) -> Result<Value<'_>, String> {
         RawField::Bool(b) => match b {
             b"t" | b"T" | b"true" | b"True" | b"TRUE" => Value::Bool(true),
             b"f" | b"F" | b"false" | b"False" | b"FALSE" => Value::Bool(false),
-            _ => return Err(format!("invalid bool value {:?}", String::from_utf8_lossy(b))),
+            _ => {
+                return Err(format!(
+                    "invalid bool value {:?}",
+                    String::from_utf8_lossy(b)
+                ))
+            }
         },
         RawField::Int(b) => {
             let s = std::str::from_utf8(b).map_err(|_| "invalid integer value syntax")?;
@@ -655,9 +663,15 @@ mod tests {
         assert!(matches!(f.get("h"), Some(Value::U64(2))));
         assert!(matches!(f.get("b"), Some(Value::Bool(true))));
         assert!(matches!(v.get("timestamp"), Some(Value::I64(7))));
-        assert!(matches!(v.get("measurement"), Some(Value::String(Cow::Owned(_)))));
+        assert!(matches!(
+            v.get("measurement"),
+            Some(Value::String(Cow::Owned(_)))
+        ));
         let v = one("cpu v=1").unwrap();
-        assert!(matches!(v.get("measurement"), Some(Value::String(Cow::Borrowed(_)))));
+        assert!(matches!(
+            v.get("measurement"),
+            Some(Value::String(Cow::Borrowed(_)))
+        ));
     }
 
     #[test]
@@ -665,7 +679,9 @@ mod tests {
         for ok in ["1", "-1.5", ".5", "5.", "1e5", "1E-5", "-0"] {
             assert!(is_decimal_float(ok.as_bytes()), "{ok}");
         }
-        for bad in ["", "-", ".", "-.", "1e", "1e+", "1.1.1", "0x10", "-inf", "1_0", "1a"] {
+        for bad in [
+            "", "-", ".", "-.", "1e", "1e+", "1.1.1", "0x10", "-inf", "1_0", "1a",
+        ] {
             assert!(!is_decimal_float(bad.as_bytes()), "{bad}");
         }
     }
@@ -682,12 +698,18 @@ mod tests {
     fn precision_scales_and_checks_overflow() {
         let mut p = Parser::new(b"c v=1 1600000000", Precision::Seconds, 0);
         let v = p.next_entry().unwrap().unwrap();
-        assert!(matches!(v.get("timestamp"), Some(Value::I64(1_600_000_000_000_000_000))));
+        assert!(matches!(
+            v.get("timestamp"),
+            Some(Value::I64(1_600_000_000_000_000_000))
+        ));
         let mut p = Parser::new(b"c v=1 9223372037", Precision::Seconds, 0);
         assert!(p.next_entry().unwrap().is_err());
         // The default time is truncated to the precision.
         let mut p = Parser::new(b"c v=1", Precision::Milliseconds, 1_234_567_891);
         let v = p.next_entry().unwrap().unwrap();
-        assert!(matches!(v.get("timestamp"), Some(Value::I64(1_234_000_000))));
+        assert!(matches!(
+            v.get("timestamp"),
+            Some(Value::I64(1_234_000_000))
+        ));
     }
 }

@@ -44,13 +44,37 @@ fn escaped(s: &str, special: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&b[start..]);
 }
 
+/// String field values escape what the reference decoder unescapes, so line ends inside a
+/// value never split the line.
+fn escape_string(s: &str, out: &mut Vec<u8>) {
+    let b = s.as_bytes();
+    let mut start = 0;
+    for (i, c) in b.iter().enumerate() {
+        let esc = match c {
+            b'\\' => b'\\',
+            b'"' => b'"',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            _ => continue,
+        };
+        out.extend_from_slice(&b[start..i]);
+        out.push(b'\\');
+        out.push(esc);
+        start = i + 1;
+    }
+    out.extend_from_slice(&b[start..]);
+}
+
 /// Tag values that are not strings are written in their text form.
 fn tag_text<'v>(key: &str, v: &'v Value<'_>) -> Result<Option<Cow<'v, str>>, Error> {
     Ok(match v {
         Value::Null => None,
         Value::String(s) if s.is_empty() => None,
         Value::String(s) => Some(Cow::Borrowed(s.as_ref())),
-        Value::Bool(_) | Value::I64(_) | Value::U64(_) | Value::F64(_) => Some(Cow::Owned(v.to_json())),
+        Value::Bool(_) | Value::I64(_) | Value::U64(_) | Value::F64(_) => {
+            Some(Cow::Owned(v.to_json()))
+        }
         other => {
             return Err(err(format!(
                 "tag {key:?} is a {}, expected a string",
@@ -96,7 +120,9 @@ fn encode_line(
     };
     check_name("measurement", measurement)?;
     if measurement.starts_with('#') {
-        return Err(err("a measurement starting with `#` reads back as a comment"));
+        return Err(err(
+            "a measurement starting with `#` reads back as a comment",
+        ));
     }
     escaped(measurement, b" ,", out);
     match rec.get("tags") {
@@ -192,13 +218,15 @@ fn write_field(key: &str, v: &Value<'_>, out: &mut Vec<u8>) -> Result<(), Error>
         }
         Value::F64(f) => {
             if !f.is_finite() {
-                return Err(err(format!("field {key:?} is {f}, which has no line protocol form")));
+                return Err(err(format!(
+                    "field {key:?} is {f}, which has no line protocol form"
+                )));
             }
             write_float(*f, out);
         }
         Value::String(s) => {
             out.push(b'"');
-            escaped(s, b"\\\"", out);
+            escape_string(s, out);
             out.push(b'"');
         }
         other => {

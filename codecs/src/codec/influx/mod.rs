@@ -20,8 +20,8 @@ use sluice_script::{Record, Value};
 
 use crate::{options::Options, Error};
 
-pub use decode::Precision;
 use decode::Parser;
+pub use decode::Precision;
 
 /// The influx codec.
 #[derive(Debug)]
@@ -79,8 +79,7 @@ impl InfluxCodec {
             Some(Ok(v)) if p.at_end() => Ok(Some(v)),
             Some(Ok(_)) => Err(Error::Decode {
                 codec: "influx",
-                message: "frame holds more than one line; split lines with a preprocessor"
-                    .into(),
+                message: "frame holds more than one line; split lines with a preprocessor".into(),
             }),
         }
     }

@@ -29,6 +29,7 @@ mod options;
 mod post;
 mod pre;
 
+pub use codec::SyslogCodec;
 pub use codec::{Codec, JsonCodec, StringCodec, CODEC_NAMES};
 pub use codec::{InfluxCodec, InfluxLines, Precision};
 pub use error::Error;

@@ -3,6 +3,7 @@
 mod influx;
 mod json;
 mod string;
+mod syslog;
 
 use sluice_script::{Record, Value};
 
@@ -11,6 +12,7 @@ use crate::{options::did_you_mean, Error};
 pub use influx::{InfluxCodec, InfluxLines, Precision};
 pub use json::JsonCodec;
 pub use string::StringCodec;
+pub use syslog::SyslogCodec;
 
 /// Every codec name the config accepts.
 pub const CODEC_NAMES: &[&str] = &["json", "string", "influx"];
@@ -24,6 +26,8 @@ pub enum Codec {
     String(StringCodec),
     /// InfluxDB line protocol.
     Influx(InfluxCodec),
+    /// Syslog, RFC 5424 and RFC 3164.
+    Syslog(SyslogCodec),
 }
 
 impl Codec {
@@ -36,6 +40,7 @@ impl Codec {
             "json" => JsonCodec::from_options(options).map(Codec::Json),
             "string" => StringCodec::from_options(options).map(Codec::String),
             "influx" => InfluxCodec::from_options(options).map(Codec::Influx),
+            "syslog" => SyslogCodec::from_options(options).map(Codec::Syslog),
             _ => Err(Error::UnknownName {
                 kind: "codec",
                 name: name.to_string(),
@@ -51,6 +56,7 @@ impl Codec {
             Codec::Json(_) => "json",
             Codec::String(_) => "string",
             Codec::Influx(_) => "influx",
+            Codec::Syslog(_) => "syslog",
         }
     }
 
@@ -69,6 +75,7 @@ impl Codec {
             Codec::Json(c) => c.decode(data).map(Some),
             Codec::String(c) => c.decode(data).map(Some),
             Codec::Influx(c) => c.decode(data, ingest_ns),
+            Codec::Syslog(c) => c.decode(data, ingest_ns),
         }
     }
 
@@ -82,6 +89,7 @@ impl Codec {
             Codec::Json(c) => c.validate(data),
             Codec::String(c) => c.decode(data).map(|_| ()),
             Codec::Influx(c) => c.decode(data, 0).map(|_| ()),
+            Codec::Syslog(c) => c.decode(data, 0).map(|_| ()),
         }
     }
 
@@ -106,6 +114,7 @@ impl Codec {
                 Ok(())
             }
             Codec::Influx(c) => c.encode(value, out),
+            Codec::Syslog(c) => c.encode(value, out),
         }
     }
 

@@ -51,18 +51,25 @@ pub(crate) fn parse(pri: u8, b: &[u8], now: i64) -> Result<Message<'_>, Error> {
 }
 
 /// Timestamp (and a hostname written before it), then the text after the timestamp.
+/// Before the timestamp may come a Cisco sequence number (`123: `), a hostname (`host: `),
+/// or both in that order.
 fn header(s: &str, now: i64) -> Option<(i64, Option<&str>, &str)> {
-    if let Some((ts, n)) = timestamp(s.as_bytes(), now) {
-        return Some((ts, None, &s[n..]));
+    let mut host = None;
+    let mut rest = s;
+    for _ in 0..3 {
+        if let Some((ts, n)) = timestamp(rest.as_bytes(), now) {
+            return Some((ts, host, &rest[n..]));
+        }
+        let (word, after) = rest.split_once(": ")?;
+        if word.is_empty() || word.contains(' ') || host.is_some() {
+            return None;
+        }
+        if !word.bytes().all(|b| b.is_ascii_digit()) {
+            host = Some(word);
+        }
+        rest = after;
     }
-    // `123: ` (Cisco sequence number) or `host: ` before the timestamp.
-    let (word, after) = s.split_once(": ")?;
-    if word.is_empty() || word.contains(' ') {
-        return None;
-    }
-    let (ts, n) = timestamp(after.as_bytes(), now)?;
-    let host = (!word.bytes().all(|b| b.is_ascii_digit())).then_some(word);
-    Some((ts, host, &after[n..]))
+    None
 }
 
 /// A timestamp at the start of `b`: nanoseconds and the bytes it spans.

@@ -76,12 +76,19 @@ fn rfc5424_section_6_2_3_1_timestamps() {
         ("1985-04-12T23:20:50.52Z", 482_196_050_520_000_000_i64),
         ("1985-04-12T19:20:50.52-04:00", 482_196_050_520_000_000),
         ("2003-10-11T22:14:15.003Z", 1_065_910_455_003_000_000),
-        ("2003-08-24T05:14:15.000003-07:00", 1_061_727_255_000_003_000),
+        (
+            "2003-08-24T05:14:15.000003-07:00",
+            1_061_727_255_000_003_000,
+        ),
     ] {
         let v = decode(&mut c, format!("<13>1 {ts} - - - - -").as_bytes(), NOW)
             .unwrap()
             .unwrap();
-        assert_eq!(v.get("timestamp").and_then(|t| t.as_i64()), Some(ns), "{ts}");
+        assert_eq!(
+            v.get("timestamp").and_then(|t| t.as_i64()),
+            Some(ns),
+            "{ts}"
+        );
     }
     // "not valid": more than six digits of fractional seconds.
     let bad = "<13>1 2003-08-24T05:14:15.000000003-07:00 - - - - -";
@@ -201,12 +208,16 @@ fn rfc3164_real_world_variants() {
 #[test]
 fn forced_protocol_and_bom() {
     let mut c = codec("syslog", r#"{"protocol":"rfc3164"}"#);
-    let v = decode(&mut c, b"<13>1 2003-10-11T22:14:15Z h a - - - m", NOW).unwrap().unwrap();
+    let v = decode(&mut c, b"<13>1 2003-10-11T22:14:15Z h a - - - m", NOW)
+        .unwrap()
+        .unwrap();
     assert_eq!(v.get("protocol").and_then(|p| p.as_str()), Some("RFC3164"));
     let mut c = codec("syslog", r#"{"protocol":"rfc5424"}"#);
     assert!(decode(&mut c, b"<13>Oct 11 22:14:15 h a: m", NOW).is_err());
     let mut c = codec("syslog", r#"{"strip_bom":false}"#);
-    let v = decode(&mut c, "<13>1 - - - - - - \u{feff}x".as_bytes(), NOW).unwrap().unwrap();
+    let v = decode(&mut c, "<13>1 - - - - - - \u{feff}x".as_bytes(), NOW)
+        .unwrap()
+        .unwrap();
     assert_eq!(v.get("msg").and_then(|p| p.as_str()), Some("\u{feff}x"));
 }
 
@@ -242,13 +253,20 @@ fn encodes_both_formats() {
             r#"{"severity":"notice","facility":"local4","msg":"test message","protocol":"RFC3164"}"#,
             "<165>test message",
         ),
-        (r#"{"msg":"no priority given"}"#, "<13>1 - - - - - - no priority given"),
+        (
+            r#"{"msg":"no priority given"}"#,
+            "<13>1 - - - - - - no priority given",
+        ),
     ] {
         let out = encode(&mut c, &json(value)).unwrap_or_else(|e| panic!("{value}: {e}"));
         assert_eq!(String::from_utf8_lossy(&out), want);
     }
     let mut forced = codec("syslog", r#"{"protocol":"rfc3164"}"#);
-    let out = encode(&mut forced, &json(r#"{"protocol":"RFC5424","appname":"a","msg":"m"}"#)).unwrap();
+    let out = encode(
+        &mut forced,
+        &json(r#"{"protocol":"RFC5424","appname":"a","msg":"m"}"#),
+    )
+    .unwrap();
     assert_eq!(out, b"<13>a: m");
     for bad in [
         r#"{"facility":"snot"}"#,

@@ -8,9 +8,9 @@ use base64::Engine as _;
 use sluice_script::Value;
 
 const FACILITIES: [&str; 24] = [
-    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
-    "authpriv", "ftp", "ntp", "audit", "alert", "clockd", "local0", "local1", "local2",
-    "local3", "local4", "local5", "local6", "local7",
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
+    "ftp", "ntp", "audit", "alert", "clockd", "local0", "local1", "local2", "local3", "local4",
+    "local5", "local6", "local7",
 ];
 const SEVERITIES: [&str; 8] = [
     "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
@@ -39,8 +39,18 @@ fn expected(e: &Value<'_>) -> Value<'static> {
     r.insert("facility", Value::from(FACILITIES[fac]));
     r.insert("severity", Value::from(SEVERITIES[sev]));
     r.insert("protocol", Value::from("RFC5424"));
-    r.insert("protocol_version", e.get("version").cloned().unwrap_or_default().into_static());
-    for k in ["timestamp", "hostname", "appname", "procid", "msgid", "structured_data"] {
+    r.insert(
+        "protocol_version",
+        e.get("version").cloned().unwrap_or_default().into_static(),
+    );
+    for k in [
+        "timestamp",
+        "hostname",
+        "appname",
+        "procid",
+        "msgid",
+        "structured_data",
+    ] {
         if let Some(v) = e.get(k) {
             r.insert(k, v.clone_static());
         }
@@ -86,7 +96,10 @@ fn go_syslog_rfc5424_cases() {
         };
         let shown = String::from_utf8_lossy(&input).into_owned();
         let got = common::decode(&mut codec, &input, 0);
-        if DIVERGENCES.iter().any(|(i, _)| i.as_bytes() == input.as_slice()) {
+        if DIVERGENCES
+            .iter()
+            .any(|(i, _)| i.as_bytes() == input.as_slice())
+        {
             diverged += 1;
             continue;
         }
@@ -114,5 +127,10 @@ fn go_syslog_rfc5424_cases() {
          {diverged} deliberate divergences"
     );
     assert_eq!(diverged, DIVERGENCES.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -29,8 +29,8 @@ mod options;
 mod post;
 mod pre;
 
-pub use codec::SyslogCodec;
 pub use codec::{Codec, JsonCodec, StringCodec, CODEC_NAMES};
+pub use codec::{CsvCodec, GelfCodec, StatsdCodec, SyslogCodec};
 pub use codec::{InfluxCodec, InfluxLines, Precision};
 pub use error::Error;
 pub use options::{did_you_mean, parse_size, Options};

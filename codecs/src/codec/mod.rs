@@ -1,7 +1,10 @@
 //! Codecs: bytes of one frame to a [`Value`] and back.
 
+mod csv;
+mod gelf;
 mod influx;
 mod json;
+mod statsd;
 mod string;
 mod syslog;
 
@@ -9,8 +12,11 @@ use sluice_script::{Record, Value};
 
 use crate::{options::did_you_mean, Error};
 
+pub use csv::CsvCodec;
+pub use gelf::GelfCodec;
 pub use influx::{InfluxCodec, InfluxLines, Precision};
 pub use json::JsonCodec;
+pub use statsd::StatsdCodec;
 pub use string::StringCodec;
 pub use syslog::SyslogCodec;
 
@@ -28,6 +34,12 @@ pub enum Codec {
     Influx(InfluxCodec),
     /// Syslog, RFC 5424 and RFC 3164.
     Syslog(SyslogCodec),
+    /// GELF 1.1.
+    Gelf(GelfCodec),
+    /// StatsD, or DogStatsD.
+    Statsd(StatsdCodec),
+    /// CSV (RFC 4180), one record per frame.
+    Csv(CsvCodec),
 }
 
 impl Codec {
@@ -41,6 +53,10 @@ impl Codec {
             "string" => StringCodec::from_options(options).map(Codec::String),
             "influx" => InfluxCodec::from_options(options).map(Codec::Influx),
             "syslog" => SyslogCodec::from_options(options).map(Codec::Syslog),
+            "gelf" => GelfCodec::from_options(options).map(Codec::Gelf),
+            "statsd" => StatsdCodec::from_options("statsd", options).map(Codec::Statsd),
+            "dogstatsd" => StatsdCodec::from_options("dogstatsd", options).map(Codec::Statsd),
+            "csv" => CsvCodec::from_options(options).map(Codec::Csv),
             _ => Err(Error::UnknownName {
                 kind: "codec",
                 name: name.to_string(),
@@ -57,6 +73,10 @@ impl Codec {
             Codec::String(_) => "string",
             Codec::Influx(_) => "influx",
             Codec::Syslog(_) => "syslog",
+            Codec::Gelf(_) => "gelf",
+            Codec::Statsd(c) if c.is_dog() => "dogstatsd",
+            Codec::Statsd(_) => "statsd",
+            Codec::Csv(_) => "csv",
         }
     }
 
@@ -76,6 +96,9 @@ impl Codec {
             Codec::String(c) => c.decode(data).map(Some),
             Codec::Influx(c) => c.decode(data, ingest_ns),
             Codec::Syslog(c) => c.decode(data, ingest_ns),
+            Codec::Gelf(c) => c.decode(data, ingest_ns).map(Some),
+            Codec::Statsd(c) => c.decode(data),
+            Codec::Csv(c) => c.decode(data),
         }
     }
 
@@ -90,6 +113,9 @@ impl Codec {
             Codec::String(c) => c.decode(data).map(|_| ()),
             Codec::Influx(c) => c.decode(data, 0).map(|_| ()),
             Codec::Syslog(c) => c.decode(data, 0).map(|_| ()),
+            Codec::Gelf(c) => c.decode(data, 0).map(|_| ()),
+            Codec::Statsd(c) => c.decode(data).map(|_| ()),
+            Codec::Csv(c) => c.decode(data).map(|_| ()),
         }
     }
 
@@ -115,6 +141,9 @@ impl Codec {
             }
             Codec::Influx(c) => c.encode(value, out),
             Codec::Syslog(c) => c.encode(value, out),
+            Codec::Gelf(c) => c.encode(value, out),
+            Codec::Statsd(c) => c.encode(value, out),
+            Codec::Csv(c) => c.encode(value, out),
         }
     }
 

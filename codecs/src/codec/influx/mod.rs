@@ -15,13 +15,14 @@
 
 mod decode;
 mod encode;
+mod value;
 
 use sluice_script::{Record, Value};
 
 use crate::{options::Options, Error};
 
 use decode::Parser;
-pub use decode::Precision;
+pub use value::Precision;
 
 /// The influx codec.
 #[derive(Debug)]

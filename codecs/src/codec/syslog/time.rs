@@ -258,7 +258,7 @@ pub(crate) fn write_rfc3339(ns: i64, out: &mut Vec<u8>) {
     push_hms(out, &c);
     let micros = c.nanos / 1000;
     if micros != 0 {
-        let (v, width) = if micros % 1000 == 0 {
+        let (v, width) = if (micros / 1000) * 1000 == micros {
             (micros / 1000, 3)
         } else {
             (micros, 6)

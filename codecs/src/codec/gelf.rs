@@ -100,8 +100,10 @@ impl GelfCodec {
             r.remove("_id");
         }
         if self.fill_timestamp && !r.contains_key("timestamp") {
+            // Whole seconds and the fraction apart, so that millisecond clocks stay exact.
             #[allow(clippy::cast_precision_loss)]
-            let secs = ingest_ns as f64 / 1e9;
+            let secs =
+                (ingest_ns / 1_000_000_000) as f64 + (ingest_ns % 1_000_000_000) as f64 / 1e9;
             r.push_unique("timestamp", Value::F64(secs));
         }
         Ok(v)

@@ -89,7 +89,12 @@ fn influx() {
         ],
     );
     // Timestamps that overflow once scaled to nanoseconds.
-    check("influx", r#"{"precision":"s"}"#, b"m v=1 1", &[b("m v=1 9223372037")]);
+    check(
+        "influx",
+        r#"{"precision":"s"}"#,
+        b"m v=1 1",
+        &[b("m v=1 9223372037")],
+    );
 }
 
 #[test]
@@ -145,14 +150,23 @@ fn syslog() {
         "syslog",
         r#"{"protocol":"rfc5424"}"#,
         b"<13>1 - - - - - -",
-        &[b("<13>1000 - - - - - -"), b("<13>Oct 11 22:14:15 h a: m"), b("no pri")],
+        &[
+            b("<13>1000 - - - - - -"),
+            b("<13>Oct 11 22:14:15 h a: m"),
+            b("no pri"),
+        ],
     );
 }
 
 #[test]
 fn gelf() {
     let good = br#"{"version":"1.1","host":"h","short_message":"m"}"#;
-    let mut deep = big(r#"{"version":"1.1","host":"h","short_message":"m","_x":"#, '[', 10_000, "");
+    let mut deep = big(
+        r#"{"version":"1.1","host":"h","short_message":"m","_x":"#,
+        '[',
+        10_000,
+        "",
+    );
     deep.extend(std::iter::repeat_n(b']', 10_000));
     deep.push(b'}');
     check(
@@ -175,7 +189,12 @@ fn gelf() {
             b(r#"{"version":"1.1","host":"h","short_message":"m","timestamp":true}"#),
             // absurd lengths
             deep,
-            big(r#"{"version":"1.1","host":"h","short_message":"m","_"#, 'k', 1000, r#" ":1}"#),
+            big(
+                r#"{"version":"1.1","host":"h","short_message":"m","_"#,
+                'k',
+                1000,
+                r#" ":1}"#,
+            ),
             // huge numbers
             b(r#"{"version":"1.1","host":"h","short_message":"m","level":1e400}"#),
             b(r#"{"version":"1.1","host":"h","short_message":"m","level":99999999999999999999}"#),

@@ -340,10 +340,10 @@ fn write_number(v: &Value<'_>, out: &mut Vec<u8>) -> bool {
 fn str_field<'v>(r: &'v Value<'_>, key: &str, dog: bool) -> Result<Option<&'v str>, Error> {
     match r.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if !s.contains(['|', '\n']) => Ok(Some(s)),
+        Some(Value::String(s)) if !s.contains(['|', '\n', '\r']) => Ok(Some(s)),
         Some(other) => Err(enc_err(
             dog,
-            format!("`{key}` must be a string without `|`: {other}"),
+            format!("`{key}` must be a string without `|` or line ends: {other}"),
         )),
     }
 }
@@ -377,7 +377,7 @@ fn write_value(x: &Value<'_>, t: &str, out: &mut Vec<u8>, dog: bool) -> Result<(
         return Ok(());
     }
     match x {
-        Value::String(s) if t == "s" && !s.is_empty() && !s.contains(['|', ':', '\n']) => {
+        Value::String(s) if t == "s" && !s.is_empty() && !s.contains(['|', ':', '\n', '\r']) => {
             out.extend_from_slice(s.as_bytes());
             Ok(())
         }
@@ -417,7 +417,7 @@ fn write_tags(v: &Value<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
     for (i, t) in list.iter().enumerate() {
         let t = t
             .as_str()
-            .filter(|t| !t.contains([',', '|', '\n']))
+            .filter(|t| !t.contains([',', '|', '\n', '\r']))
             .ok_or_else(|| enc_err(true, "tags must be strings without `,` or `|`"))?;
         if i > 0 {
             out.push(b',');
@@ -470,7 +470,7 @@ fn encode_dog(v: &Value<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
         let field = |key: &str| {
             e.get(key)
                 .and_then(Value::as_str)
-                .filter(|s| !s.contains('\n'))
+                .filter(|s| !s.contains(['\n', '\r']))
                 .ok_or_else(|| enc_err(true, format!("event needs a one-line string `{key}`")))
         };
         let (title, text) = (field("title")?, field("text")?);
@@ -503,7 +503,7 @@ fn encode_dog(v: &Value<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
         write_tags(c, out)?;
         write_opt(c, "container_id", b"|c:", out)?;
         if let Some(m) = c.get("message").and_then(Value::as_str) {
-            if m.contains('\n') {
+            if m.contains(['\n', '\r']) {
                 return Err(enc_err(true, "service check message spans lines"));
             }
             out.extend_from_slice(b"|m:");

@@ -95,11 +95,11 @@ impl GelfCodec {
                 v.value_type()
             )));
         };
-        check(r)?;
-        if r.contains_key("_id") {
+        let seen = check(r)?;
+        if seen.id {
             r.remove("_id");
         }
-        if self.fill_timestamp && !r.contains_key("timestamp") {
+        if self.fill_timestamp && !seen.timestamp {
             // Whole seconds and the fraction apart, so that millisecond clocks stay exact.
             #[allow(clippy::cast_precision_loss)]
             let secs =
@@ -119,9 +119,19 @@ impl GelfCodec {
     }
 }
 
-/// The GELF 1.1 rules for a decoded message.
-fn check(r: &Record<'_>) -> Result<(), Error> {
+/// What [`check`] found besides the required fields.
+struct Seen {
+    timestamp: bool,
+    id: bool,
+}
+
+/// The GELF 1.1 rules for a decoded message, in one pass over its fields.
+fn check(r: &Record<'_>) -> Result<Seen, Error> {
     let (mut version, mut host, mut short) = (false, false, false);
+    let mut seen = Seen {
+        timestamp: false,
+        id: false,
+    };
     for (k, v) in r.iter() {
         let ok = match k.as_ref() {
             "version" => {
@@ -137,8 +147,15 @@ fn check(r: &Record<'_>) -> Result<(), Error> {
                 v.as_str().is_some()
             }
             "full_message" => v.as_str().is_some(),
-            "timestamp" => v.as_f64().is_some(),
+            "timestamp" => {
+                seen.timestamp = true;
+                v.as_f64().is_some()
+            }
             "level" => is_level(v),
+            "_id" => {
+                seen.id = true;
+                true
+            }
             name => match name.strip_prefix('_') {
                 Some(field) if !valid_name(field) => {
                     return Err(decode_err(format!(
@@ -163,7 +180,7 @@ fn check(r: &Record<'_>) -> Result<(), Error> {
             return Err(decode_err(format!("GELF 1.1 requires `{name}`")));
         }
     }
-    Ok(())
+    Ok(seen)
 }
 
 fn encode(value: &Value<'_>, out: &mut Vec<u8>) -> Result<(), Error> {

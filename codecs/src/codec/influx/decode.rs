@@ -30,10 +30,11 @@ const CLASS: [u8; 256] = {
     while i < 256 {
         let b = i as u8;
         let mut c = 0;
-        if !non_printable(b) && b != b',' && b != b' ' {
+        // Escaping classes leave out the backslash: the scan stops there and decides.
+        if !non_printable(b) && b != b',' && b != b' ' && b != b'\\' {
             c |= MEAS;
         }
-        if !non_printable(b) && b != b',' && b != b' ' && b != b'=' {
+        if !non_printable(b) && b != b',' && b != b' ' && b != b'=' && b != b'\\' {
             c |= KEY;
         }
         if b != b',' && b != b' ' && b != b'\r' && b != b'\n' {
@@ -45,7 +46,7 @@ const CLASS: [u8; 256] = {
         if !non_printable(b) {
             c |= COMMENT;
         }
-        if b != b'"' {
+        if b != b'"' && b != b'\\' {
             c |= STR;
         }
         t[i] = c;
@@ -78,6 +79,9 @@ impl Esc {
 /// Walks the entries of a buffer of line protocol.
 pub(crate) struct Parser<'a> {
     buf: &'a [u8],
+    /// The whole input as text when it is valid UTF-8 (the common case): tokens are then
+    /// sliced from it without validating each one again.
+    text: Option<&'a str>,
     pos: usize,
     factor: i64,
     default_ts: i64,
@@ -89,6 +93,7 @@ impl<'a> Parser<'a> {
         let factor = precision.factor();
         Parser {
             buf,
+            text: std::str::from_utf8(buf).ok(),
             pos: 0,
             factor,
             default_ts: default_ns - default_ns.rem_euclid(factor),
@@ -135,12 +140,12 @@ impl<'a> Parser<'a> {
     fn take(&mut self, class: u8) -> &'a [u8] {
         let start = self.pos;
         let buf = self.buf;
-        let mut i = start;
-        while i < buf.len() && CLASS[buf[i] as usize] & class != 0 {
-            i += 1;
-        }
-        self.pos = i;
-        &buf[start..i]
+        let n = buf[start..]
+            .iter()
+            .position(|&c| CLASS[c as usize] & class == 0)
+            .unwrap_or(buf.len() - start);
+        self.pos = start + n;
+        &buf[start..start + n]
     }
 
     fn skip_spaces(&mut self) {
@@ -156,14 +161,13 @@ impl<'a> Parser<'a> {
         let mut i = start;
         let mut copy: Option<Vec<u8>> = None;
         let mut seg = start;
-        while i < buf.len() {
-            let c = buf[i];
-            if c != b'\\' {
-                if CLASS[c as usize] & class == 0 {
-                    break;
-                }
-                i += 1;
-                continue;
+        loop {
+            i += buf[i..]
+                .iter()
+                .position(|&c| CLASS[c as usize] & class == 0)
+                .unwrap_or(buf.len() - i);
+            if buf.get(i) != Some(&b'\\') {
+                break;
             }
             let Some(&next) = buf.get(i + 1) else {
                 // A trailing backslash escapes nothing and stays.
@@ -183,7 +187,11 @@ impl<'a> Parser<'a> {
         }
         self.pos = i;
         let token = match copy {
-            None => std::str::from_utf8(&buf[start..i]).map(Cow::Borrowed).ok(),
+            // Tokens start and end at ASCII bytes, so slicing the text cannot split a char.
+            None => match self.text {
+                Some(t) => t.get(start..i).map(Cow::Borrowed),
+                None => std::str::from_utf8(&buf[start..i]).map(Cow::Borrowed).ok(),
+            },
             Some(mut v) => {
                 v.extend_from_slice(&buf[seg..i]);
                 String::from_utf8(v).map(Cow::Owned).ok()

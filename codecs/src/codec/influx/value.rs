@@ -54,18 +54,51 @@ pub(crate) enum RawField<'a> {
 
 pub(crate) const OUT_OF_RANGE: &str = "line-protocol value out of range";
 
+/// Why a number did not parse.
+#[derive(Debug, PartialEq, Eq)]
+enum NumErr {
+    Syntax,
+    Range,
+}
+
+/// Decimal digits to `u64`, no sign.
+fn parse_u64(b: &[u8]) -> Result<u64, NumErr> {
+    if b.is_empty() {
+        return Err(NumErr::Syntax);
+    }
+    let mut v: u64 = 0;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return Err(NumErr::Syntax);
+        }
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d)))
+            .ok_or(NumErr::Range)?;
+    }
+    Ok(v)
+}
+
+/// `-?digits` to `i64`.
+fn parse_signed(b: &[u8]) -> Result<i64, NumErr> {
+    match b.split_first() {
+        Some((b'-', digits)) => {
+            let m = parse_u64(digits)?;
+            0i64.checked_sub_unsigned(m).ok_or(NumErr::Range)
+        }
+        _ => i64::try_from(parse_u64(b)?).map_err(|_| NumErr::Range),
+    }
+}
+
 pub(crate) fn parse_i64(b: &[u8]) -> Result<i64, &'static str> {
-    use std::num::IntErrorKind;
-    // Bytes come from ASCII-only classes here, so this never fails on UTF-8.
-    let s = std::str::from_utf8(b).map_err(|_| "invalid syntax")?;
-    s.parse::<i64>().map_err(|e| match e.kind() {
-        IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => OUT_OF_RANGE,
-        _ => "invalid syntax",
+    parse_signed(b).map_err(|e| match e {
+        NumErr::Range => OUT_OF_RANGE,
+        NumErr::Syntax => "invalid syntax",
     })
 }
 
 pub(crate) fn convert(raw: RawField<'_>) -> Result<Value<'_>, String> {
-    use std::num::IntErrorKind;
     Ok(match raw {
         RawField::Str(s) => Value::String(s),
         RawField::Bool(b) => match b {
@@ -78,24 +111,15 @@ pub(crate) fn convert(raw: RawField<'_>) -> Result<Value<'_>, String> {
                 ))
             }
         },
-        RawField::Int(b) => {
-            let s = std::str::from_utf8(b).map_err(|_| "invalid integer value syntax")?;
-            Value::I64(s.parse::<i64>().map_err(|e| match e.kind() {
-                IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => OUT_OF_RANGE,
-                _ => "invalid integer value syntax",
-            })?)
-        }
-        RawField::Uint(b) => {
-            let s = std::str::from_utf8(b).map_err(|_| "invalid unsigned integer value syntax")?;
-            if s.starts_with('+') {
-                return Err("invalid unsigned integer value syntax".into());
-            }
-            // Kept as U64 even when small, so that `u` survives a round trip.
-            Value::U64(s.parse::<u64>().map_err(|e| match e.kind() {
-                IntErrorKind::PosOverflow => OUT_OF_RANGE,
-                _ => "invalid unsigned integer value syntax",
-            })?)
-        }
+        RawField::Int(b) => Value::I64(parse_signed(b).map_err(|e| match e {
+            NumErr::Range => OUT_OF_RANGE,
+            NumErr::Syntax => "invalid integer value syntax",
+        })?),
+        // Kept as U64 even when small, so that `u` survives a round trip.
+        RawField::Uint(b) => Value::U64(parse_u64(b).map_err(|e| match e {
+            NumErr::Range => OUT_OF_RANGE,
+            NumErr::Syntax => "invalid unsigned integer value syntax",
+        })?),
         RawField::Float(b) => {
             if !is_decimal_float(b) {
                 return Err("invalid float value syntax".into());
@@ -149,6 +173,20 @@ fn is_decimal_float(b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers() {
+        assert_eq!(parse_signed(b"-9223372036854775808"), Ok(i64::MIN));
+        assert_eq!(parse_signed(b"9223372036854775807"), Ok(i64::MAX));
+        assert_eq!(parse_signed(b"9223372036854775808"), Err(NumErr::Range));
+        assert_eq!(parse_signed(b"-9223372036854775809"), Err(NumErr::Range));
+        assert_eq!(parse_u64(b"18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(parse_u64(b"18446744073709551616"), Err(NumErr::Range));
+        for bad in [&b""[..], b"-", b"--1", b"+1", b"1.0", b"1e3", b"-+1"] {
+            assert_eq!(parse_signed(bad), Err(NumErr::Syntax), "{bad:?}");
+        }
+        assert_eq!(parse_u64(b"-1"), Err(NumErr::Syntax));
+    }
 
     #[test]
     fn floats() {

@@ -127,25 +127,22 @@ pub(crate) fn decode_err(message: impl Into<String>) -> Error {
 }
 
 /// `<PRI>` at the start: the value and the rest. `Ok(None)` when there is no `<` at all.
-fn split_pri(b: &[u8]) -> Result<Option<(u8, &[u8])>, Error> {
-    let Some(rest) = b.strip_prefix(b"<") else {
+fn split_pri(s: &str) -> Result<Option<(u8, &str)>, Error> {
+    let Some(rest) = s.strip_prefix('<') else {
         return Ok(None);
     };
-    let n = rest
-        .iter()
-        .take(4)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
-    if n == 0 || n > 3 || rest.get(n) != Some(&b'>') {
+    let b = rest.as_bytes();
+    let n = b.iter().take(4).take_while(|c| c.is_ascii_digit()).count();
+    if n == 0 || n > 3 || b.get(n) != Some(&b'>') {
         return Err(decode_err(
             "expecting a priority value within angle brackets",
         ));
     }
     // RFC 5424 PRIVAL: no leading zeros except "0" itself.
-    if n > 1 && rest[0] == b'0' {
+    if n > 1 && b[0] == b'0' {
         return Err(decode_err("priority value with a leading zero"));
     }
-    let v = rest[..n]
+    let v = b[..n]
         .iter()
         .fold(0u32, |a, c| a * 10 + u32::from(c - b'0'));
     if v > 191 {
@@ -155,7 +152,8 @@ fn split_pri(b: &[u8]) -> Result<Option<(u8, &[u8])>, Error> {
 }
 
 /// `VERSION SP` (RFC 5424) at the start of what follows the PRI.
-fn looks_like_5424(rest: &[u8]) -> bool {
+fn looks_like_5424(rest: &str) -> bool {
+    let rest = rest.as_bytes();
     let n = rest
         .iter()
         .take(4)
@@ -196,10 +194,12 @@ impl SyslogCodec {
         while end > 0 && matches!(data[end - 1], b'\n' | b'\r' | b'\0') {
             end -= 1;
         }
-        let data = &data[..end];
-        if data.is_empty() {
+        if end == 0 {
             return Ok(None);
         }
+        // Both formats need text; checking it once lets every field be a slice of it.
+        let data = std::str::from_utf8(&data[..end])
+            .map_err(|e| decode_err(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
         let now = i64::try_from(ingest_ns).unwrap_or(i64::MAX);
         let m = match split_pri(data)? {
             Some((pri, rest)) if self.protocol != Protocol::Rfc3164 && looks_like_5424(rest) => {

@@ -11,15 +11,13 @@
 //!    the message (RFC 3164 example 2, `Use the BFG!`, has none).
 
 use super::time::{nearest_year, rfc3339, Civil, Cursor, MONTHS};
-use super::{decode_err, Message};
+use super::Message;
 use crate::Error;
 
 /// The longest tag we recognise; a longer first word is message text.
 const MAX_TAG: usize = 128;
 
-pub(crate) fn parse(pri: u8, b: &[u8], now: i64) -> Result<Message<'_>, Error> {
-    let s = std::str::from_utf8(b)
-        .map_err(|e| decode_err(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
+pub(crate) fn parse(pri: u8, s: &str, now: i64) -> Result<Message<'_>, Error> {
     let mut m = Message {
         pri,
         ..Message::default()

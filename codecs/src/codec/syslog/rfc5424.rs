@@ -13,8 +13,10 @@ use super::time::{rfc3339, Cursor};
 use super::{decode_err, Message};
 use crate::Error;
 
-/// `rest` is what follows `<PRI>`, starting with `VERSION SP` (the caller checked).
-pub(crate) fn parse(pri: u8, rest: &[u8]) -> Result<Message<'_>, Error> {
+/// `text` is what follows `<PRI>`, starting with `VERSION SP` (the caller checked), and is
+/// valid UTF-8 as a whole, so every field is a slice of it.
+pub(crate) fn parse(pri: u8, text: &str) -> Result<Message<'_>, Error> {
+    let rest = text.as_bytes();
     let mut c = Cursor::new(rest);
     let mut version = 0u16;
     while let Some(d) = c.peek().filter(u8::is_ascii_digit) {
@@ -32,16 +34,16 @@ pub(crate) fn parse(pri: u8, rest: &[u8]) -> Result<Message<'_>, Error> {
         Some(t)
     };
     sp(&mut c, "timestamp")?;
-    let hostname = header_field(&mut c, 255, "hostname")?;
-    let appname = header_field(&mut c, 48, "app-name")?;
-    let procid = header_field(&mut c, 128, "procid")?;
-    let msgid = header_field(&mut c, 32, "msgid")?;
+    let hostname = header_field(text, &mut c, 255, "hostname")?;
+    let appname = header_field(text, &mut c, 48, "app-name")?;
+    let procid = header_field(text, &mut c, 128, "procid")?;
+    let msgid = header_field(text, &mut c, 32, "msgid")?;
     let structured_data = match c.peek() {
         Some(b'-') => {
             c.pos += 1;
             None
         }
-        Some(b'[') => Some(structured_data(&mut c)?),
+        Some(b'[') => Some(structured_data(text, &mut c)?),
         _ => {
             return Err(decode_err(
                 "expecting structured data (`[id param=\"value\"]`) or `-`",
@@ -50,12 +52,7 @@ pub(crate) fn parse(pri: u8, rest: &[u8]) -> Result<Message<'_>, Error> {
     };
     let msg = match c.peek() {
         None => "",
-        Some(b' ') => std::str::from_utf8(&rest[c.pos + 1..]).map_err(|e| {
-            decode_err(format!(
-                "MSG is not UTF-8 (invalid byte at offset {})",
-                c.pos + 1 + e.valid_up_to()
-            ))
-        })?,
+        Some(b' ') => text.get(c.pos + 1..).unwrap_or_default(),
         Some(_) => return Err(decode_err("expecting a space after the structured data")),
     };
     Ok(Message {
@@ -80,27 +77,32 @@ fn sp(c: &mut Cursor<'_>, after: &str) -> Result<(), Error> {
 }
 
 /// `NILVALUE / 1*max PRINTUSASCII`, then SP.
-fn header_field<'a>(c: &mut Cursor<'a>, max: usize, name: &str) -> Result<Option<&'a str>, Error> {
+fn header_field<'a>(
+    text: &'a str,
+    c: &mut Cursor<'_>,
+    max: usize,
+    name: &str,
+) -> Result<Option<&'a str>, Error> {
     let start = c.pos;
-    while c.peek().is_some_and(|b| b != b' ') {
-        c.pos += 1;
-    }
-    let token = &c.b[start..c.pos];
-    if token.is_empty() || token.len() > max || !token.iter().all(|b| (33..=126).contains(b)) {
+    let n = c.b[start..]
+        .iter()
+        .position(|b| !(33..=126).contains(b))
+        .unwrap_or(c.b.len() - start);
+    c.pos += n;
+    if n == 0 || n > max || c.peek() != Some(b' ') {
         return Err(decode_err(format!(
-            "expecting a {name} (1 to {max} printable US-ASCII characters) or `-`"
+            "expecting a {name} (1 to {max} printable US-ASCII characters) or `-`, then a space"
         )));
     }
-    sp(c, name)?;
-    if token == b"-" {
-        return Ok(None);
+    c.pos += 1;
+    match text.get(start..start + n) {
+        Some("-") => Ok(None),
+        token => Ok(token),
     }
-    // All bytes are ASCII, so this cannot fail.
-    Ok(std::str::from_utf8(token).ok())
 }
 
 /// SD-NAME: 1 to 32 printable US-ASCII characters except `=`, SP, `]` and `"`.
-fn sd_name<'a>(c: &mut Cursor<'a>) -> Option<&'a str> {
+fn sd_name<'a>(text: &'a str, c: &mut Cursor<'_>) -> Option<&'a str> {
     let start = c.pos;
     while c
         .peek()
@@ -108,17 +110,16 @@ fn sd_name<'a>(c: &mut Cursor<'a>) -> Option<&'a str> {
     {
         c.pos += 1;
     }
-    let n = &c.b[start..c.pos];
-    if n.is_empty() || n.len() > 32 {
+    if c.pos == start || c.pos - start > 32 {
         return None;
     }
-    std::str::from_utf8(n).ok()
+    text.get(start..c.pos)
 }
 
-fn structured_data<'a>(c: &mut Cursor<'a>) -> Result<Record<'a>, Error> {
+fn structured_data<'a>(text: &'a str, c: &mut Cursor<'_>) -> Result<Record<'a>, Error> {
     let mut sd = Record::new();
     while c.eat(b'[') {
-        let id = sd_name(c).ok_or_else(|| {
+        let id = sd_name(text, c).ok_or_else(|| {
             decode_err("expecting a structured data element id (1 to 32 printable US-ASCII characters except `=`, space, `]` and `\"`)")
         })?;
         if sd.contains_key(id) {
@@ -136,11 +137,11 @@ fn structured_data<'a>(c: &mut Cursor<'a>) -> Result<Record<'a>, Error> {
             if !c.eat(b' ') {
                 return Err(bad_param());
             }
-            let name = sd_name(c).ok_or_else(bad_param)?;
+            let name = sd_name(text, c).ok_or_else(bad_param)?;
             if !c.eat(b'=') || !c.eat(b'"') {
                 return Err(bad_param());
             }
-            let value = param_value(c)?;
+            let value = param_value(text, c)?;
             let mut p = Record::with_capacity(1);
             p.push_unique(name, Value::String(value));
             params.push(Value::Record(p));
@@ -151,10 +152,10 @@ fn structured_data<'a>(c: &mut Cursor<'a>) -> Result<Record<'a>, Error> {
 }
 
 /// A PARAM-VALUE after its opening quote, through the closing quote.
-fn param_value<'a>(c: &mut Cursor<'a>) -> Result<Cow<'a, str>, Error> {
+fn param_value<'a>(text: &'a str, c: &mut Cursor<'_>) -> Result<Cow<'a, str>, Error> {
     let b = c.b;
     let start = c.pos;
-    let mut copy: Option<Vec<u8>> = None;
+    let mut copy: Option<String> = None;
     let mut seg = start;
     let mut i = start;
     loop {
@@ -167,8 +168,8 @@ fn param_value<'a>(c: &mut Cursor<'a>) -> Result<Cow<'a, str>, Error> {
                 ))
             }
             Some(b'\\') if matches!(b.get(i + 1), Some(b'"' | b'\\' | b']')) => {
-                let v = copy.get_or_insert_with(Vec::new);
-                v.extend_from_slice(&b[seg..i]);
+                let v = copy.get_or_insert_with(String::new);
+                v.push_str(text.get(seg..i).unwrap_or_default());
                 seg = i + 1;
                 i += 2;
             }
@@ -177,18 +178,15 @@ fn param_value<'a>(c: &mut Cursor<'a>) -> Result<Cow<'a, str>, Error> {
         }
     }
     c.pos = i + 1;
-    let bad = |_| decode_err("structured data parameter value is not UTF-8");
-    match copy {
-        None => std::str::from_utf8(&b[start..i])
-            .map(Cow::Borrowed)
-            .map_err(bad),
+    // Cut points sit next to ASCII bytes, so they are character boundaries.
+    let tail = text.get(seg..i).unwrap_or_default();
+    Ok(match copy {
+        None => Cow::Borrowed(tail),
         Some(mut v) => {
-            v.extend_from_slice(&b[seg..i]);
-            String::from_utf8(v)
-                .map(Cow::Owned)
-                .map_err(|e| bad(e.utf8_error()))
+            v.push_str(tail);
+            Cow::Owned(v)
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -197,11 +195,11 @@ mod tests {
 
     #[test]
     fn escapes_in_param_values() {
-        let m = parse(1, br#"1 - - - - - [id@1 a="x\"y\]z\\w\q"] hi"#).unwrap();
+        let m = parse(1, r#"1 - - - - - [id@1 a="x\"y\]z\\w\q"] hi"#).unwrap();
         let sd = Value::Record(m.structured_data.unwrap());
         assert_eq!(sd.to_json(), r#"{"id@1":[{"a":"x\"y]z\\w\\q"}]}"#);
         assert_eq!(m.msg, "hi");
-        assert!(parse(1, br#"1 - - - - - [id@1 a="x]"]"#).is_err());
-        assert!(parse(1, br#"1 - - - - - [id@1 a="x"][id@1 b="y"]"#).is_err());
+        assert!(parse(1, r#"1 - - - - - [id@1 a="x]"]"#).is_err());
+        assert!(parse(1, r#"1 - - - - - [id@1 a="x"][id@1 b="y"]"#).is_err());
     }
 }

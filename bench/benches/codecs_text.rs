@@ -22,6 +22,10 @@ use sluice_script::{Record, Value};
 
 const N: usize = 2_000;
 
+// The allocator the sluice binary ships with; codecs allocate their records per event.
+#[global_allocator]
+static ALLOC: snmalloc_rs::SnMalloc = snmalloc_rs::SnMalloc;
+
 /// The calling thread's CPU time.
 fn thread_cpu_time() -> Duration {
     let mut ts = libc::timespec {

@@ -12,6 +12,10 @@ use sluice_script::{Record, Value};
 use super::value::{convert, parse_i64, Precision, RawField, OUT_OF_RANGE};
 use crate::Error;
 
+/// Parse results carry a boxed error: the hot path moves results around a lot, and a
+/// pointer-sized error keeps them small. Errors are rare, the box is cheap there.
+type Parsed<T> = Result<T, Box<Error>>;
+
 /// Byte classes; a token runs while its class bit is set.
 const MEAS: u8 = 1;
 const KEY: u8 = 2;
@@ -106,11 +110,13 @@ impl<'a> Parser<'a> {
         if self.eof() {
             return None;
         }
-        let r = self.entry();
-        if r.is_err() {
-            self.consume_line();
+        match self.entry() {
+            Ok(v) => Some(Ok(v)),
+            Err(e) => {
+                self.consume_line();
+                Some(Err(*e))
+            }
         }
-        Some(r)
     }
 
     /// True if only blank lines and comments remain.
@@ -127,14 +133,15 @@ impl<'a> Parser<'a> {
         self.buf.get(self.pos).copied()
     }
 
-    fn err(&self, offset: usize, message: impl std::fmt::Display) -> Error {
+    #[cold]
+    fn err(&self, offset: usize, message: impl std::fmt::Display) -> Box<Error> {
         let before = &self.buf[..offset.min(self.buf.len())];
         let line = 1 + memchr::memchr_iter(b'\n', before).count();
         let col = offset - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1) + 1;
-        Error::Decode {
+        Box::new(Error::Decode {
             codec: "influx",
             message: format!("at line {line}:{col}: {message}"),
-        }
+        })
     }
 
     fn take(&mut self, class: u8) -> &'a [u8] {
@@ -155,7 +162,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Takes a token of `class` bytes, resolving `esc` escapes. Returns it and its start.
-    fn take_esc(&mut self, class: u8, esc: Esc) -> Result<(Cow<'a, str>, usize), Error> {
+    fn take_esc(&mut self, class: u8, esc: Esc) -> Parsed<(Cow<'a, str>, usize)> {
         let buf = self.buf;
         let start = self.pos;
         let mut i = start;
@@ -264,7 +271,7 @@ impl<'a> Parser<'a> {
     }
 
     /// After a measurement or tag value: a comma must start another tag.
-    fn tag_comma(&mut self) -> Result<(), Error> {
+    fn tag_comma(&mut self) -> Parsed<()> {
         if self.at() != Some(b',') {
             return Ok(());
         }
@@ -279,7 +286,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn entry(&mut self) -> Result<Value<'a>, Error> {
+    fn entry(&mut self) -> Parsed<Value<'a>> {
         let (measurement, m0) = self.take_esc(MEAS, Esc::Measurement)?;
         if measurement.is_empty() {
             return Err(match self.at() {
@@ -312,7 +319,7 @@ impl<'a> Parser<'a> {
         Ok(Value::Record(r))
     }
 
-    fn tags(&mut self) -> Result<Record<'a>, Error> {
+    fn tags(&mut self) -> Parsed<Record<'a>> {
         let mut tags = Record::new();
         loop {
             if self.at() == Some(b' ') {
@@ -362,8 +369,8 @@ impl<'a> Parser<'a> {
     }
 
     /// The field set; the flag says whether a timestamp section follows.
-    fn fields(&mut self) -> Result<(Record<'a>, bool), Error> {
-        let mut fields = Record::new();
+    fn fields(&mut self) -> Parsed<(Record<'a>, bool)> {
+        let mut fields = Record::with_capacity(4);
         loop {
             let (key, k0) = self.take_esc(KEY, Esc::Key)?;
             if key.is_empty() {
@@ -425,7 +432,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn raw_field(&mut self) -> Result<RawField<'a>, Error> {
+    fn raw_field(&mut self) -> Parsed<RawField<'a>> {
         let Some(c) = self.at() else {
             return Err(self.err(self.pos, "expected field value, found end of input"));
         };
@@ -455,7 +462,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn timestamp(&mut self) -> Result<i64, Error> {
+    fn timestamp(&mut self) -> Parsed<i64> {
         let t0 = self.pos;
         let digits = self.take(TIME);
         if let Some(c) = self.at() {

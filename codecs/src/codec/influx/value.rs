@@ -121,11 +121,14 @@ pub(crate) fn convert(raw: RawField<'_>) -> Result<Value<'_>, String> {
             NumErr::Syntax => "invalid unsigned integer value syntax",
         })?),
         RawField::Float(b) => {
-            if !is_decimal_float(b) {
-                return Err("invalid float value syntax".into());
-            }
-            let s = std::str::from_utf8(b).map_err(|_| "invalid float value syntax")?;
-            let f: f64 = s.parse().map_err(|_| "invalid float value syntax")?;
+            let f = match scan_float(b) {
+                None => return Err("invalid float value syntax".into()),
+                Some(Some(f)) => f,
+                Some(None) => {
+                    let s = std::str::from_utf8(b).map_err(|_| "invalid float value syntax")?;
+                    s.parse().map_err(|_| "invalid float value syntax")?
+                }
+            };
             if !f.is_finite() {
                 return Err(OUT_OF_RANGE.into());
             }
@@ -134,45 +137,135 @@ pub(crate) fn convert(raw: RawField<'_>) -> Result<Value<'_>, String> {
     })
 }
 
-/// `-?(digits)(.digits)?([eE][+-]?digits)?` with at least one mantissa digit: decimal floats
-/// only (no `inf`, `nan` or hexadecimal forms, which InfluxDB cannot store or does not send).
-fn is_decimal_float(b: &[u8]) -> bool {
-    let mut i = usize::from(b.first() == Some(&b'-'));
-    let int_start = i;
-    while b.get(i).is_some_and(u8::is_ascii_digit) {
-        i += 1;
-    }
-    let mut digits = i - int_start;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let frac_start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
+/// Powers of ten that are exact doubles.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Checks `-?(digits)(.digits)?([eE][+-]?digits)?` with at least one mantissa digit: decimal
+/// floats only (no `inf`, `nan` or hexadecimal forms, which InfluxDB cannot store or does not
+/// send). `None`: not that syntax. `Some(Some(f))`: the value, when the mantissa fits 53 bits
+/// and the exponent is within ±22, where one exact IEEE multiplication or division is
+/// correctly rounded (Clinger's fast path). `Some(None)`: valid, but needs the full parser.
+fn scan_float(b: &[u8]) -> Option<Option<f64>> {
+    let neg = b.first() == Some(&b'-');
+    let mut i = usize::from(neg);
+    let mut mant: u64 = 0;
+    let mut exact = true;
+    let mut digits = 0usize;
+    let mut frac = 0i64;
+    let mut in_frac = false;
+    loop {
+        match b.get(i) {
+            Some(c @ b'0'..=b'9') => {
+                digits += 1;
+                if in_frac {
+                    frac += 1;
+                }
+                match mant
+                    .checked_mul(10)
+                    .and_then(|m| m.checked_add(u64::from(c - b'0')))
+                {
+                    Some(m) if m <= 1 << 53 => mant = m,
+                    _ => exact = false,
+                }
+            }
+            Some(b'.') if !in_frac => in_frac = true,
+            _ => break,
         }
-        digits += i - frac_start;
+        i += 1;
     }
     if digits == 0 {
-        return false;
+        return None;
     }
+    let mut exp: i64 = 0;
     if matches!(b.get(i), Some(b'e' | b'E')) {
         i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
+        let exp_neg = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = i;
+        while let Some(c @ b'0'..=b'9') = b.get(i) {
+            exp = (exp * 10 + i64::from(c - b'0')).min(1 << 20);
             i += 1;
         }
-        let exp_start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
+        if i == start {
+            return None;
         }
-        if i == exp_start {
-            return false;
+        if exp_neg {
+            exp = -exp;
         }
     }
-    i == b.len()
+    if i != b.len() {
+        return None;
+    }
+    let e = exp - frac;
+    if !exact || !(-22..=22).contains(&e) {
+        return Some(None);
+    }
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    let f = if e >= 0 {
+        mant as f64 * POW10[e as usize]
+    } else {
+        mant as f64 / POW10[(-e) as usize]
+    };
+    Some(Some(if neg { -f } else { f }))
+}
+
+/// True for the float syntax [`scan_float`] accepts.
+#[cfg(test)]
+fn is_decimal_float(b: &[u8]) -> bool {
+    scan_float(b).is_some()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_floats_match_the_full_parser() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..200_000 {
+            let mant = next() % 10u64.pow(1 + (next() % 17) as u32);
+            let point = (next() % 20) as usize;
+            let mut s = mant.to_string();
+            if point < s.len() {
+                s.insert(point, '.');
+            }
+            if next() % 3 == 0 {
+                s.push_str(&format!("e{}", (next() % 60) as i64 - 30));
+            }
+            if next() % 2 == 0 {
+                s.insert(0, '-');
+            }
+            let want: f64 = s.parse().unwrap();
+            let got = match scan_float(s.as_bytes()) {
+                Some(Some(f)) => f,
+                Some(None) => want,
+                None => panic!("{s} rejected"),
+            };
+            assert_eq!(got.to_bits(), want.to_bits(), "{s}");
+        }
+    }
 
     #[test]
     fn integers() {

@@ -155,6 +155,7 @@ impl Codec {
             (Codec::Json(_), Codec::Json(o)) => !o.sorted(),
             (Codec::String(_), Codec::String(_)) => true,
             (Codec::Influx(a), Codec::Influx(b)) => a.precision() == b.precision(),
+            (Codec::Statsd(a), Codec::Statsd(b)) => a.is_dog() == b.is_dog(),
             _ => false,
         }
     }

@@ -15,8 +15,10 @@
 //! - `strip_bom` (default `true`): drop the UTF-8 byte order mark RFC 5424 puts in front of
 //!   a UTF-8 `msg`; it marks the encoding and is not part of the text.
 //!
-//! RFC 3164 timestamps carry no year and no zone: they are read as UTC, in the year that
-//! puts them nearest to the ingest time.
+//! RFC 3164 timestamps carry no year and no zone: they are read as UTC, in the latest year
+//! that does not put them more than a week after the ingest time. Written RFC 3164 headers
+//! are UTC, without a year or fractions (the format has neither); an event without
+//! `timestamp` is written without one (a codec has no clock), RFC 5424 writes `-`.
 
 mod encode;
 mod rfc3164;

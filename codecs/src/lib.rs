@@ -54,6 +54,8 @@ mod pre;
 
 pub use codec::{BinaryCodec, ElasticBulkCodec};
 pub use codec::{Codec, JsonCodec, StringCodec, CODEC_NAMES};
+pub use codec::{CsvCodec, GelfCodec, StatsdCodec, SyslogCodec};
+pub use codec::{InfluxCodec, InfluxLines, Precision};
 pub use compression::{decompress_into, Algorithm, Compressor, Levels, ALGORITHM_NAMES};
 pub use error::Error;
 pub use options::parse_duration_ns;

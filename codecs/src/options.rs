@@ -143,6 +143,26 @@ impl<'r> Options<'r> {
         }
     }
 
+    /// A list of strings.
+    ///
+    /// # Errors
+    /// If the option is present but not an array of strings.
+    pub fn strings(&mut self, key: &'r str) -> Result<Option<Vec<&'r str>>, Error> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| v.as_str())
+                .collect::<Option<Vec<_>>>()
+                .map(Some)
+                .ok_or_else(|| self.error(key, "expected an array of strings")),
+            Some(v) => Err(self.error(
+                key,
+                format!("expected an array of strings, got {}", v.value_type()),
+            )),
+        }
+    }
+
     /// Fails on any key that no accessor asked for.
     ///
     /// # Errors

@@ -1,10 +1,15 @@
 //! Codecs: bytes of one frame to a [`Value`] and back.
 
 mod binary;
+mod csv;
 mod elastic_bulk;
+mod gelf;
+mod influx;
 mod json;
 mod msgpack;
+mod statsd;
 mod string;
+mod syslog;
 mod yaml;
 mod yaml_encode;
 
@@ -13,9 +18,14 @@ use sluice_script::{Record, Value};
 use crate::{options::did_you_mean, Error};
 
 pub use binary::BinaryCodec;
+pub use csv::CsvCodec;
 pub use elastic_bulk::ElasticBulkCodec;
+pub use gelf::GelfCodec;
+pub use influx::{InfluxCodec, InfluxLines, Precision};
 pub use json::JsonCodec;
+pub use statsd::StatsdCodec;
 pub use string::StringCodec;
+pub use syslog::SyslogCodec;
 
 /// Every codec name the config accepts.
 pub const CODEC_NAMES: &[&str] = &[
@@ -25,6 +35,12 @@ pub const CODEC_NAMES: &[&str] = &[
     "msgpack",
     "yaml",
     "elastic-bulk",
+    "influx",
+    "syslog",
+    "gelf",
+    "statsd",
+    "dogstatsd",
+    "csv",
 ];
 
 /// A codec instance; one per source or sink per shard (they keep scratch buffers).
@@ -42,6 +58,16 @@ pub enum Codec {
     Yaml,
     /// Elasticsearch bulk NDJSON (encode only).
     ElasticBulk(ElasticBulkCodec),
+    /// InfluxDB line protocol.
+    Influx(InfluxCodec),
+    /// Syslog, RFC 5424 and RFC 3164.
+    Syslog(SyslogCodec),
+    /// GELF 1.1.
+    Gelf(GelfCodec),
+    /// StatsD, or DogStatsD.
+    Statsd(StatsdCodec),
+    /// CSV (RFC 4180), one record per frame.
+    Csv(CsvCodec),
 }
 
 impl Codec {
@@ -61,6 +87,12 @@ impl Codec {
                 .finish()
                 .map(|()| Codec::Yaml),
             "elastic-bulk" => ElasticBulkCodec::from_options(options).map(Codec::ElasticBulk),
+            "influx" => InfluxCodec::from_options(options).map(Codec::Influx),
+            "syslog" => SyslogCodec::from_options(options).map(Codec::Syslog),
+            "gelf" => GelfCodec::from_options(options).map(Codec::Gelf),
+            "statsd" => StatsdCodec::from_options("statsd", options).map(Codec::Statsd),
+            "dogstatsd" => StatsdCodec::from_options("dogstatsd", options).map(Codec::Statsd),
+            "csv" => CsvCodec::from_options(options).map(Codec::Csv),
             _ => Err(Error::UnknownName {
                 kind: "codec",
                 name: name.to_string(),
@@ -79,6 +111,12 @@ impl Codec {
             Codec::Msgpack => "msgpack",
             Codec::Yaml => "yaml",
             Codec::ElasticBulk(_) => "elastic-bulk",
+            Codec::Influx(_) => "influx",
+            Codec::Syslog(_) => "syslog",
+            Codec::Gelf(_) => "gelf",
+            Codec::Statsd(c) if c.is_dog() => "dogstatsd",
+            Codec::Statsd(_) => "statsd",
+            Codec::Csv(_) => "csv",
         }
     }
 
@@ -100,6 +138,11 @@ impl Codec {
             Codec::Msgpack => msgpack::decode(data).map(Some),
             Codec::Yaml => yaml::decode(data).map(Some),
             Codec::ElasticBulk(_) => Err(ElasticBulkCodec::decode_error()),
+            Codec::Influx(c) => c.decode(data, ingest_ns),
+            Codec::Syslog(c) => c.decode(data, ingest_ns),
+            Codec::Gelf(c) => c.decode(data, ingest_ns).map(Some),
+            Codec::Statsd(c) => c.decode(data),
+            Codec::Csv(c) => c.decode(data),
         }
     }
 
@@ -116,6 +159,11 @@ impl Codec {
             Codec::Msgpack => msgpack::decode(data).map(|_| ()),
             Codec::Yaml => yaml::decode(data).map(|_| ()),
             Codec::ElasticBulk(_) => Err(ElasticBulkCodec::decode_error()),
+            Codec::Influx(c) => c.decode(data, 0).map(|_| ()),
+            Codec::Syslog(c) => c.decode(data, 0).map(|_| ()),
+            Codec::Gelf(c) => c.decode(data, 0).map(|_| ()),
+            Codec::Statsd(c) => c.decode(data).map(|_| ()),
+            Codec::Csv(c) => c.decode(data).map(|_| ()),
         }
     }
 
@@ -145,6 +193,11 @@ impl Codec {
                 Ok(())
             }
             Codec::ElasticBulk(c) => c.encode(value, meta, out),
+            Codec::Influx(c) => c.encode(value, out),
+            Codec::Syslog(c) => c.encode(value, out),
+            Codec::Gelf(c) => c.encode(value, out),
+            Codec::Statsd(c) => c.encode(value, out),
+            Codec::Csv(c) => c.encode(value, out),
         }
     }
 
@@ -158,6 +211,8 @@ impl Codec {
             (Codec::Binary(_), Codec::Binary(_)) => true,
             (Codec::Msgpack, Codec::Msgpack) => true,
             (Codec::Yaml, Codec::Yaml) => true,
+            (Codec::Influx(a), Codec::Influx(b)) => a.precision() == b.precision(),
+            (Codec::Statsd(a), Codec::Statsd(b)) => a.is_dog() == b.is_dog(),
             _ => false,
         }
     }

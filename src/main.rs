@@ -182,9 +182,17 @@ fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     tracing::info!("sluice is running");
     let mut seen = 0;
     loop {
-        if rt.poll(Duration::from_millis(100)) == sluice_shards::Poll::Updated {
-            if let Ok(mut t) = text.lock() {
-                *t = sluice_shards::metrics::render_prometheus(rt.plan(), &rt.merged());
+        match rt.poll(Duration::from_millis(100)) {
+            sluice_shards::Poll::Updated => {
+                if let Ok(mut t) = text.lock() {
+                    *t = sluice_shards::metrics::render_prometheus(rt.plan(), &rt.merged());
+                }
+            }
+            sluice_shards::Poll::Quiet => {}
+            // Every source reached its end (stdin or files only) and everything was delivered.
+            sluice_shards::Poll::Gone => {
+                tracing::info!("every source has ended; shutting down");
+                break;
             }
         }
         let n = signals.load(Ordering::SeqCst);

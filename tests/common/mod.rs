@@ -125,7 +125,8 @@ impl Sluice {
     pub fn stop(mut self) -> (Exit, tempfile::TempDir) {
         self.signal(libc::SIGTERM);
         let exit = self.wait(Duration::from_secs(60));
-        (exit, self.dir)
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
+        (exit, dir)
     }
 
     pub fn wait(&mut self, limit: Duration) -> Exit {
@@ -160,6 +161,16 @@ impl Sluice {
             status,
             stdout: out,
             stderr: err,
+        }
+    }
+}
+
+impl Drop for Sluice {
+    /// A test that fails half-way must not leave its sluice running.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }

@@ -261,3 +261,94 @@ pub fn send_tcp(port: u16, lines: &[String], conns: usize) {
         h.join().expect("sender thread");
     }
 }
+
+/// The text of the shipped example config `ops/examples/<name>`.
+pub fn example(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("ops/examples")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// An example config made runnable in a test: each `(from, to)` replaced (every `from`
+/// must occur, so the test and the example cannot drift apart silently), `"/tmp/` paths
+/// moved into the test's `{dir}`, and the `[admin]` section dropped so that
+/// [`Sluice::start`] adds one on a free port.
+pub fn retarget(text: &str, replace: &[(&str, String)]) -> String {
+    let mut text = text.to_string();
+    for (from, to) in replace {
+        assert!(text.contains(from), "the example no longer contains {from:?}");
+        text = text.replace(from, to);
+    }
+    let admin = "[admin]\nlisten = \"127.0.0.1:9898\"\n";
+    assert!(text.contains(admin), "the example has no plain [admin] section");
+    text.replace(admin, "").replace("\"/tmp/", "\"{dir}/")
+}
+
+/// Whether the test run must have every external sender (CI sets
+/// `SLUICE_REQUIRE_SENDERS=1`): then a missing one fails the test instead of skipping it.
+fn senders_required() -> bool {
+    std::env::var_os("SLUICE_REQUIRE_SENDERS").is_some_and(|v| v != "0" && !v.is_empty())
+}
+
+/// A missing external tool: skip with the reason (`false`), or fail when senders are
+/// required.
+fn unavailable(what: &str) -> bool {
+    assert!(
+        !senders_required(),
+        "{what} is not available, and SLUICE_REQUIRE_SENDERS is set (run .ci/run's installs)"
+    );
+    eprintln!("skipped: {what} is not available (.ci/run installs it)");
+    false
+}
+
+/// True when `python3` can import every module in `modules`.
+pub fn have_python(modules: &[&str]) -> bool {
+    let ok = Command::new("python3")
+        .arg("-c")
+        .arg(format!("import {}", modules.join(", ")))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok || unavailable(&format!("python3 with {}", modules.join(", ")))
+}
+
+/// True when util-linux `logger` with remote (RFC 5424, octet counting) support is here.
+pub fn have_logger() -> bool {
+    let ok = Command::new("logger")
+        .arg("--help")
+        .output()
+        .is_ok_and(|o| {
+            let h = String::from_utf8_lossy(&o.stdout);
+            h.contains("--octet-count") && h.contains("--rfc5424") && h.contains("--server")
+        });
+    ok || unavailable("util-linux logger (package bsdutils)")
+}
+
+/// Runs `python3 -c script args...` to completion; panics with its stderr if it fails.
+/// Returns its stdout.
+pub fn python(script: &str, args: &[String]) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("spawn python3");
+    assert!(
+        out.status.success(),
+        "python3 failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Nanoseconds since the Unix epoch.
+pub fn now_ns() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970");
+    i64::try_from(d.as_nanos()).expect("ns fit i64")
+}

@@ -41,12 +41,12 @@ class GzipGELFUDPHandler(graypy.GELFUDPHandler):
     def makePickle(self, record):
         return gzip.compress(self._pack_gelf_dict(self._make_gelf_dict(record)))
 
-def send(handler, case, level, msg, extra=None, **expect):
+def send(handler, case, py_level, msg, extra=None, **expect):
     log = logging.getLogger(case)
     log.propagate = False
     log.handlers = [handler]
     log.setLevel(logging.DEBUG)
-    log.log(level, msg, extra=extra)
+    log.log(py_level, msg, extra=extra)
     print(json.dumps(dict(case=case, short_message=msg, host=host, **expect)))
 
 P = pygelf.GelfUdpHandler
@@ -90,9 +90,7 @@ g.close()
 
 #[test]
 fn pygelf_and_graypy_over_udp_and_tcp() {
-    if !common::have_python(&["pygelf", "graypy"]) {
-        return;
-    }
+    common::require_python(&["pygelf", "graypy"]);
     let (s, port) = start();
     let before = now_ns();
     let sent: Vec<Value> = python(CLIENTS, &[port.to_string()])
@@ -135,7 +133,9 @@ fn pygelf_and_graypy_over_udp_and_tcp() {
             "{case}: {e}"
         );
         // Clients stamp `record.created` in seconds with decimals.
-        let ts = e["timestamp"].as_f64().unwrap_or_else(|| panic!("{case}: {e}"));
+        let ts = e["timestamp"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{case}: {e}"));
         let ns = (ts * 1e9) as i64;
         assert!(
             ns >= before - 1_000_000_000 && ns <= after,
@@ -219,9 +219,7 @@ s.sendto(json.dumps({"version": "1.1", "host": "flood", "short_message": "after 
 
 #[test]
 fn chunk_flood_and_bad_datagrams_are_counted_and_dropped() {
-    if !common::have_python(&["gzip", "zlib"]) {
-        return;
-    }
+    common::require_python(&["gzip", "zlib"]);
     let (s, port) = start();
     python(FLOOD, &[port.to_string()]);
     s.wait_metric("sluice_sink_events_total{sink=\"json\"}", 2.0, 20);

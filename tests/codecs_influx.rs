@@ -131,7 +131,10 @@ fn assert_points(sent: &Sent, events: &[Value]) {
             let (t, v) = (tv[0].as_str().unwrap(), &tv[1]);
             let got = &fields[k];
             match t {
-                "int" => assert!(got.is_i64() || got.is_u64(), "{m}.{k}: {got} is not an integer"),
+                "int" => assert!(
+                    got.is_i64() || got.is_u64(),
+                    "{m}.{k}: {got} is not an integer"
+                ),
                 "float" => assert!(got.is_f64(), "{m}.{k}: {got} is not written as a float"),
                 "bool" => assert!(got.is_boolean(), "{m}.{k}: {got}"),
                 _ => assert!(got.is_string(), "{m}.{k}: {got}"),
@@ -155,9 +158,7 @@ fn assert_points(sent: &Sent, events: &[Value]) {
 
 #[test]
 fn influxdb_client_lines_over_udp_and_tcp_to_json() {
-    if !common::have_python(&["influxdb_client"]) {
-        return;
-    }
+    common::require_python(&["influxdb_client"]);
     let (udp, tcp) = (free_port(), free_port());
     let cfg = retarget(
         &example("influx-to-json.toml"),
@@ -182,7 +183,10 @@ fn influxdb_client_lines_over_udp_and_tcp_to_json() {
     assert_eq!(err[0]["error"]["source"], "influx-tcp");
     for (src, n) in [("influx-udp", 6.0), ("influx-tcp", 7.0)] {
         assert_eq!(
-            metric(&m, &format!("sluice_source_events_total{{source=\"{src}\"}}")),
+            metric(
+                &m,
+                &format!("sluice_source_events_total{{source=\"{src}\"}}")
+            ),
             Some(n),
             "{m}"
         );
@@ -240,9 +244,7 @@ fn canonical(files: &[&std::path::Path]) -> Vec<Value> {
 
 #[test]
 fn influx_relay_forwards_the_lines_and_json_turns_back_into_equivalent_lines() {
-    if !common::have_python(&["influxdb_client", "line_protocol_parser"]) {
-        return;
-    }
+    common::require_python(&["influxdb_client", "line_protocol_parser"]);
     let (up, rx) = upstream();
     let (udp, tcp) = (free_port(), free_port());
     let cfg = retarget(

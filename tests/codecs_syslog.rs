@@ -86,7 +86,11 @@ fn finish(s: Sluice, n: f64, errs: f64) -> (Vec<Value>, Vec<Value>, String) {
 
 fn by_msg<'v>(events: &'v [Value], msg: &str) -> &'v Value {
     let hits: Vec<&Value> = events.iter().filter(|e| e["msg"] == msg).collect();
-    assert_eq!(hits.len(), 1, "exactly one event with msg {msg:?} in {events:#?}");
+    assert_eq!(
+        hits.len(),
+        1,
+        "exactly one event with msg {msg:?} in {events:#?}"
+    );
     hits[0]
 }
 
@@ -101,9 +105,7 @@ fn assert_time(e: &Value, from: i64, to: i64, slack_ns: i64) {
 
 #[test]
 fn logger_udp_rfc5424_and_rfc3164() {
-    if !common::have_logger() {
-        return;
-    }
+    common::require_logger();
     let (s, p) = start();
     let host = hostname();
     let before = now_ns();
@@ -182,9 +184,7 @@ fn logger_udp_rfc5424_and_rfc3164() {
 
 #[test]
 fn logger_tcp_lf_framing() {
-    if !common::have_logger() {
-        return;
-    }
+    common::require_logger();
     let (s, p) = start();
     let before = now_ns();
     // One connection, one message per stdin line.
@@ -202,7 +202,10 @@ fn logger_tcp_lf_framing() {
     // A line that is not syslog at all, on the same port: to err, the rest unaffected.
     common::send_tcp(p.main, &["<999>not a priority".to_string()], 1);
     let (out, err, metrics) = finish(s, 4.0, 1.0);
-    for (i, m) in ["first line", "second line", "third line"].iter().enumerate() {
+    for (i, m) in ["first line", "second line", "third line"]
+        .iter()
+        .enumerate()
+    {
         let e = by_msg(&out, m);
         assert_eq!(e["facility"], "auth", "{i}");
         assert_eq!(e["severity"], "warning");
@@ -238,9 +241,7 @@ fn logger_tcp_lf_framing() {
 
 #[test]
 fn logger_tcp_octet_counting() {
-    if !common::have_logger() {
-        return;
-    }
+    common::require_logger();
     let (s, p) = start();
     logger(
         p.octet,
@@ -319,9 +320,7 @@ print(os.getpid())
 
 #[test]
 fn python_sysloghandler_udp_and_tcp() {
-    if !common::have_python(&["logging.handlers"]) {
-        return;
-    }
+    common::require_python(&["logging.handlers"]);
     let (s, p) = start();
     let pid = python(PY_SYSLOG, &[p.main.to_string(), p.nul.to_string()])
         .trim()

@@ -277,45 +277,48 @@ pub fn example(name: &str) -> String {
 pub fn retarget(text: &str, replace: &[(&str, String)]) -> String {
     let mut text = text.to_string();
     for (from, to) in replace {
-        assert!(text.contains(from), "the example no longer contains {from:?}");
+        assert!(
+            text.contains(from),
+            "the example no longer contains {from:?}"
+        );
         text = text.replace(from, to);
     }
     let admin = "[admin]\nlisten = \"127.0.0.1:9898\"\n";
-    assert!(text.contains(admin), "the example has no plain [admin] section");
+    assert!(
+        text.contains(admin),
+        "the example has no plain [admin] section"
+    );
     text.replace(admin, "").replace("\"/tmp/", "\"{dir}/")
 }
 
-/// Whether the test run must have every external sender (CI sets
-/// `SLUICE_REQUIRE_SENDERS=1`): then a missing one fails the test instead of skipping it.
-fn senders_required() -> bool {
-    std::env::var_os("SLUICE_REQUIRE_SENDERS").is_some_and(|v| v != "0" && !v.is_empty())
+/// A missing external sender fails the test rather than skipping it: a test that skips
+/// would let CI go green without ever running a real client. `.ci/run` installs them all.
+fn missing(what: &str) -> ! {
+    panic!("{what} is not available: install it as .ci/run does")
 }
 
-/// A missing external tool: skip with the reason (`false`), or fail when senders are
-/// required.
-fn unavailable(what: &str) -> bool {
-    assert!(
-        !senders_required(),
-        "{what} is not available, and SLUICE_REQUIRE_SENDERS is set (run .ci/run's installs)"
-    );
-    eprintln!("skipped: {what} is not available (.ci/run installs it)");
-    false
-}
-
-/// True when `python3` can import every module in `modules`.
-pub fn have_python(modules: &[&str]) -> bool {
-    let ok = Command::new("python3")
+/// Fails the test unless `python3` can import every module in `modules`.
+pub fn require_python(modules: &[&str]) {
+    let out = Command::new("python3")
         .arg("-c")
         .arg(format!("import {}", modules.join(", ")))
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    ok || unavailable(&format!("python3 with {}", modules.join(", ")))
+        .stderr(Stdio::piped())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => missing(&format!(
+            "python3 with {} ({})",
+            modules.join(", "),
+            String::from_utf8_lossy(&o.stderr).trim()
+        )),
+        Err(e) => missing(&format!("python3 ({e})")),
+    }
 }
 
-/// True when util-linux `logger` with remote (RFC 5424, octet counting) support is here.
-pub fn have_logger() -> bool {
+/// Fails the test unless util-linux `logger` with remote, RFC 5424 and octet counting
+/// support is here.
+pub fn require_logger() {
     let ok = Command::new("logger")
         .arg("--help")
         .output()
@@ -323,7 +326,9 @@ pub fn have_logger() -> bool {
             let h = String::from_utf8_lossy(&o.stdout);
             h.contains("--octet-count") && h.contains("--rfc5424") && h.contains("--server")
         });
-    ok || unavailable("util-linux logger (package bsdutils)")
+    if !ok {
+        missing("util-linux logger with --server, --rfc5424 and --octet-count (package bsdutils)");
+    }
 }
 
 /// Runs `python3 -c script args...` to completion; panics with its stderr if it fails.

@@ -186,11 +186,20 @@ fn logger_udp_rfc5424_and_rfc3164() {
 fn logger_tcp_lf_framing() {
     common::require_logger();
     let (s, p) = start();
+    let host = hostname();
     let before = now_ns();
     // One connection, one message per stdin line.
     logger(
         p.main,
-        &["--tcp", "--rfc5424", "-p", "auth.warning", "-t", "sshd"],
+        &[
+            "--tcp",
+            "--rfc5424",
+            "-p",
+            "auth.warning",
+            "-t",
+            "sshd",
+            "--id=2201",
+        ],
         Some("first line\nsecond line\nthird line\n"),
     );
     logger(
@@ -210,6 +219,8 @@ fn logger_tcp_lf_framing() {
         assert_eq!(e["facility"], "auth", "{i}");
         assert_eq!(e["severity"], "warning");
         assert_eq!(e["appname"], "sshd");
+        assert_eq!(e["procid"], "2201");
+        assert_eq!(e["hostname"], host.as_str());
         assert_eq!(e["protocol"], "RFC5424");
         assert_time(e, before, after, 1_000);
     }
@@ -217,7 +228,11 @@ fn logger_tcp_lf_framing() {
     assert_eq!(e["facility"], "daemon");
     assert_eq!(e["severity"], "err");
     assert_eq!(e["appname"], "ntpd");
+    assert_eq!(e["hostname"], host.split('.').next().unwrap());
+    // No --id: logger writes no PID.
+    assert!(e.get("procid").is_none(), "{e}");
     assert_eq!(e["protocol"], "RFC3164");
+    assert_time(e, before - before % 1_000_000_000, after, 0);
     assert_eq!(err[0]["raw"], "<999>not a priority");
     assert_eq!(err[0]["error"]["kind"], "decode");
     assert_eq!(err[0]["error"]["source"], "syslog-tcp");
@@ -243,6 +258,8 @@ fn logger_tcp_lf_framing() {
 fn logger_tcp_octet_counting() {
     common::require_logger();
     let (s, p) = start();
+    let host = hostname();
+    let before = now_ns();
     logger(
         p.octet,
         &[
@@ -274,6 +291,7 @@ fn logger_tcp_octet_counting() {
         ],
         Some("disk full\n"),
     );
+    let after = now_ns();
     let (out, err, _) = finish(s, 4.0, 0.0);
     assert!(err.is_empty(), "{err:#?}");
     for m in ["alpha", "beta [not sd]", "gamma"] {
@@ -281,13 +299,19 @@ fn logger_tcp_octet_counting() {
         assert_eq!(e["facility"], "local7");
         assert_eq!(e["severity"], "debug");
         assert_eq!(e["appname"], "app");
+        assert_eq!(e["hostname"], host.as_str());
+        // PROCID was the NILVALUE `-`.
+        assert!(e.get("procid").is_none(), "{e}");
         assert_eq!(e["structured_data"]["meta@1"], json!([{"k": "v"}]), "{e}");
+        assert_time(e, before, after, 1_000);
     }
     let e = by_msg(&out, "disk full");
     assert_eq!(e["facility"], "mail");
     assert_eq!(e["severity"], "crit");
     assert_eq!(e["appname"], "postfix/smtpd");
     assert_eq!(e["procid"], "31337");
+    assert_eq!(e["hostname"], host.split('.').next().unwrap());
+    assert_time(e, before - before % 1_000_000_000, after, 0);
 }
 
 /// Python's SysLogHandler: RFC 3164-style `<PRI>` + formatted record, no timestamp or

@@ -149,6 +149,15 @@ pipeline"#,
         Some(1.0),
         "{m}"
     );
+    // The preprocessor's own counter, per stage, outlives the connection that raised it.
+    assert_eq!(
+        s.wait_metric(
+            "sluice_source_preprocessor_total{source=\"in\",stage=\"separate\",counter=\"too_long\"}",
+            1.0,
+            20
+        ),
+        1.0
+    );
     let (_, dir) = s.stop();
     let out = json_lines(&dir.path().join("out.jsonl"));
     assert_eq!(

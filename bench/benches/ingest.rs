@@ -8,10 +8,9 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sluice_codecs::{Preprocessor, PreprocessorChain};
 use sluice_script::{write_json, JsonDecoder};
 use sluice_shards::{
-    mesh, ComponentSpec, Ingest, OnFull, PipelinePlan, Plan, SinkKind, SinkPlan, SourceKind,
+    mesh, ComponentSpec, Ingest, OnFull, PipelinePlan, Plan, Read, SinkKind, SinkPlan, SourceKind,
     SourcePlan,
 };
 
@@ -35,6 +34,7 @@ fn plan() -> Plan {
         pipelines: vec![PipelinePlan {
             id: "p".into(),
             ports: vec![("out".into(), vec![0]), ("err".into(), vec![0])],
+            script: None,
         }],
         sinks: vec![SinkPlan {
             id: "s".into(),
@@ -92,16 +92,13 @@ fn benches(c: &mut Criterion) {
     let (mut il, mut sl) = mesh(1, 1, 64).expect("mesh");
     let mut ing = Ingest::new(&p, il.remove(0)).expect("ingest");
     let (mut links, _parking) = sl.remove(0);
-    let mut chain = PreprocessorChain::new(vec![
-        Preprocessor::from_spec("separate", None).expect("separate")
-    ]);
+    let stream = ing.open_stream(0);
     g.bench_function("ingest_path", |b| {
         b.iter(|| {
             // Reads of 64 KiB, as a busy TCP connection delivers them.
             for part in chunk.chunks(64 * 1024) {
                 ing.chunk(
-                    0,
-                    &mut chain,
+                    &stream,
                     part,
                     &Read {
                         now_ns: 1,

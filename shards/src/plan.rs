@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sluice_codecs::{Codec, Error as CodecError, Postprocessor, Preprocessor};
+use sluice_codecs::{
+    Codec, Error as CodecError, Postprocessor, PostprocessorChain, Preprocessor, PreprocessorChain,
+};
 use std::sync::Arc;
 
 use sluice_script::{Record, Script, Value};
@@ -114,6 +116,26 @@ pub struct SourcePlan {
     pub read_buffer: usize,
 }
 
+impl SourcePlan {
+    /// A fresh preprocessor chain for one stream of this source.
+    ///
+    /// # Errors
+    /// The first stage that does not build, named with its position.
+    pub fn preprocessor_chain(&self) -> Result<PreprocessorChain, crate::Error> {
+        let stages = self
+            .preprocessors
+            .iter()
+            .map(|p| {
+                p.preprocessor().map_err(component(format!(
+                    "source `{}` preprocessor `{}`",
+                    self.id, p.name
+                )))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PreprocessorChain::new(stages))
+    }
+}
+
 /// A pipeline's compiled script and how its ports map onto the pipeline's.
 #[derive(Debug, Clone)]
 pub struct ScriptPlan {
@@ -211,6 +233,35 @@ pub struct SinkPlan {
     pub shard: usize,
 }
 
+impl SinkPlan {
+    /// This sink's postprocessor chain.
+    ///
+    /// # Errors
+    /// The first stage that does not build, or a chain whose order cannot work.
+    pub fn postprocessor_chain(&self) -> Result<PostprocessorChain, crate::Error> {
+        let stages = self
+            .postprocessors
+            .iter()
+            .map(|p| {
+                p.postprocessor().map_err(component(format!(
+                    "sink `{}` postprocessor `{}`",
+                    self.id, p.name
+                )))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        PostprocessorChain::new(stages)
+            .map_err(component(format!("sink `{}` postprocessors", self.id)))
+    }
+}
+
+/// Wraps a codec error with where the component is used.
+fn component(what: String) -> impl Fn(CodecError) -> crate::Error {
+    move |source| crate::Error::Component {
+        what: what.clone(),
+        source,
+    }
+}
+
 /// Everything the runtime needs.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -257,29 +308,17 @@ impl Plan {
     /// # Errors
     /// The first component that does not build, with where it is used.
     pub fn check_components(&self) -> Result<(), crate::Error> {
-        let wrap = |what: String| {
-            move |e: CodecError| crate::Error::Component {
-                what: what.clone(),
-                source: e,
-            }
-        };
         for s in &self.sources {
             s.codec
                 .codec()
-                .map_err(wrap(format!("source `{}` codec", s.id)))?;
-            for p in &s.preprocessors {
-                p.preprocessor()
-                    .map_err(wrap(format!("source `{}` preprocessor `{}`", s.id, p.name)))?;
-            }
+                .map_err(component(format!("source `{}` codec", s.id)))?;
+            s.preprocessor_chain()?;
         }
         for s in &self.sinks {
             s.codec
                 .codec()
-                .map_err(wrap(format!("sink `{}` codec", s.id)))?;
-            for p in &s.postprocessors {
-                p.postprocessor()
-                    .map_err(wrap(format!("sink `{}` postprocessor `{}`", s.id, p.name)))?;
-            }
+                .map_err(component(format!("sink `{}` codec", s.id)))?;
+            s.postprocessor_chain()?;
         }
         Ok(())
     }

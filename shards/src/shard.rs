@@ -253,7 +253,7 @@ fn send_reports(
                 ing.counters.sources[*src].kernel_drops = d;
             }
         }
-        let snapshot = ing.counters.clone();
+        let snapshot = ing.snapshot();
         let _ = reports.send(ControlMsg::Report(ShardReport {
             cpu,
             role: "ingest",

@@ -5,9 +5,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use sluice_codecs::{Preprocessor, PreprocessorChain};
 use sluice_shards::{
-    mesh, ComponentSpec, Ingest, OnFull, PipelinePlan, Plan, SinkKind, SinkPlan, SourceKind,
+    mesh, ComponentSpec, Ingest, OnFull, PipelinePlan, Plan, Read, SinkKind, SinkPlan, SourceKind,
     SourcePlan,
 };
 
@@ -54,6 +53,7 @@ fn plan(codec_out: &str) -> Plan {
         pipelines: vec![PipelinePlan {
             id: "p".into(),
             ports: vec![("out".into(), vec![0]), ("err".into(), vec![0])],
+            script: None,
         }],
         sinks: vec![SinkPlan {
             id: "s".into(),
@@ -77,13 +77,11 @@ fn allocs_per_event(codec_out: &str) -> f64 {
         chunk.extend_from_slice(line.as_bytes());
         chunk.push(b'\n');
     }
-    let mut chain =
-        PreprocessorChain::new(vec![Preprocessor::from_spec("separate", None).unwrap()]);
+    let stream = ing.open_stream(0);
     let mut run = |rounds: usize| {
         for _ in 0..rounds {
             ing.chunk(
-                0,
-                &mut chain,
+                &stream,
                 &chunk,
                 &Read {
                     now_ns: 1,

@@ -46,6 +46,14 @@ impl Sluice {
     /// port, appended as `[admin]` if the config has none) and starts `sluice run` on it;
     /// returns once `/health` answers.
     pub fn start(config: &str) -> Sluice {
+        let mut s = Sluice::spawn(config);
+        s.wait_ready();
+        s
+    }
+
+    /// Starts sluice without waiting for its admin endpoint: for configs that may finish
+    /// (file and stdin sources) before anyone could ask.
+    pub fn spawn(config: &str) -> Sluice {
         let dir = tempfile::tempdir().expect("tempdir");
         let admin = free_port();
         let mut text = config.replace("{dir}", &dir.path().display().to_string());
@@ -65,14 +73,12 @@ impl Sluice {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn sluice");
-        let mut s = Sluice {
+        Sluice {
             child,
             dir,
             admin,
             config: path,
-        };
-        s.wait_ready();
-        s
+        }
     }
 
     fn wait_ready(&mut self) {

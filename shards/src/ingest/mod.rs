@@ -10,10 +10,11 @@
 mod flush;
 mod route;
 mod stage;
+mod streams;
 
 use std::collections::VecDeque;
 
-use sluice_codecs::{Codec, FrameResult, Postprocessor, PreprocessorChain};
+use sluice_codecs::{Codec, FrameResult, PostprocessorChain};
 use sluice_script::Value;
 
 use crate::metrics::{bump, Snapshot};
@@ -22,6 +23,7 @@ use crate::ring::{Batch, IngestLink};
 
 use crate::Error;
 pub(crate) use stage::Stage;
+pub use streams::StreamId;
 
 /// What one read brings along to every frame cut from it.
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +45,8 @@ struct PipelineRt {
 
 struct SourceRt {
     id: String,
+    /// Its plan: each new stream builds its preprocessor chain from it.
+    plan: crate::plan::SourcePlan,
     pipeline: usize,
     decoder: Codec,
     /// Per sink: may the original bytes of an unchanged event be forwarded as its encoding?
@@ -55,7 +59,7 @@ struct SinkOut {
     link: usize,
     local: u16,
     codec: Codec,
-    post: Vec<Postprocessor>,
+    post: PostprocessorChain,
     batch: Option<Batch>,
     splits: Vec<usize>,
 }
@@ -70,6 +74,7 @@ pub struct Ingest {
     pipelines: Vec<PipelineRt>,
     sources: Vec<SourceRt>,
     scratch: Vec<u8>,
+    streams: streams::Streams,
     batch_bytes: usize,
     /// The shard's counters (ingest side).
     pub counters: Snapshot,
@@ -112,14 +117,7 @@ impl Ingest {
                 .codec
                 .codec()
                 .map_err(comp(format!("sink `{}` codec", sink.id)))?;
-            let post = sink
-                .postprocessors
-                .iter()
-                .map(|p| {
-                    p.postprocessor()
-                        .map_err(comp(format!("sink `{}` postprocessor", sink.id)))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let post = sink.postprocessor_chain()?;
             outs.push(Some(SinkOut {
                 link,
                 local,
@@ -156,6 +154,7 @@ impl Ingest {
                 pl.stage.is_passthrough() && pl.ports[PipelinePlan::OUT].iter().all(|s| raw_ok[*s]);
             sources.push(SourceRt {
                 id: src.id.clone(),
+                plan: src.clone(),
                 pipeline: src.pipeline,
                 decoder,
                 raw_ok,
@@ -171,39 +170,11 @@ impl Ingest {
             pipelines,
             sources,
             scratch: Vec::with_capacity(64 * 1024),
+            streams: streams::Streams::new(plan.sources.len()),
             batch_bytes: plan.batch_bytes,
             counters: Snapshot::for_plan(plan),
             _not_send: std::marker::PhantomData,
         })
-    }
-
-    /// Runs one read of source `src` through the stream's preprocessors and the pipeline.
-    pub fn chunk(
-        &mut self,
-        src: usize,
-        chain: &mut PreprocessorChain,
-        data: &[u8],
-        read: &Read<'_>,
-    ) {
-        self.counters.sources[src].bytes += data.len() as u64;
-        chain.process(read.now_ns, data, &mut |f| self.frame(src, f, read));
-    }
-
-    /// Like [`Ingest::chunk`] for one datagram: frames never continue into the next one.
-    pub fn datagram(
-        &mut self,
-        src: usize,
-        chain: &mut PreprocessorChain,
-        data: &[u8],
-        read: &Read<'_>,
-    ) {
-        self.counters.sources[src].bytes += data.len() as u64;
-        chain.process_datagram(read.now_ns, data, &mut |f| self.frame(src, f, read));
-    }
-
-    /// End of a stream: whatever the preprocessors still hold becomes frames.
-    pub fn end_of_stream(&mut self, src: usize, chain: &mut PreprocessorChain, read: &Read<'_>) {
-        chain.finish(read.now_ns, &mut |f| self.frame(src, f, read));
     }
 
     /// A framing error found outside the preprocessors (an oversized datagram, ...).

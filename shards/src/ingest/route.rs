@@ -103,10 +103,7 @@ fn write_frame(
         Body::Raw(bytes) => batch.data.extend_from_slice(bytes),
         Body::Value(v, m) => out.codec.encode(v, m, &mut batch.data)?,
     }
-    for pp in &mut out.post {
-        pp.process(&mut batch.data, start, &mut out.splits)?;
-    }
-    Ok(())
+    out.post.process(&mut batch.data, start, &mut out.splits)
 }
 
 /// A batch for sink `local` of `link`: a recycled one if the sink shard sent one back.

@@ -112,6 +112,8 @@ pub struct SourceCounters {
     pub connections_rejected: u64,
     /// Datagrams the kernel dropped on this shard's socket (receive buffer overflow).
     pub kernel_drops: u64,
+    /// Preprocessor counters: (stage, counter, total), e.g. ("gelf-chunking", "timed_out", 3).
+    pub preprocessors: Vec<(&'static str, &'static str, u64)>,
 }
 
 /// Counters of one pipeline on one shard.
@@ -200,6 +202,16 @@ impl Snapshot {
             a.connections_open += b.connections_open;
             a.connections_rejected += b.connections_rejected;
             a.kernel_drops += b.kernel_drops;
+            for (stage, counter, v) in &b.preprocessors {
+                match a
+                    .preprocessors
+                    .iter_mut()
+                    .find(|(s, c, _)| s == stage && c == counter)
+                {
+                    Some(e) => e.2 += v,
+                    None => a.preprocessors.push((stage, counter, *v)),
+                }
+            }
         }
         for (a, b) in self.pipelines.iter_mut().zip(&other.pipelines) {
             a.events += b.events;

@@ -161,6 +161,22 @@ pub fn render_prometheus(plan: &Plan, snap: &Snapshot) -> String {
         );
     }
 
+    o.family(
+        "sluice_source_preprocessor_total",
+        "counter",
+        "Preprocessor counters per source: frames cut, data dropped and why.",
+    );
+    for (p, c) in sources() {
+        for (stage, counter, n) in &c.preprocessors {
+            let labels = [
+                ("source", p.id.as_str()),
+                ("stage", stage),
+                ("counter", counter),
+            ];
+            o.sample("sluice_source_preprocessor_total", &labels, n);
+        }
+    }
+
     let pipelines = || plan.pipelines.iter().zip(&snap.pipelines);
     o.family(
         "sluice_pipeline_events_total",

@@ -56,18 +56,6 @@ pub(crate) fn origin(
     Value::Record(r)
 }
 
-/// Builds a source's preprocessor chain from its plan.
-pub(crate) fn chain(plan: &crate::plan::SourcePlan) -> sluice_codecs::PreprocessorChain {
-    // Every spec was built once by `Plan::check_components`; a failure here cannot happen,
-    // and an empty chain (frames = reads) is the safe fallback.
-    sluice_codecs::PreprocessorChain::new(
-        plan.preprocessors
-            .iter()
-            .filter_map(|p| p.preprocessor().ok())
-            .collect(),
-    )
-}
-
 /// Reads a file once, start to end (ingest shard 0 only).
 pub(crate) async fn file_source(
     ctx: Rc<RefCell<Ingest>>,
@@ -87,7 +75,6 @@ pub(crate) async fn file_source(
     let reader = glommio::io::StreamReaderBuilder::new(file)
         .with_buffer_size(plan.read_buffer)
         .build();
-    let chain = chain(&plan);
     let segments: Vec<String> = path
         .iter()
         .skip(1)
@@ -98,7 +85,6 @@ pub(crate) async fn file_source(
         &ctx,
         src,
         reader,
-        chain,
         &stop,
         &hard,
         plan.on_full,

@@ -91,11 +91,11 @@ pub(crate) async fn stdin_source(
         lossless,
         origin: Some(&origin),
     };
-    let mut chain = super::chain(&plan);
+    let stream = ctx.borrow_mut().open_stream(src);
     'outer: loop {
         while let Ok(item) = rx.pop() {
             let Some(buf) = item else { break 'outer };
-            ctx.borrow_mut().chunk(src, &mut chain, &buf, &at(now_ns()));
+            ctx.borrow_mut().chunk(&stream, &buf, &at(now_ns()));
             flush(&ctx, policy, src).await;
             let _ = back.push(buf);
         }
@@ -114,7 +114,6 @@ pub(crate) async fn stdin_source(
         .await;
         waiter.unpark();
     }
-    ctx.borrow_mut()
-        .end_of_stream(src, &mut chain, &at(now_ns()));
+    ctx.borrow_mut().end_of_stream(stream, &at(now_ns()));
     flush(&ctx, policy, src).await;
 }

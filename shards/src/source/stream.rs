@@ -4,7 +4,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures_lite::{future, AsyncRead, AsyncReadExt};
-use sluice_codecs::PreprocessorChain;
 
 use super::{flush, DRAIN_IDLE};
 use crate::ingest::{Ingest, Read};
@@ -22,7 +21,6 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
     ctx: &Rc<RefCell<Ingest>>,
     src: usize,
     mut r: R,
-    mut chain: PreprocessorChain,
     stop: &Signal,
     hard: &Signal,
     policy: OnFull,
@@ -35,6 +33,7 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
         lossless,
         origin: origin.as_ref(),
     };
+    let stream = ctx.borrow_mut().open_stream(src);
     let mut buf = vec![0u8; FIRST_READ.min(read_max)];
     loop {
         let draining = stop.is_fired();
@@ -67,8 +66,7 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
                 break;
             }
         };
-        ctx.borrow_mut()
-            .chunk(src, &mut chain, &buf[..n], &at(now_ns()));
+        ctx.borrow_mut().chunk(&stream, &buf[..n], &at(now_ns()));
         flush(ctx, policy, src).await;
         if hard.is_fired() {
             break;
@@ -77,7 +75,6 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
             buf.resize((buf.len() * 2).min(read_max), 0);
         }
     }
-    ctx.borrow_mut()
-        .end_of_stream(src, &mut chain, &at(now_ns()));
+    ctx.borrow_mut().end_of_stream(stream, &at(now_ns()));
     flush(ctx, policy, src).await;
 }

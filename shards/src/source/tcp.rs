@@ -77,12 +77,10 @@ pub(crate) async fn tcp_source(
             .ok()
             .map(|a| super::origin("tcp", &a.ip().to_string(), Some(a.port()), &[]));
         glommio::spawn_local(async move {
-            let chain = super::chain(&plan2);
             read_stream(
                 &ctx2,
                 src,
                 stream,
-                chain,
                 &stop2,
                 &hard2,
                 plan2.on_full,

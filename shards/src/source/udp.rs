@@ -49,7 +49,7 @@ pub(crate) async fn udp_source(
 ) {
     let policy = plan.on_full;
     let lossless = policy == OnFull::Block;
-    let mut chain = super::chain(&plan);
+    let stream = ctx.borrow_mut().open_stream(src);
     // One byte more than allowed, so an oversized datagram shows as such.
     let slot = max_datagram + 1;
     let mut rx = RecvMany::new(BATCH_BYTES / slot, slot);
@@ -73,7 +73,7 @@ pub(crate) async fn udp_source(
         drain(
             &ctx,
             src,
-            &mut chain,
+            &stream,
             &mut rx,
             fd,
             max_datagram,
@@ -86,7 +86,7 @@ pub(crate) async fn udp_source(
     drain(
         &ctx,
         src,
-        &mut chain,
+        &stream,
         &mut rx,
         fd,
         max_datagram,
@@ -99,8 +99,7 @@ pub(crate) async fn udp_source(
         ctx.borrow_mut().source_counters(src).kernel_drops = d;
     }
     ctx.borrow_mut().end_of_stream(
-        src,
-        &mut chain,
+        stream,
         &Read {
             now_ns: now_ns(),
             lossless,
@@ -114,7 +113,7 @@ pub(crate) async fn udp_source(
 async fn drain(
     ctx: &Rc<RefCell<Ingest>>,
     src: usize,
-    chain: &mut sluice_codecs::PreprocessorChain,
+    stream: &crate::ingest::StreamId,
     rx: &mut RecvMany,
     fd: std::os::fd::RawFd,
     max_datagram: usize,
@@ -148,7 +147,7 @@ async fn drain(
                     };
                     ing.frame_error(src, &e, &read);
                 } else {
-                    ing.datagram(src, chain, d, &read);
+                    ing.datagram(stream, d, &read);
                 }
             }
         }

@@ -9,6 +9,18 @@ use std::collections::HashMap;
 use common::{example, free_port, json_lines, metric, now_ns, python, retarget, Sluice};
 use serde_json::Value;
 
+/// The sample name `sluice_source_preprocessor_total{source,stage,counter}`.
+fn pre_name(source: &str, stage: &str, counter: &str) -> String {
+    format!(
+        "sluice_source_preprocessor_total{{source=\"{source}\",stage=\"{stage}\",counter=\"{counter}\"}}"
+    )
+}
+
+/// That sample's value in a /metrics text.
+fn pre(metrics: &str, source: &str, stage: &str, counter: &str) -> Option<f64> {
+    metric(metrics, &pre_name(source, stage, counter))
+}
+
 fn start() -> (Sluice, u16) {
     let port = free_port();
     let cfg = retarget(
@@ -104,6 +116,10 @@ fn pygelf_and_graypy_over_udp_and_tcp() {
         sent.len() as f64,
         30,
     );
+    // Ingest shards report their counters on their own schedule, apart from the sinks':
+    // wait until they have reported every message they read.
+    s.wait_metric(&pre_name("gelf-udp", "gelf-chunking", "messages"), 7.0, 20);
+    s.wait_metric("sluice_source_events_total{source=\"gelf-tcp\"}", 4.0, 20);
     let metrics = s.metrics();
     let (exit, dir) = s.stop();
     assert!(exit.status.success(), "{}", exit.stderr);
@@ -159,6 +175,30 @@ fn pygelf_and_graypy_over_udp_and_tcp() {
         Some(7.0),
         "{metrics}"
     );
+    // Per stage: every UDP message left the reassembler whole, one of the seven was plain
+    // JSON (pygelf with compress=False) and six were inflated.
+    for (stage, counter, n) in [
+        ("gelf-chunking", "messages", 7),
+        ("gelf-chunking", "invalid_chunks", 0),
+        ("gelf-chunking", "duplicate_chunks", 0),
+        ("gelf-chunking", "evicted", 0),
+        ("gelf-chunking", "timed_out", 0),
+        ("gelf-chunking", "too_large", 0),
+        ("decompress", "passed_through", 1),
+        ("decompress", "frames", 6),
+        ("decompress", "failed", 0),
+        ("decompress", "over_limit", 0),
+    ] {
+        assert_eq!(
+            pre(&metrics, "gelf-udp", stage, counter),
+            Some(f64::from(n)),
+            "{stage} {counter}\n{metrics}"
+        );
+    }
+    // Three messages were chunked: at least two chunks each (the chunk sizes are the
+    // clients' business), and more chunks than messages came in.
+    let chunks = pre(&metrics, "gelf-udp", "gelf-chunking", "chunks").unwrap_or(0.0);
+    assert!(chunks >= 6.0, "{metrics}");
     assert_eq!(
         metric(&metrics, "sluice_source_events_total{source=\"gelf-tcp\"}"),
         Some(4.0),
@@ -206,15 +246,11 @@ bomb = gzip.compress(b'{"version":"1.1","host":"b","short_message":"' + b"a" * (
 assert len(bomb) < 65000, len(bomb)
 s.sendto(bomb, dst)
 s.sendto(zlib.compress(msg("after the bad ones")), dst)
-print(len(bomb))
-"#;
-
-/// After the timeout, one datagram lets the reassembler expire what is still incomplete.
-const AFTER_TIMEOUT: &str = r#"
-import json, socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(json.dumps({"version": "1.1", "host": "flood", "short_message": "after the timeout"}).encode(),
-         ("127.0.0.1", int(sys.argv[1])))
+# timed_out: the 1024 still incomplete expire 5 s after their first chunk (the example's
+# `timeout`); the next datagram lets the reassembler notice. Same socket, so the same
+# ingest shard (SO_REUSEPORT hashes on the sender's address) holds the partial messages.
+time.sleep(5.3)
+s.sendto(msg("after the timeout"), dst)
 "#;
 
 #[test]
@@ -222,10 +258,6 @@ fn chunk_flood_and_bad_datagrams_are_counted_and_dropped() {
     common::require_python(&["gzip", "zlib"]);
     let (s, port) = start();
     python(FLOOD, &[port.to_string()]);
-    s.wait_metric("sluice_sink_events_total{sink=\"json\"}", 2.0, 20);
-    // Incomplete messages time out 5 s after their first chunk (the example's `timeout`).
-    std::thread::sleep(std::time::Duration::from_millis(5_300));
-    python(AFTER_TIMEOUT, &[port.to_string()]);
     let kinds = [
         ("chunking", 3 + 1 + 76 + 1024),
         ("decode", 1),
@@ -235,6 +267,28 @@ fn chunk_flood_and_bad_datagrams_are_counted_and_dropped() {
     let total: f64 = kinds.iter().map(|(_, n)| f64::from(*n)).sum();
     s.wait_metric("sluice_sink_events_total{sink=\"json\"}", 3.0, 20);
     s.wait_metric("sluice_sink_events_total{sink=\"errors\"}", total, 20);
+    // The same drops as the stages count them. Out of the reassembler: the completed
+    // duplicate-chunk message and the five unchunked datagrams; the decompressor inflated
+    // two, passed two plain JSON datagrams through and refused the corrupt one and the bomb.
+    for (stage, counter, n) in [
+        ("gelf-chunking", "invalid_chunks", 3),
+        ("gelf-chunking", "duplicate_chunks", 1),
+        ("gelf-chunking", "evicted", 76),
+        ("gelf-chunking", "timed_out", 1024),
+        ("gelf-chunking", "messages", 6),
+        ("gelf-chunking", "chunks", 3 + 3 + 1100),
+        ("decompress", "frames", 2),
+        ("decompress", "passed_through", 2),
+        ("decompress", "failed", 1),
+        ("decompress", "over_limit", 1),
+    ] {
+        assert_eq!(
+            s.wait_metric(&pre_name("gelf-udp", stage, counter), f64::from(n), 20),
+            f64::from(n),
+            "{stage} {counter}\n{}",
+            s.metrics()
+        );
+    }
     let m = s.metrics();
     for (kind, n) in kinds {
         assert_eq!(

@@ -208,6 +208,17 @@ fn influxdb_client_lines_over_udp_and_tcp_to_json() {
     let n = (PER_TRANSPORT * 2) as f64;
     s.wait_metric("sluice_sink_events_total{sink=\"json\"}", n, 20);
     s.wait_metric("sluice_sink_events_total{sink=\"errors\"}", 1.0, 20);
+    // Ingest counters are reported apart from the sinks': wait for every read.
+    s.wait_metric(
+        "sluice_source_events_total{source=\"influx-tcp\"}",
+        n / 2.0 + 1.0,
+        20,
+    );
+    s.wait_metric(
+        "sluice_source_events_total{source=\"influx-udp\"}",
+        n / 2.0,
+        20,
+    );
     let m = s.metrics();
     let (exit, dir) = s.stop();
     assert!(exit.status.success(), "{}", exit.stderr);

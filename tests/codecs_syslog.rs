@@ -210,6 +210,8 @@ fn logger_tcp_lf_framing() {
     let after = now_ns();
     // A line that is not syslog at all, on the same port: to err, the rest unaffected.
     common::send_tcp(p.main, &["<999>not a priority".to_string()], 1);
+    // Ingest counters are reported apart from the sinks': wait for all five reads.
+    s.wait_metric("sluice_source_events_total{source=\"syslog-tcp\"}", 5.0, 20);
     let (out, err, metrics) = finish(s, 4.0, 1.0);
     for (i, m) in ["first line", "second line", "third line"]
         .iter()
@@ -292,7 +294,18 @@ fn logger_tcp_octet_counting() {
         Some("disk full\n"),
     );
     let after = now_ns();
-    let (out, err, _) = finish(s, 4.0, 0.0);
+    // Four frames cut by their length prefixes, none resynchronised.
+    let frames = "sluice_source_preprocessor_total{source=\"syslog-tcp-octet\",\
+                  stage=\"textual-length-prefixed\",counter=\"frames\"}";
+    assert_eq!(s.wait_metric(frames, 4.0, 20), 4.0, "{}", s.metrics());
+    let (out, err, metrics) = finish(s, 4.0, 0.0);
+    for counter in ["too_long", "bad_headers", "skipped_bytes", "truncated"] {
+        let name = format!(
+            "sluice_source_preprocessor_total{{source=\"syslog-tcp-octet\",\
+             stage=\"textual-length-prefixed\",counter=\"{counter}\"}}"
+        );
+        assert_eq!(metric(&metrics, &name), Some(0.0), "{name}\n{metrics}");
+    }
     assert!(err.is_empty(), "{err:#?}");
     for m in ["alpha", "beta [not sd]", "gamma"] {
         let e = by_msg(&out, m);

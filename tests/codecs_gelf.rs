@@ -363,3 +363,36 @@ fn chunk_flood_and_bad_datagrams_are_counted_and_dropped() {
         "{err:#?}"
     );
 }
+
+#[test]
+fn a_partial_message_from_a_source_that_falls_quiet_times_out() {
+    let port = free_port();
+    let cfg = retarget(
+        &example("gelf-to-json.toml"),
+        &[
+            ("127.0.0.1:12201", format!("127.0.0.1:{port}")),
+            ("timeout = \"5s\"", "timeout = \"1s\"".to_string()),
+        ],
+    );
+    let s = Sluice::start(&cfg);
+    // Chunk 0 of 2 of message 42, and then nothing: only the passage of time can end it.
+    let mut chunk = vec![0x1e, 0x0f];
+    chunk.extend_from_slice(&42u64.to_be_bytes());
+    chunk.extend_from_slice(&[0, 2]);
+    chunk.extend_from_slice(br#"{"version":"1.1","#);
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.send_to(&chunk, ("127.0.0.1", port)).unwrap();
+    assert_eq!(
+        s.wait_metric(&pre_name("gelf-udp", "gelf-chunking", "timed_out"), 1.0, 20),
+        1.0,
+        "{}",
+        s.metrics()
+    );
+    s.wait_metric("sluice_sink_events_total{sink=\"errors\"}", 1.0, 20);
+    let (exit, dir) = s.stop();
+    assert!(exit.status.success(), "{}", exit.stderr);
+    let errors = json_lines(&dir.path().join("gelf-errors.jsonl"));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["error"]["source"], "gelf-udp");
+    assert!(json_lines(&dir.path().join("gelf.jsonl")).is_empty());
+}

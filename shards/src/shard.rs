@@ -247,6 +247,9 @@ fn send_reports(
     last: bool,
 ) {
     if let Some(ctx) = ingest.and_then(Weak::upgrade) {
+        if !last {
+            ctx.borrow_mut().tick(crate::signal::now_ns());
+        }
         let mut ing = ctx.borrow_mut();
         for (src, ino) in udp_inodes {
             if let Some(d) = source::kernel_drops(*ino) {

@@ -203,7 +203,7 @@ impl GelfChunking {
         false
     }
 
-    fn expire(&mut self, now_ns: u64, emit: &mut dyn FnMut(FrameResult<'_>)) {
+    pub(crate) fn expire(&mut self, now_ns: u64, emit: &mut dyn FnMut(FrameResult<'_>)) {
         while let Some(&(started, id)) = self.order.front() {
             if now_ns.saturating_sub(started) < self.timeout_ns {
                 break;
@@ -404,6 +404,30 @@ mod tests {
             vec![Ok(b"abc".to_vec())]
         );
         assert_eq!(g.in_flight(), (0, 0));
+    }
+
+    #[test]
+    fn a_quiet_source_times_out_its_partial_messages_on_tick() {
+        let mut chain = crate::PreprocessorChain::new(vec![crate::Preprocessor::GelfChunking(
+            GelfChunking::new(1000, 1 << 20, 16, 1 << 20),
+        )]);
+        let mut got = Vec::new();
+        chain.process_datagram(0, &chunk(9, 0, 2, b"a"), &mut |f| got.push(f.is_ok()));
+        chain.tick(999, &mut |f| got.push(f.is_ok()));
+        assert!(got.is_empty(), "nothing expires before the timeout");
+        chain.tick(1000, &mut |f| got.push(f.is_ok()));
+        assert_eq!(
+            got,
+            vec![false],
+            "the partial message is dropped as an error"
+        );
+        let mut timed_out = 0;
+        chain.counters(&mut |_, name, v| {
+            if name == "timed_out" {
+                timed_out = v;
+            }
+        });
+        assert_eq!(timed_out, 1);
     }
 
     #[test]

@@ -136,6 +136,21 @@ impl Preprocessor {
         }
     }
 
+    /// The passage of time with no input: stages that hold partial data for a limited time
+    /// (GELF reassembly) give up on what has expired, so a source that falls quiet does not
+    /// keep it forever.
+    pub fn tick(&mut self, now_ns: u64, emit: &mut dyn FnMut(FrameResult<'_>)) {
+        match self {
+            Preprocessor::GelfChunking(p) => p.expire(now_ns, emit),
+            Preprocessor::Separate(_)
+            | Preprocessor::LengthPrefixed(_)
+            | Preprocessor::TextualLengthPrefixed(_)
+            | Preprocessor::Decompress(_)
+            | Preprocessor::Base64(_)
+            | Preprocessor::RemoveEmpty(_) => {}
+        }
+    }
+
     /// End of a datagram: stages that split a stream treat the datagram's end as a frame's
     /// end (a syslog datagram carries no trailing newline); stages that reassemble across
     /// datagrams (chunking) keep their state.
@@ -274,6 +289,15 @@ impl PreprocessorChain {
         for i in 0..self.stages.len() {
             let (head, rest) = self.stages[i..].split_at_mut(1);
             head[0].finish(now_ns, &mut |f| run(rest, now_ns, f, emit));
+        }
+    }
+
+    /// Time passes with no input: every stage expires what has timed out (see
+    /// [`Preprocessor::tick`]); anything a stage hands on passes through the rest.
+    pub fn tick(&mut self, now_ns: u64, emit: &mut dyn FnMut(FrameResult<'_>)) {
+        for i in 0..self.stages.len() {
+            let (head, rest) = self.stages[i..].split_at_mut(1);
+            head[0].tick(now_ns, &mut |f| run(rest, now_ns, f, emit));
         }
     }
 

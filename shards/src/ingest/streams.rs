@@ -121,6 +121,26 @@ impl Ingest {
         }
     }
 
+    /// Time passes: every open stream's preprocessors give up on partial data that has
+    /// expired (GELF chunks of a source that fell quiet), which goes to `err` and is counted.
+    /// Batches this fills are queued without waiting; the next flush of any source sends them.
+    pub fn tick(&mut self, now_ns: u64) {
+        let read = Read {
+            now_ns,
+            lossless: false,
+            origin: None,
+        };
+        for slot in 0..self.streams.open.len() {
+            let Some(src) = self.streams.open[slot].as_ref().map(|(src, _)| *src) else {
+                continue;
+            };
+            self.with_chain(&StreamId { slot, src }, |ing, chain| {
+                chain.tick(now_ns, &mut |f| ing.frame(src, f, &read));
+            });
+            self.try_flush(crate::plan::OnFull::Block, src);
+        }
+    }
+
     /// The shard's counters with every source's preprocessor totals (open and closed streams).
     #[must_use]
     pub fn snapshot(&self) -> Snapshot {

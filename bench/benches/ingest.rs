@@ -9,42 +9,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sluice_script::{write_json, JsonDecoder};
-use sluice_shards::{
-    mesh, ComponentSpec, Ingest, OnFull, PipelinePlan, Plan, Read, SinkKind, SinkPlan, SourceKind,
-    SourcePlan,
-};
-
-fn plan() -> Plan {
-    Plan {
-        ingest_cpus: vec![0],
-        sink_cpus: vec![0],
-        ring_capacity: 64,
-        batch_bytes: 64 * 1024,
-        metrics_interval: Duration::from_secs(2),
-        shutdown_timeout: Duration::from_secs(1),
-        sources: vec![SourcePlan {
-            id: "in".into(),
-            kind: SourceKind::Stdin,
-            preprocessors: vec![ComponentSpec::named("separate")],
-            codec: ComponentSpec::named("json"),
-            pipeline: 0,
-            on_full: OnFull::Block,
-            read_buffer: 256 * 1024,
-        }],
-        pipelines: vec![PipelinePlan {
-            id: "p".into(),
-            ports: vec![("out".into(), vec![0]), ("err".into(), vec![0])],
-            script: None,
-        }],
-        sinks: vec![SinkPlan {
-            id: "s".into(),
-            kind: SinkKind::Blackhole { hgrm: None },
-            codec: ComponentSpec::named("json"),
-            postprocessors: vec![ComponentSpec::named("separate")],
-            shard: 0,
-        }],
-    }
-}
+use sluice_shards::{mesh, Ingest, OnFull, Plan, Read};
 
 fn benches(c: &mut Criterion) {
     let cpu = std::env::var("BENCH_CPU")
@@ -88,7 +53,7 @@ fn benches(c: &mut Criterion) {
         chunk.extend_from_slice(l);
         chunk.push(b'\n');
     }
-    let p = plan();
+    let p = Plan::stdin_to_blackhole("json");
     let (mut il, mut sl) = mesh(1, 1, 64).expect("mesh");
     let mut ing = Ingest::new(&p, il.remove(0)).expect("ingest");
     let (mut links, _parking) = sl.remove(0);

@@ -286,6 +286,42 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The smallest whole plan, on CPU 0: JSON lines from stdin through a passthrough
+    /// pipeline into a blackhole sink encoding with `sink_codec`. For benchmarks and tests
+    /// that drive [`crate::Ingest`] in memory.
+    #[must_use]
+    pub fn stdin_to_blackhole(sink_codec: &str) -> Plan {
+        Plan {
+            ingest_cpus: vec![0],
+            sink_cpus: vec![0],
+            ring_capacity: 64,
+            batch_bytes: 64 * 1024,
+            metrics_interval: Duration::from_secs(2),
+            shutdown_timeout: Duration::from_secs(1),
+            sources: vec![SourcePlan {
+                id: "in".into(),
+                kind: SourceKind::Stdin,
+                preprocessors: vec![ComponentSpec::named("separate")],
+                codec: ComponentSpec::named("json"),
+                pipeline: 0,
+                on_full: OnFull::Block,
+                read_buffer: 256 * 1024,
+            }],
+            pipelines: vec![PipelinePlan {
+                id: "p".into(),
+                ports: vec![("out".into(), vec![0]), ("err".into(), vec![0])],
+                script: None,
+            }],
+            sinks: vec![SinkPlan {
+                id: "s".into(),
+                kind: SinkKind::Blackhole { hgrm: None },
+                codec: ComponentSpec::named(sink_codec),
+                postprocessors: vec![ComponentSpec::named("separate")],
+                shard: 0,
+            }],
+        }
+    }
+
     /// Every distinct CPU with its roles: (cpu, ingest shard index, sink shard index).
     #[must_use]
     pub fn cpus(&self) -> Vec<(usize, Option<usize>, Option<usize>)> {

@@ -3,12 +3,8 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-use sluice_shards::{
-    mesh, ComponentSpec, Ingest, OnFull, PipelinePlan, Plan, Read, SinkKind, SinkPlan, SourceKind,
-    SourcePlan,
-};
+use sluice_shards::{mesh, Ingest, OnFull, Plan, Read};
 
 struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
@@ -33,41 +29,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static A: Counting = Counting;
 
-fn plan(codec_out: &str) -> Plan {
-    Plan {
-        ingest_cpus: vec![0],
-        sink_cpus: vec![0],
-        ring_capacity: 64,
-        batch_bytes: 64 * 1024,
-        metrics_interval: Duration::from_secs(2),
-        shutdown_timeout: Duration::from_secs(1),
-        sources: vec![SourcePlan {
-            id: "in".into(),
-            kind: SourceKind::Stdin,
-            preprocessors: vec![ComponentSpec::named("separate")],
-            codec: ComponentSpec::named("json"),
-            pipeline: 0,
-            on_full: OnFull::Block,
-            read_buffer: 256 * 1024,
-        }],
-        pipelines: vec![PipelinePlan {
-            id: "p".into(),
-            ports: vec![("out".into(), vec![0]), ("err".into(), vec![0])],
-            script: None,
-        }],
-        sinks: vec![SinkPlan {
-            id: "s".into(),
-            kind: SinkKind::Blackhole { hgrm: None },
-            codec: ComponentSpec::named(codec_out),
-            postprocessors: vec![ComponentSpec::named("separate")],
-            shard: 0,
-        }],
-    }
-}
-
 /// Runs `rounds` reads of `chunk` through the path; returns allocations per event after warm-up.
 fn allocs_per_event(codec_out: &str) -> f64 {
-    let plan = plan(codec_out);
+    let plan = Plan::stdin_to_blackhole(codec_out);
     let (mut ing_links, mut sink_links) = mesh(1, 1, 64).unwrap();
     let mut ing = Ingest::new(&plan, ing_links.remove(0)).unwrap();
     let (mut links, _parking) = sink_links.remove(0);

@@ -390,12 +390,24 @@ impl Dissect {
                         Kind::Skip(Some(slot)) => skipped[*slot] = v,
                         Kind::Skip(None) => {}
                         Kind::Named => {
-                            let val = convert(v, *conv)?;
-                            if let Some(r) = out.as_deref_mut() {
-                                if self.unique_names.get(i).copied().unwrap_or(false) {
-                                    r.push_unique(key(name), val);
-                                } else {
-                                    r.insert(key(name), val);
+                            let unique = self.unique_names.get(i).copied().unwrap_or(false);
+                            match (out.as_deref_mut(), conv) {
+                                // Built in the push itself: a value built apart and then moved
+                                // costs a store-forwarding stall per field.
+                                (Some(r), Conv::Str) if unique => {
+                                    r.push_unique(key(name), Value::String(Cow::Borrowed(v)));
+                                }
+                                (Some(r), _) => {
+                                    let val = convert(v, *conv)?;
+                                    if unique {
+                                        r.push_unique(key(name), val);
+                                    } else {
+                                        r.insert(key(name), val);
+                                    }
+                                }
+                                (None, Conv::Str) => {}
+                                (None, _) => {
+                                    convert(v, *conv)?;
                                 }
                             }
                         }

@@ -267,26 +267,55 @@ impl Kv {
     }
 
     pub(crate) fn extract<'i>(&self, s: &'i str) -> Option<Value<'i>> {
-        let mut r = Record::with_capacity(16);
-        let mut any = false;
-        // Keys seen, by a one-word filter on (length, last byte): a key that misses it is new
-        // and is appended without scanning the record.
-        let mut seen: u64 = 0;
-        self.for_each_pair(s, |k, v| {
-            any = true;
-            let bit = 1u64
-                << ((k.len() * 31 + usize::from(k.as_bytes().last().copied().unwrap_or(0))) % 64);
-            let v = Value::String(Cow::Borrowed(v));
-            if seen & bit == 0 {
-                seen |= bit;
-                r.push_unique(Cow::Borrowed(k), v);
-            } else {
-                // Later duplicates overwrite earlier ones, as a JSON object insert would.
-                r.insert(Cow::Borrowed(k), v);
-            }
-            true
-        });
-        any.then_some(Value::Record(r))
+        let mut b = Builder {
+            r: Record::with_capacity(16),
+            seen: 0,
+        };
+        // One closure per scan, so each is called from one place and inlined there.
+        match &self.classes {
+            Some(classes) => Self::pairs_by_class(classes, s, |k, v| b.add(k, v)),
+            None => self.pairs_by_search(s, |k, v| b.add(k, v)),
+        }
+        (!b.r.is_empty()).then_some(Value::Record(b.r))
+    }
+}
+
+/// The record being built, with a filter of the keys seen so far.
+struct Builder<'i> {
+    r: Record<'i>,
+    /// Keys seen, by a one-word filter on (length, first and last byte): a key that misses
+    /// it is new and is appended without scanning the record.
+    seen: u128,
+}
+
+impl<'i> Builder<'i> {
+    #[inline(always)]
+    fn add(&mut self, k: &'i str, v: &'i str) -> bool {
+        let kb = k.as_bytes();
+        let h = kb
+            .len()
+            .wrapping_mul(31)
+            .wrapping_add(usize::from(kb.first().copied().unwrap_or(0)) * 7)
+            .wrapping_add(usize::from(kb.last().copied().unwrap_or(0)));
+        let bit = 1u128 << (h % 128);
+        if self.seen & bit == 0 {
+            self.seen |= bit;
+            // Built in the push itself: a value built apart and then moved costs a
+            // store-forwarding stall per pair.
+            self.r
+                .push_unique(Cow::Borrowed(k), Value::String(Cow::Borrowed(v)));
+        } else {
+            self.replace(k, v);
+        }
+        true
+    }
+
+    /// Later duplicates overwrite earlier ones, as a JSON object insert would.
+    #[cold]
+    #[inline(never)]
+    fn replace(&mut self, k: &'i str, v: &'i str) {
+        self.r
+            .insert(Cow::Borrowed(k), Value::String(Cow::Borrowed(v)));
     }
 }
 

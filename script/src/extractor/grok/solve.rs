@@ -295,7 +295,11 @@ impl Run<'_, '_> {
     /// A cheap first test of an end `c`: when the next item is a literal, it must be there.
     fn lit_fits(&self, rest: &[Node], c: usize) -> bool {
         match rest.first().map(|n| &n.kind) {
-            Some(Kind::Lit(l)) => self.hay.get(c..c + l.len()).is_some_and(|h| h == &l[..]),
+            // Literals here are a few bytes: a plain loop beats a call to `memcmp`.
+            Some(Kind::Lit(l)) => self
+                .hay
+                .get(c..c + l.len())
+                .is_some_and(|h| h.iter().zip(l.iter()).all(|(a, b)| a == b)),
             _ => true,
         }
     }
@@ -321,6 +325,15 @@ impl Run<'_, '_> {
             }
             Kind::Alt(branches) => {
                 for b in branches {
+                    // A concatenation is tiled directly: a tiling exists exactly when the
+                    // branch matches the span, and it is needed for the captures anyway,
+                    // so the branch is not scanned twice.
+                    if let Kind::Concat(items) = &b.kind {
+                        if self.try_concat(items, p, q, false)? {
+                            return Ok(());
+                        }
+                        continue;
+                    }
                     if self.exact(b, p, q)? {
                         return self.node(b, p, q);
                     }
@@ -334,9 +347,25 @@ impl Run<'_, '_> {
 
     /// Fills the captures of a concatenation that matches exactly `[p, q]`.
     fn concat(&mut self, items: &[Node], p: usize, q: usize, trusted: bool) -> Result<(), GiveUp> {
+        if self.try_concat(items, p, q, trusted)? {
+            Ok(())
+        } else {
+            Err(GiveUp)
+        }
+    }
+
+    /// As [`Run::concat`]; `Ok(false)` when `items` cannot match exactly `[p, q]`.
+    fn try_concat(
+        &mut self,
+        items: &[Node],
+        p: usize,
+        q: usize,
+        trusted: bool,
+    ) -> Result<bool, GiveUp> {
         let base = self.choice.len();
         if !self.tile(items, p, q, trusted)? {
-            return Err(GiveUp);
+            self.choice.truncate(base);
+            return Ok(false);
         }
         let mut pos = p;
         for (k, item) in items.iter().enumerate() {
@@ -345,7 +374,7 @@ impl Run<'_, '_> {
             pos = c;
         }
         self.choice.truncate(base);
-        Ok(())
+        Ok(true)
     }
 
     /// Chooses each item's end as a backtracker would, depth first in the order it tries

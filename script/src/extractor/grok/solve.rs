@@ -393,6 +393,14 @@ impl Run<'_, '_> {
             }
             return Ok(exact);
         }
+        if item.order == Order::Unique {
+            if let Some(Kind::Lit(l)) = rest.first().map(|n| &n.kind) {
+                let mut cands = [0; MAX_CANDIDATES];
+                if let Some(n) = self.literal_positions(l, pos, q, &mut cands) {
+                    return self.tile_at(item, rest, pos, q, &cands[..n]);
+                }
+            }
+        }
         let mark = self.scratch.len();
         self.ends(item, pos, q)?;
         let n = self.scratch.len() - mark;
@@ -435,6 +443,81 @@ impl Run<'_, '_> {
         }
         self.scratch.truncate(mark);
         Ok(found)
+    }
+}
+
+/// At most this many places for a literal make [`Run::tile_at`] worth it.
+const MAX_CANDIDATES: usize = 4;
+
+impl Run<'_, '_> {
+    /// Where `l` occurs in `[pos, q]` (whole), when it occurs at most [`MAX_CANDIDATES`]
+    /// times; `None` when it occurs more often.
+    fn literal_positions(
+        &self,
+        l: &[u8],
+        pos: usize,
+        q: usize,
+        out: &mut [usize; MAX_CANDIDATES],
+    ) -> Option<usize> {
+        let (&first, tail) = l.split_first()?;
+        let hay = self.hay.get(..q)?;
+        let mut n = 0;
+        let mut at = pos;
+        while at < hay.len() {
+            let Some(i) = memchr::memchr(first, &hay[at..]).map(|i| i + at) else {
+                break;
+            };
+            let end = i + l.len();
+            if end <= q && hay.get(i + 1..end).is_some_and(|h| h == tail) {
+                *out.get_mut(n)? = i;
+                n += 1;
+            }
+            at = i + 1;
+        }
+        Some(n)
+    }
+
+    /// [`Run::tile`] for an item of unknown order followed by a literal that occurs only
+    /// at `cands`. The ends the item's scan would list are the candidates it can stop at,
+    /// so trying the candidates in order, the rest first (it usually fails at once) and the
+    /// item's own scan only up to the candidate, finds the same end as scanning the item to
+    /// its last end, which for an item like `.*?` is the rest of the line.
+    fn tile_at(
+        &mut self,
+        item: &Node,
+        rest: &[Node],
+        pos: usize,
+        q: usize,
+        cands: &[usize],
+    ) -> Result<bool, GiveUp> {
+        let base = self.choice.len();
+        let mut kept = None;
+        for &c in cands {
+            let keep = kept.unwrap_or(base);
+            self.choice.truncate(keep);
+            self.choice.push(c);
+            let tiles = match self.tile(rest, c, q, false) {
+                Ok(t) => t,
+                // Undecided from here: it matters only if the item can end here.
+                Err(GiveUp) => {
+                    self.choice.truncate(keep);
+                    if self.exact(item, pos, c)? {
+                        return Err(GiveUp);
+                    }
+                    continue;
+                }
+            };
+            if !tiles || !self.exact(item, pos, c)? {
+                continue;
+            }
+            if kept.is_some() {
+                // Two ends work: which one a backtracker takes is unknown here.
+                return Err(GiveUp);
+            }
+            kept = Some(base + 1 + rest.len());
+        }
+        self.choice.truncate(kept.unwrap_or(base));
+        Ok(kept.is_some())
     }
 }
 

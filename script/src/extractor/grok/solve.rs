@@ -394,7 +394,12 @@ impl Run<'_, '_> {
             return Ok(exact);
         }
         if item.order == Order::Unique {
-            if let Some(Kind::Lit(l)) = rest.first().map(|n| &n.kind) {
+            // A one-byte literal (usually a space) occurs too often to be worth counting.
+            if let Some(Kind::Lit(l)) = rest
+                .first()
+                .map(|n| &n.kind)
+                .filter(|k| matches!(k, Kind::Lit(l) if l.len() >= 2))
+            {
                 let mut cands = [0; MAX_CANDIDATES];
                 if let Some(n) = self.literal_positions(l, pos, q, &mut cands) {
                     return self.tile_at(item, rest, pos, q, &cands[..n]);

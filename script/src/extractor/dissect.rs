@@ -74,6 +74,8 @@ enum End {
     Rest,
     /// At the first occurrence of the delimiter item at this index.
     Delim(usize),
+    /// At the first occurrence of this one-byte delimiter (the usual case).
+    Byte(u8),
     /// Paddings followed by another field: at the first occurrence of this padding.
     Pad(String),
 }
@@ -359,12 +361,11 @@ impl Dissect {
                     let rest = &s[pos..];
                     let stop = match end {
                         End::Rest => rest.len(),
+                        End::Byte(b) => find_byte(*b, rest.as_bytes())?,
                         End::Delim(d) => match self.items.get(*d) {
-                            // One-byte delimiters (the usual case) skip the substring searcher's setup.
-                            Some(Item::Delim { text, .. }) if text.len() == 1 => {
-                                memchr::memchr(text.as_bytes()[0], rest.as_bytes())?
+                            Some(Item::Delim { finder, .. }) => {
+                                find_delim(finder, rest.as_bytes())?
                             }
-                            Some(Item::Delim { finder, .. }) => finder.find(rest.as_bytes())?,
                             _ => return None,
                         },
                         End::Pad(p) => rest.find(p.as_str())?,
@@ -383,17 +384,30 @@ impl Dissect {
                         }
                     }
                     let v = &rest[..end];
+                    let start = pos;
                     pos += stop;
                     match kind {
                         Kind::Skip(Some(slot)) => skipped[*slot] = v,
                         Kind::Skip(None) => {}
                         Kind::Named => {
-                            let val = convert(v, *conv)?;
-                            if let Some(r) = out.as_deref_mut() {
-                                if self.unique_names.get(i).copied().unwrap_or(false) {
-                                    r.push_unique(key(name), val);
-                                } else {
-                                    r.insert(key(name), val);
+                            let unique = self.unique_names.get(i).copied().unwrap_or(false);
+                            match (out.as_deref_mut(), conv) {
+                                // Built in the push itself: a value built apart and then moved
+                                // costs a store-forwarding stall per field.
+                                (Some(r), Conv::Str) if unique => {
+                                    r.push_unique(key(name), Value::String(Cow::Borrowed(v)));
+                                }
+                                (Some(r), _) => {
+                                    let val = convert(v, *conv)?;
+                                    if unique {
+                                        r.push_unique(key(name), val);
+                                    } else {
+                                        r.insert(key(name), val);
+                                    }
+                                }
+                                (None, Conv::Str) => {}
+                                (None, _) => {
+                                    convert(v, *conv)?;
                                 }
                             }
                         }
@@ -409,7 +423,7 @@ impl Dissect {
                         }
                         Kind::Append => {
                             if let Some(r) = out.as_deref_mut() {
-                                append(r, key(name), v)?;
+                                append(r, key(name), s, start, end)?;
                             }
                         }
                     }
@@ -434,7 +448,12 @@ fn resolve_ends(items: &mut [Item]) {
             match items.get(j) {
                 None => break End::Rest,
                 Some(Item::Pad(p)) => pads.push(p.clone()),
-                Some(Item::Delim { .. }) => break End::Delim(j),
+                Some(Item::Delim { text, .. }) => {
+                    break match text.as_bytes() {
+                        [b] => End::Byte(*b),
+                        _ => End::Delim(j),
+                    }
+                }
                 Some(Item::Field { .. }) => {
                     break End::Pad(pads.first().cloned().unwrap_or_default())
                 }
@@ -456,20 +475,83 @@ fn convert(v: &str, conv: Conv) -> Option<Value<'_>> {
     })
 }
 
-fn append<'i>(r: &mut Record<'i>, k: Cow<'i, str>, v: &'i str) -> Option<()> {
+/// Appends `s[start..start + len]` to the string under `k`, joined by a space.
+fn append<'i>(
+    r: &mut Record<'i>,
+    k: Cow<'i, str>,
+    s: &'i str,
+    start: usize,
+    len: usize,
+) -> Option<()> {
+    let v = &s[start..start + len];
     match r.get_mut(&k) {
         None => {
             r.push_unique(k, Value::String(Cow::Borrowed(v)));
         }
         Some(Value::String(prev)) => {
-            let mut s = std::mem::take(prev).into_owned();
-            s.push(' ');
-            s.push_str(v);
-            *prev = Cow::Owned(s);
+            // The usual case (`%{+ts} %{+ts}` over `Oct 11`): the earlier part ends one space
+            // before this one, so the joined text is a slice of the input; no copy.
+            if let Cow::Borrowed(p) = prev {
+                if let Some(joined) = adjacent(s, p, start, len) {
+                    *prev = Cow::Borrowed(joined);
+                    return Some(());
+                }
+            }
+            let mut out = String::with_capacity((prev.len() + 1 + v.len()).max(32));
+            out.push_str(prev);
+            out.push(' ');
+            out.push_str(v);
+            *prev = Cow::Owned(out);
         }
         Some(_) => return None,
     }
     Some(())
+}
+
+/// `s[p_start..start + len]` when `p` is the slice of `s` that ends one space before `start`.
+fn adjacent<'i>(s: &'i str, p: &str, start: usize, len: usize) -> Option<&'i str> {
+    // Addresses only compare where `p` lies; no pointer is dereferenced.
+    let p_start = (p.as_ptr() as usize).checked_sub(s.as_ptr() as usize)?;
+    let p_end = p_start.checked_add(p.len())?;
+    (p_end + 1 == start && s.as_bytes().get(p_end) == Some(&b' '))
+        .then(|| s.get(p_start..start + len))
+        .flatten()
+}
+
+/// Fields are short: a plain loop over the first bytes finds most delimiters before a
+/// vectorised search would have set up.
+fn find_byte(b: u8, hay: &[u8]) -> Option<usize> {
+    const SHORT: usize = 16;
+    let head = &hay[..hay.len().min(SHORT)];
+    if let Some(i) = head.iter().position(|&c| c == b) {
+        return Some(i);
+    }
+    if hay.len() <= SHORT {
+        return None;
+    }
+    memchr::memchr(b, &hay[SHORT..]).map(|i| i + SHORT)
+}
+
+/// A multi-byte delimiter: its first byte by [`find_byte`], checked for the rest, while the
+/// text is short; the substring searcher beyond.
+fn find_delim(finder: &Finder<'_>, hay: &[u8]) -> Option<usize> {
+    const SHORT: usize = 32;
+    let needle = finder.needle();
+    let Some((&first, tail)) = needle.split_first() else {
+        return Some(0);
+    };
+    let mut at = 0;
+    while at < hay.len().min(SHORT) {
+        let i = at + find_byte(first, &hay[at..])?;
+        if hay[i + 1..].starts_with(tail) {
+            return Some(i);
+        }
+        at = i + 1;
+        if at >= SHORT {
+            break;
+        }
+    }
+    finder.find(&hay[at..]).map(|i| i + at)
 }
 
 #[cfg(test)]

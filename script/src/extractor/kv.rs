@@ -62,11 +62,20 @@ impl Seps {
     }
 }
 
+/// What a byte is when every separator is a single byte.
+const OTHER: u8 = 0;
+const FIELD: u8 = 1;
+const PAIR: u8 = 2;
+
 /// A compiled `kv` pattern.
 #[derive(Debug, Clone)]
 pub struct Kv {
     fields: Seps,
     pairs: Seps,
+    /// When every separator is one byte: each byte's class (`OTHER`, `FIELD`, `PAIR`), so
+    /// one pass over the input finds every pair. Fields are short, so per-field searches
+    /// would spend more on their setup than on scanning.
+    classes: Option<Box<[u8; 256]>>,
 }
 
 fn err(offset: usize, msg: impl Into<String>) -> ExtractorError {
@@ -157,9 +166,22 @@ impl Kv {
         }
         let fields: Vec<String> = field_seps.into_iter().map(|(s, _)| s).collect();
         let pairs: Vec<String> = pair_seps.into_iter().map(|(s, _)| s).collect();
+        let classes = if fields.iter().chain(&pairs).all(|s| s.len() == 1) {
+            let mut t = Box::new([OTHER; 256]);
+            for f in &fields {
+                t[usize::from(f.as_bytes()[0])] = FIELD;
+            }
+            for p in &pairs {
+                t[usize::from(p.as_bytes()[0])] = PAIR;
+            }
+            Some(t)
+        } else {
+            None
+        };
         Ok(Kv {
             fields: Seps::new(&fields),
             pairs: Seps::new(&pairs),
+            classes,
         })
     }
 
@@ -173,7 +195,49 @@ impl Kv {
         Some((&field[..i], v))
     }
 
-    fn for_each_pair<'i>(&self, s: &'i str, mut f: impl FnMut(&'i str, &'i str)) {
+    /// Calls `f` on every pair in order until it returns `false`.
+    fn for_each_pair<'i>(&self, s: &'i str, f: impl FnMut(&'i str, &'i str) -> bool) {
+        match &self.classes {
+            Some(classes) => Self::pairs_by_class(classes, s, f),
+            None => self.pairs_by_search(s, f),
+        }
+    }
+
+    /// One pass, one byte at a time: a field is a pair when it holds exactly one pair
+    /// separator. Separators are ASCII, so every cut is on a character boundary.
+    fn pairs_by_class<'i>(
+        classes: &[u8; 256],
+        s: &'i str,
+        mut f: impl FnMut(&'i str, &'i str) -> bool,
+    ) {
+        let b = s.as_bytes();
+        let mut start = 0;
+        let mut sep = 0;
+        let mut seps = 0u32;
+        for (i, &c) in b.iter().enumerate() {
+            match classes[usize::from(c)] {
+                OTHER => {}
+                PAIR => {
+                    if seps == 0 {
+                        sep = i;
+                    }
+                    seps += 1;
+                }
+                _ => {
+                    if seps == 1 && !f(&s[start..sep], &s[sep + 1..i]) {
+                        return;
+                    }
+                    start = i + 1;
+                    seps = 0;
+                }
+            }
+        }
+        if seps == 1 {
+            f(&s[start..sep], &s[sep + 1..]);
+        }
+    }
+
+    fn pairs_by_search<'i>(&self, s: &'i str, mut f: impl FnMut(&'i str, &'i str) -> bool) {
         let mut rest = s;
         loop {
             let (field, next) = match self.fields.find(rest.as_bytes()) {
@@ -181,7 +245,9 @@ impl Kv {
                 None => (rest, None),
             };
             if let Some((k, v)) = self.pair(field) {
-                f(k, v);
+                if !f(k, v) {
+                    return;
+                }
             }
             match next {
                 Some(n) => rest = n,
@@ -192,30 +258,64 @@ impl Kv {
 
     pub(crate) fn is_match(&self, s: &str) -> bool {
         let mut any = false;
-        self.for_each_pair(s, |_, _| any = true);
+        // One pair is enough.
+        self.for_each_pair(s, |_, _| {
+            any = true;
+            false
+        });
         any
     }
 
     pub(crate) fn extract<'i>(&self, s: &'i str) -> Option<Value<'i>> {
-        let mut r = Record::with_capacity(16);
-        let mut any = false;
-        // Keys seen, by a one-word filter on (length, last byte): a key that misses it is new
-        // and is appended without scanning the record.
-        let mut seen: u64 = 0;
-        self.for_each_pair(s, |k, v| {
-            any = true;
-            let bit = 1u64
-                << ((k.len() * 31 + usize::from(k.as_bytes().last().copied().unwrap_or(0))) % 64);
-            let v = Value::String(Cow::Borrowed(v));
-            if seen & bit == 0 {
-                seen |= bit;
-                r.push_unique(Cow::Borrowed(k), v);
-            } else {
-                // Later duplicates overwrite earlier ones, as a JSON object insert would.
-                r.insert(Cow::Borrowed(k), v);
-            }
-        });
-        any.then_some(Value::Record(r))
+        let mut b = Builder {
+            r: Record::with_capacity(16),
+            seen: 0,
+        };
+        // One closure per scan, so each is called from one place and inlined there.
+        match &self.classes {
+            Some(classes) => Self::pairs_by_class(classes, s, |k, v| b.add(k, v)),
+            None => self.pairs_by_search(s, |k, v| b.add(k, v)),
+        }
+        (!b.r.is_empty()).then_some(Value::Record(b.r))
+    }
+}
+
+/// The record being built, with a filter of the keys seen so far.
+struct Builder<'i> {
+    r: Record<'i>,
+    /// Keys seen, by a one-word filter on (length, first and last byte): a key that misses
+    /// it is new and is appended without scanning the record.
+    seen: u128,
+}
+
+impl<'i> Builder<'i> {
+    #[inline(always)]
+    fn add(&mut self, k: &'i str, v: &'i str) -> bool {
+        let kb = k.as_bytes();
+        let h = kb
+            .len()
+            .wrapping_mul(31)
+            .wrapping_add(usize::from(kb.first().copied().unwrap_or(0)) * 7)
+            .wrapping_add(usize::from(kb.last().copied().unwrap_or(0)));
+        let bit = 1u128 << (h % 128);
+        if self.seen & bit == 0 {
+            self.seen |= bit;
+            // Built in the push itself: a value built apart and then moved costs a
+            // store-forwarding stall per pair.
+            self.r
+                .push_unique(Cow::Borrowed(k), Value::String(Cow::Borrowed(v)));
+        } else {
+            self.replace(k, v);
+        }
+        true
+    }
+
+    /// Later duplicates overwrite earlier ones, as a JSON object insert would.
+    #[cold]
+    #[inline(never)]
+    fn replace(&mut self, k: &'i str, v: &'i str) {
+        self.r
+            .insert(Cow::Borrowed(k), Value::String(Cow::Borrowed(v)));
     }
 }
 
@@ -305,6 +405,32 @@ mod tests {
         ];
         for (p, input, want) in cases {
             assert_eq!(run(p, input).as_deref(), *want, "{p} on {input:?}");
+        }
+    }
+
+    fn collect(kv: &Kv, s: &str, by_class: bool) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let f = |k: &str, v: &str| {
+            out.push((k.to_string(), v.to_string()));
+            true
+        };
+        match (&kv.classes, by_class) {
+            (Some(c), true) => Kv::pairs_by_class(c, s, f),
+            _ => kv.pairs_by_search(s, f),
+        }
+        out
+    }
+
+    proptest::proptest! {
+        // The one-pass scan finds exactly the pairs the per-field searches find.
+        #[test]
+        fn one_pass_agrees_with_search(
+            pattern in proptest::sample::select(vec!["", "%{key}=%{val}", "%{key}=%{val}&", "%{key}:%{val};%{key}=%{val} "]),
+            input in "[a-c=:;& é]{0,40}",
+        ) {
+            let kv = Kv::compile(pattern).unwrap();
+            proptest::prop_assert!(kv.classes.is_some());
+            proptest::prop_assert_eq!(collect(&kv, &input, true), collect(&kv, &input, false));
         }
     }
 

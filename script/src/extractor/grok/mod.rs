@@ -87,6 +87,8 @@ pub struct Grok {
     half: regex_automata::meta::Regex,
     /// Markers only, no fields: for the predicate form when there are look-arounds.
     pred: Option<Regex>,
+    /// `pred` for forward-only searches.
+    pred_half: Option<regex_automata::meta::Regex>,
     /// The backtracking engine; present when the pattern has look-arounds.
     full: Option<fancy_regex::Regex>,
     fields: Vec<FieldDef>,
@@ -147,14 +149,17 @@ impl Grok {
             }
         };
         let fast = build_regex(&t.fast).map_err(|e| regex_err(&t.fast, &e))?;
-        let half = regex_automata::meta::Regex::builder()
-            .configure(
-                regex_automata::meta::Config::new()
-                    .nfa_size_limit(Some(64 << 20))
-                    .hybrid_cache_capacity(16 << 20),
-            )
-            .build(&t.fast)
-            .map_err(|e| regex_err(&t.fast, &e))?;
+        let build_half = |text: &str| {
+            regex_automata::meta::Regex::builder()
+                .configure(
+                    regex_automata::meta::Config::new()
+                        .nfa_size_limit(Some(64 << 20))
+                        .hybrid_cache_capacity(16 << 20),
+                )
+                .build(text)
+                .map_err(|e| regex_err(text, &e))
+        };
+        let half = build_half(&t.fast)?;
         let mut looks = Vec::new();
         let mut checkable = true;
         for l in &t.looks {
@@ -207,15 +212,19 @@ impl Grok {
             }
         }
         let solver = Solver::new(&t.fast).map(Arc::new);
-        let pred_solver = if pred.is_some() && checkable {
-            Solver::new(&t.pred).map(Arc::new)
+        let (pred_solver, pred_half) = if pred.is_some() && checkable {
+            (
+                Solver::new(&t.pred).map(Arc::new),
+                Some(build_half(&t.pred)?),
+            )
         } else {
-            None
+            (None, None)
         };
         Ok(Grok {
             fast,
             half,
             pred,
+            pred_half,
             full,
             fields: t.fields,
             outputs,
@@ -260,14 +269,18 @@ impl Grok {
     ) -> Option<Spans> {
         let mut spans = vec![None; regex.captures_len()];
         if let (Some(half), Some(solver)) = (half, solver) {
-            // Most lines match from their first byte: then the forward search's end is all
-            // the solver needs, and the reverse search for the start is skipped.
-            let end = half.search_half(&regex_automata::Input::new(s))?.offset();
-            if solver.solve(s, 0, end, &mut spans, false).is_ok() {
-                spans[0] = Some((0, end));
-                return Some(spans);
+            // Most lines match from their first byte. A match anchored there is the
+            // leftmost one, so the anchored forward search's end is exact: the solver can
+            // trust it, and neither the unanchored search (whose DFA states carry a restart
+            // at every byte) nor the reverse search for the start is needed.
+            let anchored = regex_automata::Input::new(s).anchored(regex_automata::Anchored::Yes);
+            if let Some(end) = half.search_half(&anchored).map(|m| m.offset()) {
+                if solver.solve(s, 0, end, &mut spans, true).is_ok() {
+                    spans[0] = Some((0, end));
+                    return Some(spans);
+                }
+                spans.iter_mut().for_each(|g| *g = None);
             }
-            spans.iter_mut().for_each(|g| *g = None);
         }
         let m = regex.find(s)?;
         spans[0] = Some((m.start(), m.end()));
@@ -293,7 +306,12 @@ impl Grok {
             return self.fast.is_match(s);
         };
         if self.checkable {
-            let Some(spans) = Self::regex_spans(pred, None, self.pred_solver.as_deref(), s) else {
+            let Some(spans) = Self::regex_spans(
+                pred,
+                self.pred_half.as_ref(),
+                self.pred_solver.as_deref(),
+                s,
+            ) else {
                 return false;
             };
             if self.verify(s, &spans, true) {

@@ -295,7 +295,11 @@ impl Run<'_, '_> {
     /// A cheap first test of an end `c`: when the next item is a literal, it must be there.
     fn lit_fits(&self, rest: &[Node], c: usize) -> bool {
         match rest.first().map(|n| &n.kind) {
-            Some(Kind::Lit(l)) => self.hay.get(c..c + l.len()).is_some_and(|h| h == &l[..]),
+            // Literals here are a few bytes: a plain loop beats a call to `memcmp`.
+            Some(Kind::Lit(l)) => self
+                .hay
+                .get(c..c + l.len())
+                .is_some_and(|h| h.iter().zip(l.iter()).all(|(a, b)| a == b)),
             _ => true,
         }
     }
@@ -321,6 +325,15 @@ impl Run<'_, '_> {
             }
             Kind::Alt(branches) => {
                 for b in branches {
+                    // A concatenation is tiled directly: a tiling exists exactly when the
+                    // branch matches the span, and it is needed for the captures anyway,
+                    // so the branch is not scanned twice.
+                    if let Kind::Concat(items) = &b.kind {
+                        if self.try_concat(items, p, q, false)? {
+                            return Ok(());
+                        }
+                        continue;
+                    }
                     if self.exact(b, p, q)? {
                         return self.node(b, p, q);
                     }
@@ -334,9 +347,25 @@ impl Run<'_, '_> {
 
     /// Fills the captures of a concatenation that matches exactly `[p, q]`.
     fn concat(&mut self, items: &[Node], p: usize, q: usize, trusted: bool) -> Result<(), GiveUp> {
+        if self.try_concat(items, p, q, trusted)? {
+            Ok(())
+        } else {
+            Err(GiveUp)
+        }
+    }
+
+    /// As [`Run::concat`]; `Ok(false)` when `items` cannot match exactly `[p, q]`.
+    fn try_concat(
+        &mut self,
+        items: &[Node],
+        p: usize,
+        q: usize,
+        trusted: bool,
+    ) -> Result<bool, GiveUp> {
         let base = self.choice.len();
         if !self.tile(items, p, q, trusted)? {
-            return Err(GiveUp);
+            self.choice.truncate(base);
+            return Ok(false);
         }
         let mut pos = p;
         for (k, item) in items.iter().enumerate() {
@@ -345,7 +374,7 @@ impl Run<'_, '_> {
             pos = c;
         }
         self.choice.truncate(base);
-        Ok(())
+        Ok(true)
     }
 
     /// Chooses each item's end as a backtracker would, depth first in the order it tries
@@ -363,6 +392,19 @@ impl Run<'_, '_> {
                 self.choice.push(q);
             }
             return Ok(exact);
+        }
+        if item.order == Order::Unique {
+            // A one-byte literal (usually a space) occurs too often to be worth counting.
+            if let Some(Kind::Lit(l)) = rest
+                .first()
+                .map(|n| &n.kind)
+                .filter(|k| matches!(k, Kind::Lit(l) if l.len() >= 2))
+            {
+                let mut cands = [0; MAX_CANDIDATES];
+                if let Some(n) = self.literal_positions(l, pos, q, &mut cands) {
+                    return self.tile_at(item, rest, pos, q, &cands[..n]);
+                }
+            }
         }
         let mark = self.scratch.len();
         self.ends(item, pos, q)?;
@@ -406,6 +448,81 @@ impl Run<'_, '_> {
         }
         self.scratch.truncate(mark);
         Ok(found)
+    }
+}
+
+/// At most this many places for a literal make [`Run::tile_at`] worth it.
+const MAX_CANDIDATES: usize = 4;
+
+impl Run<'_, '_> {
+    /// Where `l` occurs in `[pos, q]` (whole), when it occurs at most [`MAX_CANDIDATES`]
+    /// times; `None` when it occurs more often.
+    fn literal_positions(
+        &self,
+        l: &[u8],
+        pos: usize,
+        q: usize,
+        out: &mut [usize; MAX_CANDIDATES],
+    ) -> Option<usize> {
+        let (&first, tail) = l.split_first()?;
+        let hay = self.hay.get(..q)?;
+        let mut n = 0;
+        let mut at = pos;
+        while at < hay.len() {
+            let Some(i) = memchr::memchr(first, &hay[at..]).map(|i| i + at) else {
+                break;
+            };
+            let end = i + l.len();
+            if end <= q && hay.get(i + 1..end).is_some_and(|h| h == tail) {
+                *out.get_mut(n)? = i;
+                n += 1;
+            }
+            at = i + 1;
+        }
+        Some(n)
+    }
+
+    /// [`Run::tile`] for an item of unknown order followed by a literal that occurs only
+    /// at `cands`. The ends the item's scan would list are the candidates it can stop at,
+    /// so trying the candidates in order, the rest first (it usually fails at once) and the
+    /// item's own scan only up to the candidate, finds the same end as scanning the item to
+    /// its last end, which for an item like `.*?` is the rest of the line.
+    fn tile_at(
+        &mut self,
+        item: &Node,
+        rest: &[Node],
+        pos: usize,
+        q: usize,
+        cands: &[usize],
+    ) -> Result<bool, GiveUp> {
+        let base = self.choice.len();
+        let mut kept = None;
+        for &c in cands {
+            let keep = kept.unwrap_or(base);
+            self.choice.truncate(keep);
+            self.choice.push(c);
+            let tiles = match self.tile(rest, c, q, false) {
+                Ok(t) => t,
+                // Undecided from here: it matters only if the item can end here.
+                Err(GiveUp) => {
+                    self.choice.truncate(keep);
+                    if self.exact(item, pos, c)? {
+                        return Err(GiveUp);
+                    }
+                    continue;
+                }
+            };
+            if !tiles || !self.exact(item, pos, c)? {
+                continue;
+            }
+            if kept.is_some() {
+                // Two ends work: which one a backtracker takes is unknown here.
+                return Err(GiveUp);
+            }
+            kept = Some(base + 1 + rest.len());
+        }
+        self.choice.truncate(kept.unwrap_or(base));
+        Ok(kept.is_some())
     }
 }
 

@@ -195,3 +195,35 @@ fn solver_covers_the_bench_corpus() {
         assert!(g.verify(line, &spans, false), "{line}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+    /// Access lines with quotes, spaces and escapes inserted where the solver's literal
+    /// candidates and ambiguity checks decide: its captures stay the regex crate's.
+    #[test]
+    fn solver_agrees_on_mangled_lines(
+        line in proptest::sample::select(vec![
+            r#"163.18.86.44 - - [26/Jun/2020:15:44:26 +0100] "GET /index.html HTTP/1.0" 200 14717 "http://semicomplete.com/x" "curl/8.5.0""#,
+            r#"::1 user@example.com frank [10/Oct/2000:13:55:36 -0700] "GET /a b HTTP/1.1" 404 - "-" "Mozilla/5.0 (X11; Linux)""#,
+            r#"host-1.example.org - - [01/Jan/2021:00:00:00 +0000] "-" 400 0 "-" "-""#,
+        ]),
+        at in 0usize..200,
+        insert in proptest::sample::select(vec![r#"" "#, r#"""#, " ", r#"" ""#, r#"\""#, "] \"", "\" 200 1 \""]),
+    ) {
+        static G: std::sync::OnceLock<Grok> = std::sync::OnceLock::new();
+        let g = G.get_or_init(|| Grok::compile("%{COMBINEDAPACHELOG}", &[]).unwrap());
+        let mut at = at.min(line.len());
+        while !line.is_char_boundary(at) {
+            at -= 1;
+        }
+        let input = format!("{}{insert}{}", &line[..at], &line[at..]);
+        let slow = {
+            let mut locs = g.fast.capture_locations();
+            g.fast
+                .captures_read(&mut locs, &input)
+                .map(|_| (0..g.fast.captures_len()).map(|i| locs.get(i)).collect::<Spans>())
+        };
+        let fast = Grok::regex_spans(&g.fast, Some(&g.half), g.solver.as_deref(), &input);
+        proptest::prop_assert_eq!(fast, slow, "{}", input);
+    }
+}

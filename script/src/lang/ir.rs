@@ -213,6 +213,8 @@ pub(crate) enum FieldPat {
     Cmp(Str, BinOp, Expr),
     /// `key == <constant>`: the common case, tested without evaluating anything.
     EqConst(Str, Value<'static>),
+    /// `key ~ ext|...|`: a match test only.
+    Test(Str, Box<Extractor>),
     Extract {
         bind: Str,
         key: Str,

@@ -405,6 +405,9 @@ impl Compiler<'_> {
                     (BinOp::Eq, Expr::Const(c)) => FieldPat::EqConst(intern(&k.name), c),
                     (_, x) => FieldPat::Cmp(intern(&k.name), *op, x),
                 },
+                ast::FieldPat::Test(k, ext) => {
+                    FieldPat::Test(intern(&k.name), self.extractor(ext)?)
+                }
                 ast::FieldPat::Extract { bind, key, ext } => FieldPat::Extract {
                     bind: intern(&bind.name),
                     key: intern(&key.name),

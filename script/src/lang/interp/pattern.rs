@@ -84,6 +84,10 @@ pub(crate) fn test_record<'a, 'ev>(
                 }
                 (k, owned_or_null(build, x))
             }
+            FieldPat::Test(k, ext) => match rec.get(k) {
+                Some(x) if ext.is_match(x) => (k, owned_or_null(build, x)),
+                _ => return Ok(None),
+            },
             FieldPat::Extract { bind, key, ext } => {
                 let Some(x) = rec.get(key) else {
                     return Ok(None);
@@ -257,7 +261,9 @@ pub(crate) fn record_matches<'a, 'ev>(
             FieldPat::EqConst(k, c) => rec.get(k).is_some_and(|x| x == c),
             FieldPat::Present(k) => rec.contains_key(k),
             FieldPat::Absent(k) => !rec.contains_key(k),
-            FieldPat::Extract { key, ext, .. } => rec.get(key).is_some_and(|x| ext.is_match(x)),
+            FieldPat::Extract { key: k, ext, .. } | FieldPat::Test(k, ext) => {
+                rec.get(k).is_some_and(|x| ext.is_match(x))
+            }
             FieldPat::Record(k, sub) => match rec.get(k) {
                 Some(x) => record_matches(sub, x, v, s)?,
                 None => false,

@@ -60,11 +60,12 @@ pub fn render(plan: &Plan, s: &Snapshot) -> String {
             .collect();
         let _ = writeln!(
             o,
-            "  pipeline {:<10} {} in, {}, dropped {}; latency {}",
+            "  pipeline {:<10} {} in, {}, dropped {}, script errors {}; latency {}",
             p.id,
             c.events,
             ports.join(", "),
             c.dropped,
+            c.errors,
             latency(&c.latency)
         );
     }

@@ -99,7 +99,16 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             // Reads of 64 KiB, as a busy TCP connection delivers them.
             for part in chunk.chunks(64 * 1024) {
-                ing.chunk(0, &mut chain, part, 1, true);
+                ing.chunk(
+                    0,
+                    &mut chain,
+                    part,
+                    &Read {
+                        now_ns: 1,
+                        lossless: true,
+                        origin: None,
+                    },
+                );
                 while ing.try_flush(OnFull::Block, 0) {
                     drain(&mut links);
                 }

@@ -30,7 +30,11 @@
 //!         on_full: OnFull::Block,
 //!         read_buffer: 256 * 1024,
 //!     }],
-//!     pipelines: vec![PipelinePlan { id: "main".into(), ports: vec![("out".into(), vec![0]), ("err".into(), vec![0])] }],
+//!     pipelines: vec![PipelinePlan {
+//!         id: "main".into(),
+//!         ports: vec![("out".into(), vec![0]), ("err".into(), vec![0])],
+//!         script: None,
+//!     }],
 //!     sinks: vec![SinkPlan {
 //!         id: "out".into(),
 //!         kind: SinkKind::Stdout,
@@ -58,9 +62,10 @@ mod sys;
 mod topology;
 
 pub use error::Error;
-pub use ingest::{error_event, Ingest};
+pub use ingest::{error_event, Ingest, Read};
 pub use plan::{
-    ComponentSpec, OnFull, PipelinePlan, Plan, SinkKind, SinkPlan, SourceKind, SourcePlan,
+    ComponentSpec, OnFull, PipelinePlan, Plan, ScriptPlan, SinkKind, SinkPlan, SourceKind,
+    SourcePlan,
 };
 pub use ring::{mesh, Batch, FrameMeta, IngestLink, SinkLink};
 pub use runtime::{ControlMsg, Poll, Runtime};

@@ -10,10 +10,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use sluice_codecs::{Codec, Error as CodecError, Postprocessor, Preprocessor};
-use sluice_script::Record;
+use std::sync::Arc;
+
+use sluice_script::{Record, Script, Value};
 
 /// A codec or processor by name, with its options.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ComponentSpec {
     /// Config name (`"json"`, `"separate"`, ...).
     pub name: String,
@@ -66,7 +68,7 @@ pub enum OnFull {
 }
 
 /// Where a source reads from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum SourceKind {
     /// A TCP listener; every ingest shard binds it with `SO_REUSEPORT`.
     Tcp {
@@ -94,7 +96,7 @@ pub enum SourceKind {
 }
 
 /// One source.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct SourcePlan {
     /// Its id.
     pub id: String,
@@ -112,14 +114,27 @@ pub struct SourcePlan {
     pub read_buffer: usize,
 }
 
+/// A pipeline's compiled script and how its ports map onto the pipeline's.
+#[derive(Debug, Clone)]
+pub struct ScriptPlan {
+    /// Compiled once; every ingest shard runs its own `Runner` over it.
+    pub script: Arc<Script>,
+    /// `args` as the script sees them.
+    pub args: Value<'static>,
+    /// Script port index -> pipeline port index.
+    pub ports: Vec<usize>,
+}
+
 /// One pipeline: what happens to every event of its sources.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PipelinePlan {
     /// Its id.
     pub id: String,
     /// Output ports: name and the sinks (indices into [`Plan::sinks`]) listening on it.
     /// Port 0 is `out` and port 1 is `err`; further ports follow.
     pub ports: Vec<(String, Vec<usize>)>,
+    /// The script; `None` passes every event through to `out`.
+    pub script: Option<ScriptPlan>,
 }
 
 impl PipelinePlan {
@@ -130,7 +145,7 @@ impl PipelinePlan {
 }
 
 /// Where a sink writes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum SinkKind {
     /// Append to a file.
     File {
@@ -182,7 +197,7 @@ impl SinkKind {
 }
 
 /// One sink.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct SinkPlan {
     /// Its id.
     pub id: String,
@@ -197,7 +212,7 @@ pub struct SinkPlan {
 }
 
 /// Everything the runtime needs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     /// CPUs running ingest shards (sources, pipelines, encoding).
     pub ingest_cpus: Vec<usize>,

@@ -81,7 +81,16 @@ fn allocs_per_event(codec_out: &str) -> f64 {
         PreprocessorChain::new(vec![Preprocessor::from_spec("separate", None).unwrap()]);
     let mut run = |rounds: usize| {
         for _ in 0..rounds {
-            ing.chunk(0, &mut chain, &chunk, 1, true);
+            ing.chunk(
+                0,
+                &mut chain,
+                &chunk,
+                &Read {
+                    now_ns: 1,
+                    lossless: true,
+                    origin: None,
+                },
+            );
             assert!(!ing.try_flush(OnFull::Block, 0));
             while let Ok(mut b) = links[0].rx.pop() {
                 b.clear();

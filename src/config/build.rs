@@ -88,7 +88,7 @@ fn lookup(
     })
 }
 
-fn path_of(base: Option<&Path>, p: &str) -> PathBuf {
+pub(super) fn path_of(base: Option<&Path>, p: &str) -> PathBuf {
     let p = PathBuf::from(p);
     match base {
         Some(b) if p.is_relative() && !b.as_os_str().is_empty() => b.join(p),
@@ -154,7 +154,7 @@ pub(super) fn build(
     }
     let mut pipelines = Vec::with_capacity(raw.pipelines.len());
     for p in &raw.pipelines {
-        pipelines.push(pipeline(src, p, &sink_ids)?);
+        pipelines.push(pipeline(src, p, &sink_ids, base)?);
     }
     let mut sources: Vec<SourcePlan> = Vec::with_capacity(raw.sources.len());
     let mut ports_in_use: Vec<(SocketAddr, bool, String)> = Vec::new();
@@ -344,6 +344,7 @@ fn pipeline(
     src: &Source<'_>,
     p: &RawPipeline,
     sinks: &HashMap<String, usize>,
+    base: Option<&Path>,
 ) -> Result<PipelinePlan, ConfigError> {
     let id = p.id.get_ref();
     let resolve = |port: &str, list: &[Spanned<String>]| -> Result<Vec<usize>, ConfigError> {
@@ -373,16 +374,12 @@ fn pipeline(
             .ok_or_else(|| src.error(p.id.span(), key.clone(), "expected a list of sink ids"))?;
         ports.push((name.clone(), resolve(&format!("ports.{name}"), &list)?));
     }
-    if let Some(s) = p.script.as_ref().or(p.script_file.as_ref()) {
-        return Err(src.error(
-            s.span(),
-            format!("pipeline.{id}.script"),
-            "scripts are not available in this build yet",
-        ));
-    }
+    let names: Vec<String> = ports.iter().map(|(n, _)| n.clone()).collect();
+    let script = super::script::compile(src, p, &names, base)?;
     Ok(PipelinePlan {
         id: id.clone(),
         ports,
+        script,
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod build;
 mod raw;
+mod script;
 mod values;
 
 use std::net::SocketAddr;
@@ -79,7 +80,7 @@ impl Source<'_> {
     }
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;

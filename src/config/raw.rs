@@ -103,6 +103,11 @@ pub struct RawPipeline {
     pub ports: toml::Table,
     pub script: Option<Spanned<String>>,
     pub script_file: Option<Spanned<String>>,
+    /// `args` the script reads.
+    pub args: Option<Spanned<toml::Table>>,
+    /// Extra grok pattern files (`NAME pattern` per line) for the script's extractors.
+    #[serde(default)]
+    pub grok_patterns: Vec<Spanned<String>>,
 }
 
 /// `[[sink]]`

@@ -56,7 +56,7 @@ pub(crate) fn duration(
     super::parse_duration(f.get_ref()).map_err(|m| src.error(f.span(), key, m))
 }
 
-fn toml_to_value(v: &toml::Value) -> Value<'static> {
+pub(crate) fn toml_to_value(v: &toml::Value) -> Value<'static> {
     match v {
         toml::Value::String(s) => Value::from(s.clone()),
         toml::Value::Integer(i) => Value::I64(*i),

@@ -9,6 +9,7 @@
 
 mod flush;
 mod route;
+mod stage;
 
 use std::collections::VecDeque;
 
@@ -18,16 +19,23 @@ use sluice_script::Value;
 use crate::metrics::{bump, Snapshot};
 use crate::plan::{OnFull, PipelinePlan, Plan};
 use crate::ring::{Batch, IngestLink};
-use crate::Error;
 
-/// What a pipeline does to each event.
-#[derive(Debug)]
-pub enum Stage {
-    /// Every event leaves on `out` unchanged.
-    Passthrough,
+use crate::Error;
+pub(crate) use stage::Stage;
+
+/// What one read brings along to every frame cut from it.
+#[derive(Debug, Clone, Copy)]
+pub struct Read<'o> {
+    /// When it was read (ns since the epoch): the events' ingest time.
+    pub now_ns: u64,
+    /// Its source must not lose data (`on_full = "block"`).
+    pub lossless: bool,
+    /// Where it came from, as `tremor::origin` reports it (`{scheme, host, port, path}`).
+    pub origin: Option<&'o Value<'static>>,
 }
 
 struct PipelineRt {
+    id: String,
     /// Port -> sinks (plan indices).
     ports: Vec<Vec<usize>>,
     stage: Stage,
@@ -125,8 +133,9 @@ impl Ingest {
             .pipelines
             .iter()
             .map(|p: &PipelinePlan| PipelineRt {
+                id: p.id.clone(),
                 ports: p.ports.iter().map(|(_, sinks)| sinks.clone()).collect(),
-                stage: Stage::Passthrough,
+                stage: Stage::new(p.script.as_ref()),
             })
             .collect();
         let mut sources = Vec::with_capacity(plan.sources.len());
@@ -143,8 +152,8 @@ impl Ingest {
                 })
                 .collect();
             let pl = &pipelines[src.pipeline];
-            let validate_only = matches!(pl.stage, Stage::Passthrough)
-                && pl.ports[PipelinePlan::OUT].iter().all(|s| raw_ok[*s]);
+            let validate_only =
+                pl.stage.is_passthrough() && pl.ports[PipelinePlan::OUT].iter().all(|s| raw_ok[*s]);
             sources.push(SourceRt {
                 id: src.id.clone(),
                 pipeline: src.pipeline,
@@ -174,11 +183,10 @@ impl Ingest {
         src: usize,
         chain: &mut PreprocessorChain,
         data: &[u8],
-        now_ns: u64,
-        lossless: bool,
+        read: &Read<'_>,
     ) {
         self.counters.sources[src].bytes += data.len() as u64;
-        chain.process(now_ns, data, &mut |f| self.frame(src, f, now_ns, lossless));
+        chain.process(read.now_ns, data, &mut |f| self.frame(src, f, read));
     }
 
     /// Like [`Ingest::chunk`] for one datagram: frames never continue into the next one.
@@ -187,37 +195,24 @@ impl Ingest {
         src: usize,
         chain: &mut PreprocessorChain,
         data: &[u8],
-        now_ns: u64,
-        lossless: bool,
+        read: &Read<'_>,
     ) {
         self.counters.sources[src].bytes += data.len() as u64;
-        chain.process_datagram(now_ns, data, &mut |f| self.frame(src, f, now_ns, lossless));
+        chain.process_datagram(read.now_ns, data, &mut |f| self.frame(src, f, read));
     }
 
     /// End of a stream: whatever the preprocessors still hold becomes frames.
-    pub fn end_of_stream(
-        &mut self,
-        src: usize,
-        chain: &mut PreprocessorChain,
-        now_ns: u64,
-        lossless: bool,
-    ) {
-        chain.finish(now_ns, &mut |f| self.frame(src, f, now_ns, lossless));
+    pub fn end_of_stream(&mut self, src: usize, chain: &mut PreprocessorChain, read: &Read<'_>) {
+        chain.finish(read.now_ns, &mut |f| self.frame(src, f, read));
     }
 
     /// A framing error found outside the preprocessors (an oversized datagram, ...).
-    pub fn frame_error(
-        &mut self,
-        src: usize,
-        e: &sluice_codecs::Error,
-        now_ns: u64,
-        lossless: bool,
-    ) {
+    pub fn frame_error(&mut self, src: usize, e: &sluice_codecs::Error, read: &Read<'_>) {
         let head = match e {
             sluice_codecs::Error::FrameTooLong { head, .. } => Some(head.as_slice()),
             _ => None,
         };
-        self.source_error(src, e, head, now_ns, lossless);
+        self.source_error(src, e, head, read);
     }
 
     /// Counts a refused connection, a kernel drop, or similar source-level event.
@@ -226,18 +221,11 @@ impl Ingest {
     }
 
     /// One frame (or framing error) of source `src`.
-    fn frame(&mut self, src: usize, frame: FrameResult<'_>, ingest_ns: u64, lossless: bool) {
+    fn frame(&mut self, src: usize, frame: FrameResult<'_>, read: &Read<'_>) {
         let p = self.sources[src].pipeline;
         let bytes = match frame {
             Ok(b) => b,
-            Err(e) => {
-                let head = match &e {
-                    sluice_codecs::Error::FrameTooLong { head, .. } => Some(head.as_slice()),
-                    _ => None,
-                };
-                self.source_error(src, &e, head, ingest_ns, lossless);
-                return;
-            }
+            Err(e) => return self.frame_error(src, &e, read),
         };
         self.counters.sources[src].events += 1;
         self.counters.pipelines[p].events += 1;
@@ -246,21 +234,14 @@ impl Ingest {
         scratch.extend_from_slice(bytes);
         if self.sources[src].validate_only {
             match self.sources[src].decoder.validate(&mut scratch) {
-                Ok(()) => self.route_raw(src, p, PipelinePlan::OUT, bytes, ingest_ns, lossless),
-                Err(e) => self.source_error(src, &e, Some(bytes), ingest_ns, lossless),
+                Ok(()) => self.route_raw(p, PipelinePlan::OUT, bytes, read),
+                Err(e) => self.source_error(src, &e, Some(bytes), read),
             }
         } else {
-            match self.sources[src].decoder.decode(&mut scratch, ingest_ns) {
-                Ok(Some(value)) => {
-                    let meta = Value::record();
-                    let (port, changed) = match self.pipelines[p].stage {
-                        Stage::Passthrough => (PipelinePlan::OUT, false),
-                    };
-                    let raw = (!changed).then_some(bytes);
-                    self.route_value(src, p, port, &value, &meta, raw, ingest_ns, lossless);
-                }
+            match self.sources[src].decoder.decode(&mut scratch, read.now_ns) {
+                Ok(Some(value)) => self.run_stage(src, p, value, bytes, read),
                 Ok(None) => {}
-                Err(e) => self.source_error(src, &e, Some(bytes), ingest_ns, lossless),
+                Err(e) => self.source_error(src, &e, Some(bytes), read),
             }
         }
         self.scratch = scratch;
@@ -272,22 +253,12 @@ impl Ingest {
         src: usize,
         e: &sluice_codecs::Error,
         raw: Option<&[u8]>,
-        ingest_ns: u64,
-        lossless: bool,
+        read: &Read<'_>,
     ) {
         bump(&mut self.counters.sources[src].errors, e.kind(), 1);
         let p = self.sources[src].pipeline;
         let ev = error_event(e.kind(), &e.to_string(), &self.sources[src].id, raw);
-        self.route_value(
-            src,
-            p,
-            PipelinePlan::ERR,
-            &ev,
-            &Value::Null,
-            None,
-            ingest_ns,
-            lossless,
-        );
+        self.route_value(src, p, PipelinePlan::ERR, &ev, &Value::Null, None, read);
     }
 
     /// Hands every open batch to the rings. Returns `true` while batches that must not be

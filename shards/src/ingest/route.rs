@@ -3,7 +3,7 @@
 
 use sluice_script::Value;
 
-use super::{Ingest, SinkOut};
+use super::{Ingest, Read, SinkOut};
 use crate::metrics::bump;
 use crate::ring::{Batch, FrameMeta, IngestLink};
 
@@ -17,21 +17,12 @@ enum Body<'x, 'v> {
 
 impl Ingest {
     /// Sends the original bytes of an unchanged event out of `port` of pipeline `p`.
-    pub(super) fn route_raw(
-        &mut self,
-        src: usize,
-        p: usize,
-        port: usize,
-        bytes: &[u8],
-        ingest_ns: u64,
-        lossless: bool,
-    ) {
+    pub(super) fn route_raw(&mut self, p: usize, port: usize, bytes: &[u8], read: &Read<'_>) {
         self.counters.pipelines[p].ports[port] += 1;
         for k in 0..self.pipelines[p].ports[port].len() {
             let s = self.pipelines[p].ports[port][k];
-            self.emit(s, p, Body::Raw(bytes), ingest_ns, lossless);
+            self.emit(s, p, Body::Raw(bytes), read);
         }
-        let _ = src;
     }
 
     /// Sends `value` out of `port`. Where `raw` is given (the event is unchanged) and the
@@ -45,8 +36,7 @@ impl Ingest {
         value: &Value<'_>,
         meta: &Value<'_>,
         raw: Option<&[u8]>,
-        ingest_ns: u64,
-        lossless: bool,
+        read: &Read<'_>,
     ) {
         self.counters.pipelines[p].ports[port] += 1;
         for k in 0..self.pipelines[p].ports[port].len() {
@@ -55,11 +45,12 @@ impl Ingest {
                 Some(bytes) if self.sources[src].raw_ok[s] => Body::Raw(bytes),
                 _ => Body::Value(value, meta),
             };
-            self.emit(s, p, body, ingest_ns, lossless);
+            self.emit(s, p, body, read);
         }
     }
 
-    fn emit(&mut self, s: usize, p: usize, body: Body<'_, '_>, ingest_ns: u64, lossless: bool) {
+    fn emit(&mut self, s: usize, p: usize, body: Body<'_, '_>, read: &Read<'_>) {
+        let ingest_ns = read.now_ns;
         let Some(out) = self.outs[s].as_mut() else {
             return;
         };
@@ -86,7 +77,7 @@ impl Ingest {
                     event_end: true,
                     ingest_ns,
                 });
-                batch.lossless |= lossless;
+                batch.lossless |= read.lossless;
             }
             Err(e) => {
                 batch.data.truncate(start);

@@ -123,6 +123,8 @@ pub struct PipelineCounters {
     pub ports: Vec<u64>,
     /// Events the pipeline dropped on purpose.
     pub dropped: u64,
+    /// Events whose script failed (they went to `err`).
+    pub errors: u64,
     /// Ingest-to-sink latency of its events, recorded where they leave.
     pub latency: Latency,
 }
@@ -205,6 +207,7 @@ impl Snapshot {
                 *x += y;
             }
             a.dropped += b.dropped;
+            a.errors += b.errors;
             a.latency.merge(&b.latency);
         }
         for (a, b) in self.sinks.iter_mut().zip(&other.sinks) {

@@ -201,6 +201,18 @@ pub fn render_prometheus(plan: &Plan, snap: &Snapshot) -> String {
         );
     }
     o.family(
+        "sluice_pipeline_errors_total",
+        "counter",
+        "Events whose script failed at run time (sent to err).",
+    );
+    for (p, c) in pipelines() {
+        o.sample(
+            "sluice_pipeline_errors_total",
+            &[("pipeline", &p.id)],
+            c.errors,
+        );
+    }
+    o.family(
         "sluice_pipeline_latency_seconds",
         "summary",
         "Ingest-to-sink latency of a pipeline's events.",

@@ -34,6 +34,28 @@ pub(crate) async fn flush(ctx: &Rc<RefCell<Ingest>>, policy: OnFull, src: usize)
     }
 }
 
+/// An event origin as `tremor::origin` reads it: `{scheme, host, port, path}`.
+pub(crate) fn origin(
+    scheme: &str,
+    host: &str,
+    port: Option<u16>,
+    path: &[String],
+) -> sluice_script::Value<'static> {
+    use sluice_script::{Record, Value};
+    let mut r = Record::with_capacity(4);
+    r.push_unique("scheme", Value::from(scheme.to_string()));
+    r.push_unique("host", Value::from(host.to_string()));
+    r.push_unique(
+        "port",
+        port.map_or(Value::Null, |p| Value::I64(i64::from(p))),
+    );
+    r.push_unique(
+        "path",
+        Value::Array(path.iter().map(|s| Value::from(s.clone())).collect()),
+    );
+    Value::Record(r)
+}
+
 /// Builds a source's preprocessor chain from its plan.
 pub(crate) fn chain(plan: &crate::plan::SourcePlan) -> sluice_codecs::PreprocessorChain {
     // Every spec was built once by `Plan::check_components`; a failure here cannot happen,
@@ -66,6 +88,12 @@ pub(crate) async fn file_source(
         .with_buffer_size(plan.read_buffer)
         .build();
     let chain = chain(&plan);
+    let segments: Vec<String> = path
+        .iter()
+        .skip(1)
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    let origin = origin("file", "", None, &segments);
     read_stream(
         &ctx,
         src,
@@ -75,6 +103,7 @@ pub(crate) async fn file_source(
         &hard,
         plan.on_full,
         plan.read_buffer,
+        Some(origin),
     )
     .await;
     tracing::info!(source = %plan.id, path = %path.display(), "reached the end of the file");

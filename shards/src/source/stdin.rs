@@ -11,7 +11,7 @@ use futures_lite::future;
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::flush;
-use crate::ingest::Ingest;
+use crate::ingest::{Ingest, Read};
 use crate::plan::{OnFull, SourcePlan};
 use crate::ring::{bell, Parking};
 use crate::signal::{now_ns, Signal};
@@ -85,12 +85,17 @@ pub(crate) async fn stdin_source(
     let mut waiter = parking.into_waiter();
     let policy = plan.on_full;
     let lossless = policy == OnFull::Block;
+    let origin = super::origin("stdin", "", None, &[]);
+    let at = |now_ns| Read {
+        now_ns,
+        lossless,
+        origin: Some(&origin),
+    };
     let mut chain = super::chain(&plan);
     'outer: loop {
         while let Ok(item) = rx.pop() {
             let Some(buf) = item else { break 'outer };
-            ctx.borrow_mut()
-                .chunk(src, &mut chain, &buf, now_ns(), lossless);
+            ctx.borrow_mut().chunk(src, &mut chain, &buf, &at(now_ns()));
             flush(&ctx, policy, src).await;
             let _ = back.push(buf);
         }
@@ -110,6 +115,6 @@ pub(crate) async fn stdin_source(
         waiter.unpark();
     }
     ctx.borrow_mut()
-        .end_of_stream(src, &mut chain, now_ns(), lossless);
+        .end_of_stream(src, &mut chain, &at(now_ns()));
     flush(&ctx, policy, src).await;
 }

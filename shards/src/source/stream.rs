@@ -7,7 +7,7 @@ use futures_lite::{future, AsyncRead, AsyncReadExt};
 use sluice_codecs::PreprocessorChain;
 
 use super::{flush, DRAIN_IDLE};
-use crate::ingest::Ingest;
+use crate::ingest::{Ingest, Read};
 use crate::plan::OnFull;
 use crate::signal::{now_ns, Signal};
 
@@ -27,8 +27,14 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
     hard: &Signal,
     policy: OnFull,
     read_max: usize,
+    origin: Option<sluice_script::Value<'static>>,
 ) {
     let lossless = policy == OnFull::Block;
+    let at = |now_ns| Read {
+        now_ns,
+        lossless,
+        origin: origin.as_ref(),
+    };
     let mut buf = vec![0u8; FIRST_READ.min(read_max)];
     loop {
         let draining = stop.is_fired();
@@ -62,7 +68,7 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
             }
         };
         ctx.borrow_mut()
-            .chunk(src, &mut chain, &buf[..n], now_ns(), lossless);
+            .chunk(src, &mut chain, &buf[..n], &at(now_ns()));
         flush(ctx, policy, src).await;
         if hard.is_fired() {
             break;
@@ -72,6 +78,6 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
         }
     }
     ctx.borrow_mut()
-        .end_of_stream(src, &mut chain, now_ns(), lossless);
+        .end_of_stream(src, &mut chain, &at(now_ns()));
     flush(ctx, policy, src).await;
 }

@@ -72,6 +72,10 @@ pub(crate) async fn tcp_source(
             Rc::clone(&hard),
             Rc::clone(&open),
         );
+        let origin = stream
+            .peer_addr()
+            .ok()
+            .map(|a| super::origin("tcp", &a.ip().to_string(), Some(a.port()), &[]));
         glommio::spawn_local(async move {
             let chain = super::chain(&plan2);
             read_stream(
@@ -83,6 +87,7 @@ pub(crate) async fn tcp_source(
                 &hard2,
                 plan2.on_full,
                 plan2.read_buffer,
+                origin,
             )
             .await;
             ctx2.borrow_mut().source_counters(src).connections_open -= 1;

@@ -12,7 +12,7 @@ use glommio::net::UdpSocket;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::flush;
-use crate::ingest::Ingest;
+use crate::ingest::{Ingest, Read};
 use crate::plan::{OnFull, SourcePlan};
 use crate::signal::{now_ns, Signal};
 use crate::sys::RecvMany;
@@ -98,8 +98,15 @@ pub(crate) async fn udp_source(
     if let Some(d) = socket_inode(&sock).and_then(kernel_drops) {
         ctx.borrow_mut().source_counters(src).kernel_drops = d;
     }
-    ctx.borrow_mut()
-        .end_of_stream(src, &mut chain, now_ns(), lossless);
+    ctx.borrow_mut().end_of_stream(
+        src,
+        &mut chain,
+        &Read {
+            now_ns: now_ns(),
+            lossless,
+            origin: None,
+        },
+    );
     flush(&ctx, policy, src).await;
 }
 
@@ -124,7 +131,11 @@ async fn drain(
                 break;
             }
         };
-        let now = now_ns();
+        let read = Read {
+            now_ns: now_ns(),
+            lossless,
+            origin: None,
+        };
         {
             let mut ing = ctx.borrow_mut();
             for i in 0..n {
@@ -135,9 +146,9 @@ async fn drain(
                         seen: d.len(),
                         head: d[..d.len().min(1024)].to_vec(),
                     };
-                    ing.frame_error(src, &e, now, lossless);
+                    ing.frame_error(src, &e, &read);
                 } else {
-                    ing.datagram(src, chain, d, now, lossless);
+                    ing.datagram(src, chain, d, &read);
                 }
             }
         }

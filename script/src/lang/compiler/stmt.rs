@@ -225,6 +225,7 @@ impl Compiler<'_> {
             cases: out,
             span,
             keys: Vec::new(),
+            all_fast: false,
         };
         m.plan();
         Ok(m)

@@ -13,7 +13,7 @@ use crate::extractor::Extractor;
 use crate::lang::ast::BinOp;
 use crate::lang::diagnostic::codes;
 use crate::lang::ir::{
-    ArrayPat, ElemPat, Expr, FastTest, FieldPat, Match, Pat, RecordPat, TuplePat, MAX_FAST_KEYS,
+    ArrayPat, ElemPat, Expr, FieldPat, Match, Pat, RecordPat, TuplePat, MAX_FAST_KEYS,
 };
 use crate::{Record, Value};
 
@@ -363,6 +363,21 @@ pub(crate) fn test<'a, 'ev>(
 /// The index of the case that matched, and its binding (slot and value) if it binds.
 pub(crate) type Selected<'ev> = (usize, Option<(u32, Value<'ev>)>);
 
+/// The case a match whose cases are all fast tests (see `Match::all_fast`) picks for the
+/// record `rec`: the keys are looked up once and each case compares prefetched values.
+#[inline]
+pub(crate) fn select_fast<B>(m: &Match<B>, rec: &Record<'_>) -> Option<usize> {
+    let mut pre: [Option<&Value<'_>>; MAX_FAST_KEYS] = [None; MAX_FAST_KEYS];
+    for (slot, k) in pre.iter_mut().zip(&m.keys) {
+        *slot = rec.get(k);
+    }
+    m.cases.iter().position(|case| {
+        case.fast
+            .as_ref()
+            .is_none_or(|tests| tests.iter().all(|t| t.check(&pre)))
+    })
+}
+
 /// Finds the first case that matches (pattern and guard), with its binding.
 pub(crate) fn select<'a, 'ev, B>(
     m: &'a Match<B>,
@@ -384,14 +399,7 @@ pub(crate) fn select<'a, 'ev, B>(
     for (i, case) in m.cases.iter().enumerate() {
         let bind = match (&case.fast, &case.pattern) {
             (Some(tests), _) if rec => {
-                let ok = tests.iter().all(|t| match t {
-                    FastTest::EqStr(k, c) => {
-                        matches!(pre[*k], Some(Value::String(x)) if crate::value::short_eq(x.as_bytes(), c.as_bytes()))
-                    }
-                    FastTest::Eq(k, c) => pre[*k].is_some_and(|x| x == c),
-                    FastTest::Present(k) => pre[*k].is_some(),
-                    FastTest::Absent(k) => pre[*k].is_none(),
-                });
+                let ok = tests.iter().all(|t| t.check(&pre));
                 if !ok {
                     continue;
                 }

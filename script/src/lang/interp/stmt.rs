@@ -171,6 +171,9 @@ fn const_value<'ev>(c: &Value<'static>) -> Value<'ev> {
 }
 
 /// `let root.key = <constant>`.
+// The key stays a `Cow`: a borrowed one is an interned `'static` literal, which the event
+// can hold without a copy; a `&str` would lose that.
+#[allow(clippy::ptr_arg)]
 #[inline]
 fn set_const<'ev>(
     root: &TRoot,

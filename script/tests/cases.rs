@@ -35,6 +35,23 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// An expected line in the form the runner prints: JSON values re-encoded, so that cases
+/// may write `"\u00e9"` or `1e3` as any JSON encoder would.
+fn normalise(line: &str, dec: &mut JsonDecoder) -> String {
+    let mut json = |text: &str| {
+        let mut buf = text.as_bytes().to_vec();
+        dec.decode(&mut buf)
+            .map_or_else(|_| text.to_string(), |v| v.to_json())
+    };
+    if line.starts_with('~') || line.starts_with('!') {
+        line.to_string()
+    } else if let Some((port, value)) = line.strip_prefix('@').and_then(|l| l.split_once(' ')) {
+        format!("@{port} {}", json(value))
+    } else {
+        json(line)
+    }
+}
+
 fn run_case(dir: &Path) -> Result<(), String> {
     let src = read(&dir.join("script.tremor"));
     let opts = CompileOptions::new(dir.join("script.tremor").display().to_string());
@@ -68,7 +85,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
     let want: Vec<String> = read(&dir.join("out"))
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
+        .map(|l| normalise(l, &mut dec))
         .collect();
     if got != want {
         return Err(format!(
@@ -136,4 +153,29 @@ fn error_cases() {
         all.len(),
         failed.join("\n")
     );
+}
+
+#[test]
+fn every_stdlib_module_has_a_case() {
+    // A `stdlib_*` case uses each module through `use`, as scripts do.
+    let scripts: Vec<String> = dirs("cases")
+        .iter()
+        .filter(|d| {
+            d.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("stdlib_"))
+        })
+        .map(|d| read(&d.join("script.tremor")))
+        .collect();
+    let missing: Vec<&str> = sluice_script::stdlib::MODULES
+        .iter()
+        .copied()
+        .filter(|m| {
+            let short = m.rsplit("::").next().unwrap_or_default();
+            !scripts
+                .iter()
+                .any(|s| s.contains(&format!("use {m};")) && s.contains(&format!("{short}::")))
+        })
+        .collect();
+    assert!(missing.is_empty(), "modules without a case: {missing:?}");
 }

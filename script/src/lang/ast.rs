@@ -367,6 +367,8 @@ pub enum FieldPat {
     Absent(Ident),
     /// `key == expr`, `key > expr`, ...
     Cmp(Ident, BinOp, Expr),
+    /// `key ~ name|...|`: the predicate form, nothing extracted.
+    Test(Ident, ExtractPat),
     /// `[bind =] key ~= name|...|`
     Extract {
         /// Name the result is bound to in the pattern's output record.

@@ -121,6 +121,9 @@ pub(crate) struct Match<B> {
     pub span: Span,
     /// Record keys the cases' simple tests read; looked up once per run.
     pub keys: Vec<Str>,
+    /// Every case is a fast test or `default`, with no guard and no binding: on a record
+    /// the case is chosen from the prefetched keys alone.
+    pub all_fast: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -135,7 +138,8 @@ pub(crate) struct Case<B> {
 /// A record-pattern field test on a prefetched key (index into `Match::keys`).
 #[derive(Debug, Clone)]
 pub(crate) enum FastTest {
-    EqStr(usize, Str),
+    /// The literal as a plain box: compared without going through a `Cow`.
+    EqStr(usize, Box<str>),
     Eq(usize, Value<'static>),
     Present(usize),
     Absent(usize),
@@ -143,6 +147,21 @@ pub(crate) enum FastTest {
 
 /// Most keys a match prefetches.
 pub(crate) const MAX_FAST_KEYS: usize = 8;
+
+impl FastTest {
+    /// The test on the values prefetched for `Match::keys`.
+    #[inline(always)]
+    pub(crate) fn check(&self, pre: &[Option<&Value<'_>>; MAX_FAST_KEYS]) -> bool {
+        match self {
+            FastTest::EqStr(k, c) => {
+                matches!(pre[*k], Some(Value::String(x)) if crate::value::short_eq(x.as_bytes(), c.as_bytes()))
+            }
+            FastTest::Eq(k, c) => pre[*k].is_some_and(|x| x == c),
+            FastTest::Present(k) => pre[*k].is_some(),
+            FastTest::Absent(k) => pre[*k].is_none(),
+        }
+    }
+}
 
 impl<B> Match<B> {
     /// Fills `keys` and each case's `fast` form where the patterns allow it.
@@ -157,7 +176,9 @@ impl<B> Match<B> {
             for f in &r.fields {
                 let (k, make): (&Str, fn(usize, &FieldPat) -> FastTest) = match f {
                     FieldPat::EqConst(k, _) => (k, |i, f| match f {
-                        FieldPat::EqConst(_, Value::String(c)) => FastTest::EqStr(i, c.clone()),
+                        FieldPat::EqConst(_, Value::String(c)) => {
+                            FastTest::EqStr(i, c.as_ref().into())
+                        }
                         FieldPat::EqConst(_, c) => FastTest::Eq(i, c.clone()),
                         _ => FastTest::Present(i),
                     }),
@@ -186,6 +207,10 @@ impl<B> Match<B> {
             }
         }
         self.keys = keys;
+        self.all_fast = self
+            .cases
+            .iter()
+            .all(|c| c.guard.is_none() && (c.fast.is_some() || matches!(c.pattern, Pat::Default)));
     }
 }
 
@@ -213,6 +238,8 @@ pub(crate) enum FieldPat {
     Cmp(Str, BinOp, Expr),
     /// `key == <constant>`: the common case, tested without evaluating anything.
     EqConst(Str, Value<'static>),
+    /// `key ~ ext|...|`: a match test only.
+    Test(Str, Box<Extractor>),
     Extract {
         bind: Str,
         key: Str,

@@ -229,6 +229,10 @@ impl Runner {
         if script.locals != 0 {
             slots.clear();
             self.slots = slots.into_iter().map(|_| None).collect();
+        } else {
+            // `Vec::new()` owns no allocation; forgetting it skips the generic drop glue
+            // that would walk its (zero) elements on every event.
+            std::mem::forget(slots);
         }
         match result {
             Ok(Flow::Event) => Ok(Outcome::Emit {

@@ -219,6 +219,4 @@ pub(crate) mod testing {
 }
 
 #[cfg(test)]
-mod example_eval;
-#[cfg(test)]
 mod tests;

@@ -44,7 +44,7 @@ pub static FUNCTIONS: &[FnDef] = &[
         doc: "The name of the value's type: null, bool, integer, float, string, bytes, array or record.",
         examples: &[
             ("std::type::as_string([])", r#""array""#),
-            ("std::type::as_string(1.e23)", r#""float""#),
+            ("std::type::as_string(1.0e23)", r#""float""#),
             (r#"std::type::as_string(std::string::into_binary("x"))"#, r#""bytes""#),
         ],
     },

@@ -44,6 +44,9 @@ impl<'a> Record<'a> {
         self.entries.is_empty()
     }
 
+    // Inlined into every lookup: the scan is a handful of instructions per field and a
+    // call would cost as much as the scan of a typical event's leading keys.
+    #[inline(always)]
     fn position(&self, key: &str) -> Option<usize> {
         let kb = key.as_bytes();
         self.entries
@@ -53,11 +56,13 @@ impl<'a> Record<'a> {
 
     /// The value under `key`.
     #[must_use]
+    #[inline(always)]
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
         self.position(key).map(|i| &self.entries[i].1)
     }
 
     /// The value under `key`, mutably.
+    #[inline]
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value<'a>> {
         match self.position(key) {
             Some(i) => Some(&mut self.entries[i].1),
@@ -72,6 +77,7 @@ impl<'a> Record<'a> {
     }
 
     /// Sets `key` to `value`; an existing key keeps its position. Returns the old value.
+    #[inline]
     pub fn insert(&mut self, key: impl Into<Cow<'a, str>>, value: Value<'a>) -> Option<Value<'a>> {
         let key = key.into();
         match self.position(&key) {
@@ -85,6 +91,7 @@ impl<'a> Record<'a> {
 
     /// Appends without checking for an existing key. The caller guarantees `key` is new
     /// (decoders that already checked, builders with literal distinct keys).
+    #[inline]
     pub fn push_unique(&mut self, key: impl Into<Cow<'a, str>>, value: Value<'a>) {
         self.entries.push((key.into(), value));
     }
@@ -156,7 +163,7 @@ impl<'a> Record<'a> {
 
 /// Byte equality tuned for the short strings of keys and field values: lengths up to 16
 /// compare as two overlapping words instead of a call to `memcmp`.
-#[inline]
+#[inline(always)]
 pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {

@@ -59,6 +59,16 @@ pub(crate) fn intern_value(v: Value<'static>) -> Value<'static> {
     }
 }
 
+/// Where a library path written as `path` may live: as written, or under `std::` or
+/// `tremor::` (`string::len` is `std::string::len`).
+fn stdlib_paths(path: &str) -> [String; 3] {
+    [
+        path.to_string(),
+        format!("std::{path}"),
+        format!("tremor::{path}"),
+    ]
+}
+
 fn is_const(e: &Expr) -> bool {
     matches!(e, Expr::Const(_))
 }
@@ -334,15 +344,9 @@ impl Compiler<'_> {
             }
             ast::Root::Const(m, id) => {
                 let module = self.module_path(m);
-                match self.consts.get(&(module.clone(), id.name.clone())) {
-                    Some(v) => (Root::Expr(Expr::Const(v.clone())), intern(&id.name)),
-                    None => {
-                        return Err(Diagnostic::new(
-                            codes::UNKNOWN_NAME,
-                            format!("unknown constant `{module}::{}`", id.name),
-                            span,
-                        ))
-                    }
+                match self.module_constant(&module, &id.name) {
+                    Some(v) => (Root::Expr(Expr::Const(v)), intern(&id.name)),
+                    None => return Err(self.unknown_constant(&module, &id.name, span)),
                 }
             }
             ast::Root::Expr(e) => (Root::Expr(self.expr(e)?), Cow::Borrowed("value")),
@@ -375,6 +379,90 @@ impl Compiler<'_> {
         })
     }
 
+    /// The value of constant `module::name`: a user module's `const`, else a standard
+    /// library module constant (`std::time::nanos::NANOS_PER_SECOND`), found under the same
+    /// paths as library functions.
+    fn module_constant(&self, module: &str, name: &str) -> Option<Value<'static>> {
+        if let Some(v) = self.consts.get(&(module.to_string(), name.to_string())) {
+            return Some(v.clone());
+        }
+        stdlib_paths(module)
+            .into_iter()
+            .find_map(|m| stdlib::constant(&m, name))
+            .map(intern_value)
+    }
+
+    /// Why `module::name` is not a constant, with the closest constant or function of that
+    /// module as a hint.
+    fn unknown_constant(&self, module: &str, name: &str, span: Span) -> Diagnostic {
+        let (path, consts, fns): (String, Vec<&str>, Vec<&str>) = if self.loaded.contains(module) {
+            let consts = self
+                .consts
+                .keys()
+                .filter(|(m, _)| m == module)
+                .map(|(_, n)| n.as_str())
+                .collect();
+            let fns = self
+                .fn_map
+                .keys()
+                .filter(|(m, _)| m == module)
+                .map(|(_, n)| n.as_str())
+                .collect();
+            (module.to_string(), consts, fns)
+        } else {
+            let Some(found) = stdlib_paths(module)
+                .into_iter()
+                .find(|m| stdlib::constants(m).is_some() || stdlib::module(m).is_some())
+            else {
+                return self.unknown_module(module, span);
+            };
+            let consts = stdlib::constants(&found)
+                .unwrap_or_default()
+                .iter()
+                .map(|c| c.name)
+                .collect();
+            let fns = stdlib::module(&found)
+                .unwrap_or_default()
+                .iter()
+                .map(|f| f.name)
+                .collect();
+            (found, consts, fns)
+        };
+        let d = Diagnostic::new(
+            codes::UNKNOWN_NAME,
+            format!("unknown constant `{path}::{name}`"),
+            span,
+        );
+        if fns.contains(&name) {
+            return d.with_hint(format!(
+                "`{path}::{name}` is a function: call it with `(...)`"
+            ));
+        }
+        match did_you_mean(name, consts.iter().chain(&fns).copied()) {
+            Some(c) => d.with_hint(format!("did you mean `{path}::{c}`?")),
+            None => d,
+        }
+    }
+
+    /// `module` is neither a library module nor a loaded one.
+    fn unknown_module(&self, path: &str, span: Span) -> Diagnostic {
+        let mut known: Vec<&str> = stdlib::MODULES.to_vec();
+        known.extend(stdlib::CONST_MODULES);
+        known.extend(self.loaded.iter().map(String::as_str));
+        let d = Diagnostic::new(
+            codes::UNKNOWN_MODULE,
+            format!("unknown module `{path}`"),
+            span,
+        );
+        let with_std = format!("std::{path}");
+        match did_you_mean(path, known.iter().copied())
+            .or_else(|| did_you_mean(&with_std, known.iter().copied()))
+        {
+            Some(c) => d.with_hint(format!("did you mean `{c}`?")),
+            None => d,
+        }
+    }
+
     /// Resolves a standard-library function (`module` as written, aliases applied).
     pub(crate) fn native(
         &mut self,
@@ -390,20 +478,12 @@ impl Compiler<'_> {
             })
             .collect();
         let path = self.module_path(&idents);
-        for cand in [
-            path.clone(),
-            format!("std::{path}"),
-            format!("tremor::{path}"),
-        ] {
+        for cand in stdlib_paths(&path) {
             if let Some(def) = stdlib::lookup(&cand, &name.name) {
                 return Ok(def);
             }
         }
-        for cand in [
-            path.clone(),
-            format!("std::{path}"),
-            format!("tremor::{path}"),
-        ] {
+        for cand in stdlib_paths(&path) {
             if let Some(fns) = stdlib::module(&cand) {
                 let d = Diagnostic::new(
                     codes::UNKNOWN_FUNCTION,
@@ -416,23 +496,7 @@ impl Compiler<'_> {
                 });
             }
         }
-        let mut known: Vec<&str> = stdlib::MODULES.to_vec();
-        let loaded: Vec<&str> = self.loaded.iter().map(String::as_str).collect();
-        known.extend(loaded);
-        let d = Diagnostic::new(
-            codes::UNKNOWN_MODULE,
-            format!("unknown module `{path}`"),
-            span,
-        );
-        let with_std = format!("std::{path}");
-        Err(
-            match did_you_mean(&path, known.iter().copied())
-                .or_else(|| did_you_mean(&with_std, known.iter().copied()))
-            {
-                Some(c) => d.with_hint(format!("did you mean `{c}`?")),
-                None => d,
-            },
-        )
+        Err(self.unknown_module(&path, span))
     }
 
     fn call(

@@ -274,11 +274,12 @@ impl Compiler<'_> {
             |a| a.name.clone(),
         );
         let joined = path.join("::");
-        if crate::stdlib::module(&joined).is_some()
-            || crate::stdlib::MODULES
-                .iter()
-                .any(|m| m.starts_with(&format!("{joined}::")))
-        {
+        let prefix = format!("{joined}::");
+        let library = crate::stdlib::MODULES
+            .iter()
+            .chain(crate::stdlib::CONST_MODULES)
+            .any(|m| *m == joined || m.starts_with(&prefix));
+        if library {
             self.uses.insert(alias, path);
             return Ok(());
         }
@@ -298,6 +299,7 @@ impl Compiler<'_> {
             .find(|p| p.is_file());
         let Some(file) = found else {
             let mut known: Vec<&str> = crate::stdlib::MODULES.to_vec();
+            known.extend(crate::stdlib::CONST_MODULES);
             known.extend(self.loaded.iter().map(String::as_str));
             let hint = super::diagnostic::did_you_mean(joined, known).map_or_else(
                 || {

@@ -225,6 +225,7 @@ impl Compiler<'_> {
             cases: out,
             span,
             keys: Vec::new(),
+            all_fast: false,
         };
         m.plan();
         Ok(m)
@@ -405,6 +406,9 @@ impl Compiler<'_> {
                     (BinOp::Eq, Expr::Const(c)) => FieldPat::EqConst(intern(&k.name), c),
                     (_, x) => FieldPat::Cmp(intern(&k.name), *op, x),
                 },
+                ast::FieldPat::Test(k, ext) => {
+                    FieldPat::Test(intern(&k.name), self.extractor(ext)?)
+                }
                 ast::FieldPat::Extract { bind, key, ext } => FieldPat::Extract {
                     bind: intern(&bind.name),
                     key: intern(&key.name),

@@ -9,10 +9,11 @@
 use std::borrow::Cow;
 
 use super::{err, eval, Overlay, Sys, View, R};
+use crate::extractor::Extractor;
 use crate::lang::ast::BinOp;
 use crate::lang::diagnostic::codes;
 use crate::lang::ir::{
-    ArrayPat, ElemPat, Expr, FastTest, FieldPat, Match, Pat, RecordPat, TuplePat, MAX_FAST_KEYS,
+    ArrayPat, ElemPat, Expr, FieldPat, Match, Pat, RecordPat, TuplePat, MAX_FAST_KEYS,
 };
 use crate::{Record, Value};
 
@@ -35,12 +36,118 @@ fn cmp(op: BinOp, a: &Value<'_>, b: &Value<'_>) -> bool {
     }
 }
 
+/// The predicate form: only strings match, tested where they lie, nothing built.
+fn is_match(ext: &Extractor, x: &Value<'_>) -> bool {
+    matches!(x, Value::String(st) if ext.is_match_str(st))
+}
+
+/// The extraction form, for a result that is bound and so outlives the test. A string
+/// borrowed from the event gives values borrowing from it (only the pattern's key names
+/// are copied). A string the script built is owned by a local or the event; its result is
+/// extracted borrowing both it and the pattern, then copied once, instead of copying the
+/// keys and then everything again.
+fn extract<'ev>(ext: &Extractor, x: &Value<'ev>) -> Option<Value<'ev>> {
+    match x {
+        Value::String(Cow::Borrowed(st)) => ext.extract_str(st),
+        Value::String(Cow::Owned(st)) => ext.extract_borrowed(st).map(Value::into_static),
+        _ => None,
+    }
+}
+
 fn owned_or_null<'ev>(build: bool, x: &Value<'ev>) -> Value<'ev> {
     if build {
         x.clone()
     } else {
         Value::Null
     }
+}
+
+/// One field test of a record pattern.
+enum Field<'k, 'ev> {
+    /// The test failed: the pattern does not match.
+    Fail,
+    /// The test passed and contributes nothing to the result (`absent`).
+    Pass,
+    /// The test passed; the result record gets `key: value` (`Null` unless building).
+    Hit(&'k Cow<'static, str>, Value<'ev>),
+}
+
+fn test_field<'a, 'ev>(
+    f: &'a FieldPat,
+    rec: &Record<'ev>,
+    v: &View<'a, 'ev>,
+    s: &mut Sys<'_>,
+    build: bool,
+) -> R<'ev, Field<'a, 'ev>> {
+    use Field::{Fail, Hit, Pass};
+    Ok(match f {
+        FieldPat::Present(k) => match rec.get(k) {
+            Some(x) => Hit(k, owned_or_null(build, x)),
+            None => Fail,
+        },
+        FieldPat::Absent(k) => {
+            if rec.contains_key(k) {
+                Fail
+            } else {
+                Pass
+            }
+        }
+        FieldPat::EqConst(k, c) => match rec.get(k) {
+            Some(x) if x == c => Hit(k, owned_or_null(build, x)),
+            _ => Fail,
+        },
+        FieldPat::Cmp(k, op, e) => {
+            let Some(x) = rec.get(k) else {
+                return Ok(Fail);
+            };
+            let rhs = eval(e, v, s)?;
+            if cmp(*op, x, &rhs) {
+                Hit(k, owned_or_null(build, x))
+            } else {
+                Fail
+            }
+        }
+        FieldPat::Test(k, ext) => match rec.get(k) {
+            Some(x) if is_match(ext, x) => Hit(k, owned_or_null(build, x)),
+            _ => Fail,
+        },
+        FieldPat::Extract { bind, key, ext } => {
+            let Some(x) = rec.get(key) else {
+                return Ok(Fail);
+            };
+            if build {
+                match extract(ext, x) {
+                    Some(r) => Hit(bind, r),
+                    None => Fail,
+                }
+            } else if is_match(ext, x) {
+                Hit(bind, Value::Null)
+            } else {
+                Fail
+            }
+        }
+        FieldPat::Record(k, sub) => match rec.get(k) {
+            Some(x) => match test_record(sub, x, v, s, build)? {
+                Some(r) => Hit(k, r),
+                None => Fail,
+            },
+            None => Fail,
+        },
+        FieldPat::Array(k, sub) => match rec.get(k) {
+            Some(x) => match test_array(sub, x, v, s, build)? {
+                Some(r) => Hit(k, r),
+                None => Fail,
+            },
+            None => Fail,
+        },
+        FieldPat::Tuple(k, sub) => match rec.get(k) {
+            Some(x) => match test_tuple(sub, x, v, s, build)? {
+                Some(r) => Hit(k, r),
+                None => Fail,
+            },
+            None => Fail,
+        },
+    })
 }
 
 pub(crate) fn test_record<'a, 'ev>(
@@ -59,77 +166,15 @@ pub(crate) fn test_record<'a, 'ev>(
         None
     };
     for f in &p.fields {
-        let (key, val): (&Cow<'static, str>, Value<'ev>) = match f {
-            FieldPat::Present(k) => match rec.get(k) {
-                Some(x) => (k, owned_or_null(build, x)),
-                None => return Ok(None),
-            },
-            FieldPat::Absent(k) => {
-                if rec.contains_key(k) {
-                    return Ok(None);
-                }
-                continue;
-            }
-            FieldPat::EqConst(k, c) => match rec.get(k) {
-                Some(x) if x == c => (k, owned_or_null(build, x)),
-                _ => return Ok(None),
-            },
-            FieldPat::Cmp(k, op, e) => {
-                let Some(x) = rec.get(k) else {
-                    return Ok(None);
-                };
-                let rhs = eval(e, v, s)?;
-                if !cmp(*op, x, &rhs) {
-                    return Ok(None);
-                }
-                (k, owned_or_null(build, x))
-            }
-            FieldPat::Extract { bind, key, ext } => {
-                let Some(x) = rec.get(key) else {
-                    return Ok(None);
-                };
-                if build {
-                    match ext.extract(x) {
-                        Some(r) => (bind, r),
-                        None => return Ok(None),
-                    }
-                } else if ext.is_match(x) {
-                    (bind, Value::Null)
-                } else {
-                    return Ok(None);
+        match test_field(f, rec, v, s, build)? {
+            Field::Fail => return Ok(None),
+            Field::Pass => {}
+            Field::Hit(key, val) => {
+                if let Some(o) = &mut out {
+                    let key: Cow<'ev, str> = key.clone();
+                    o.insert(key, val);
                 }
             }
-            FieldPat::Record(k, sub) => {
-                let Some(x) = rec.get(k) else {
-                    return Ok(None);
-                };
-                match test_record(sub, x, v, s, build)? {
-                    Some(r) => (k, r),
-                    None => return Ok(None),
-                }
-            }
-            FieldPat::Array(k, sub) => {
-                let Some(x) = rec.get(k) else {
-                    return Ok(None);
-                };
-                match test_array(sub, x, v, s, build)? {
-                    Some(r) => (k, r),
-                    None => return Ok(None),
-                }
-            }
-            FieldPat::Tuple(k, sub) => {
-                let Some(x) = rec.get(k) else {
-                    return Ok(None);
-                };
-                match test_tuple(sub, x, v, s, build)? {
-                    Some(r) => (k, r),
-                    None => return Ok(None),
-                }
-            }
-        };
-        if let Some(o) = &mut out {
-            let key: Cow<'ev, str> = key.clone();
-            o.insert(key, val);
         }
     }
     Ok(Some(out.map_or(Value::Null, Value::Record)))
@@ -151,9 +196,9 @@ fn test_elem<'a, 'ev>(
         ElemPat::Record(r) => test_record(r, x, v, s, build),
         ElemPat::Extract(ext) => {
             if build {
-                Ok(ext.extract(x))
+                Ok(extract(ext, x))
             } else {
-                Ok(ext.is_match(x).then_some(Value::Null))
+                Ok(is_match(ext, x).then_some(Value::Null))
             }
         }
     }
@@ -237,7 +282,7 @@ pub(crate) fn matches<'a, 'ev>(
         Pat::Default => Ok(true),
         Pat::Record(r) => record_matches(r, target, v, s),
         Pat::Expr(Expr::Const(c)) => Ok(c == target),
-        Pat::Extract(ext) => Ok(ext.is_match(target)),
+        Pat::Extract(ext) => Ok(is_match(ext, target)),
         other => Ok(test(other, target, v, s)?.is_some()),
     }
 }
@@ -257,18 +302,15 @@ pub(crate) fn record_matches<'a, 'ev>(
             FieldPat::EqConst(k, c) => rec.get(k).is_some_and(|x| x == c),
             FieldPat::Present(k) => rec.contains_key(k),
             FieldPat::Absent(k) => !rec.contains_key(k),
-            FieldPat::Extract { key, ext, .. } => rec.get(key).is_some_and(|x| ext.is_match(x)),
+            FieldPat::Extract { key: k, ext, .. } | FieldPat::Test(k, ext) => {
+                rec.get(k).is_some_and(|x| is_match(ext, x))
+            }
             FieldPat::Record(k, sub) => match rec.get(k) {
                 Some(x) => record_matches(sub, x, v, s)?,
                 None => false,
             },
-            other => {
-                // The less common tests share the result-building code.
-                let single = RecordPat {
-                    fields: vec![other.clone()],
-                };
-                test_record(&single, target, v, s, false)?.is_some()
-            }
+            // The less common tests share the result-building code, building nothing.
+            other => !matches!(test_field(other, rec, v, s, false)?, Field::Fail),
         };
         if !ok {
             return Ok(false);
@@ -296,7 +338,7 @@ pub(crate) fn test<'a, 'ev>(
                 Pat::Record(r) => test_record(r, target, v, s, true)?,
                 Pat::Array(a) => test_array(a, target, v, s, true)?,
                 Pat::Tuple(t) => test_tuple(t, target, v, s, true)?,
-                Pat::Extract(ext) => ext.extract(target),
+                Pat::Extract(ext) => extract(ext, target),
                 Pat::Assign(..) => {
                     return match test(inner, target, v, s)? {
                         Some(Some((_, val))) => Ok(Some(Some((*slot, val)))),
@@ -314,12 +356,27 @@ pub(crate) fn test<'a, 'ev>(
         Pat::Record(r) => Ok(test_record(r, target, v, s, false)?.map(|_| None)),
         Pat::Array(a) => Ok(test_array(a, target, v, s, false)?.map(|_| None)),
         Pat::Tuple(t) => Ok(test_tuple(t, target, v, s, false)?.map(|_| None)),
-        Pat::Extract(ext) => Ok(ext.is_match(target).then_some(None)),
+        Pat::Extract(ext) => Ok(is_match(ext, target).then_some(None)),
     }
 }
 
 /// The index of the case that matched, and its binding (slot and value) if it binds.
 pub(crate) type Selected<'ev> = (usize, Option<(u32, Value<'ev>)>);
+
+/// The case a match whose cases are all fast tests (see `Match::all_fast`) picks for the
+/// record `rec`: the keys are looked up once and each case compares prefetched values.
+#[inline]
+pub(crate) fn select_fast<B>(m: &Match<B>, rec: &Record<'_>) -> Option<usize> {
+    let mut pre: [Option<&Value<'_>>; MAX_FAST_KEYS] = [None; MAX_FAST_KEYS];
+    for (slot, k) in pre.iter_mut().zip(&m.keys) {
+        *slot = rec.get(k);
+    }
+    m.cases.iter().position(|case| {
+        case.fast
+            .as_ref()
+            .is_none_or(|tests| tests.iter().all(|t| t.check(&pre)))
+    })
+}
 
 /// Finds the first case that matches (pattern and guard), with its binding.
 pub(crate) fn select<'a, 'ev, B>(
@@ -342,14 +399,7 @@ pub(crate) fn select<'a, 'ev, B>(
     for (i, case) in m.cases.iter().enumerate() {
         let bind = match (&case.fast, &case.pattern) {
             (Some(tests), _) if rec => {
-                let ok = tests.iter().all(|t| match t {
-                    FastTest::EqStr(k, c) => {
-                        matches!(pre[*k], Some(Value::String(x)) if crate::value::short_eq(x.as_bytes(), c.as_bytes()))
-                    }
-                    FastTest::Eq(k, c) => pre[*k].is_some_and(|x| x == c),
-                    FastTest::Present(k) => pre[*k].is_some(),
-                    FastTest::Absent(k) => pre[*k].is_none(),
-                });
+                let ok = tests.iter().all(|t| t.check(&pre));
                 if !ok {
                     continue;
                 }

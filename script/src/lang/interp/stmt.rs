@@ -61,7 +61,24 @@ pub(crate) fn exec_block<'ev>(
     let n = body.len();
     for (i, st) in body.iter().enumerate() {
         let last = i + 1 == n;
-        let fl = exec(st, f, s, need && last)?;
+        let need = need && last;
+        // `let $key = <literal>` whose value nobody reads, the commonest statement of a
+        // classification script: stored without building a result to hand back.
+        if !need {
+            if let Stmt::SetKey(root, key, Expr::Const(c), span) = st {
+                set_const(root, key, c, f, *span)?;
+                if last {
+                    return Ok(Flow::Val(Value::Null));
+                }
+                continue;
+            }
+        }
+        if let Stmt::Emit { expr, port } = st {
+            if expr.as_ref().is_none_or(is_event) {
+                return Ok(Flow::Emit(*port));
+            }
+        }
+        let fl = exec(st, f, s, need)?;
         if last || matches!(fl, Flow::Emit(_) | Flow::Drop) {
             return Ok(fl);
         }
@@ -77,8 +94,10 @@ fn flow_value<'ev>(fl: Flow<'ev>, f: &Frame<'_, 'ev>) -> Result<Value<'ev>, Flow
     }
 }
 
-/// Runs one statement. With `need == false` the value is not computed (immutable
+/// Runs one statement. Not inlined into [`exec_block`]: its many arms would make every
+/// block pay for their stack frame. With `need == false` the value is not computed (immutable
 /// expressions whose value nobody uses are skipped, as in tremor).
+#[inline(never)]
 pub(crate) fn exec<'ev>(
     st: &Stmt,
     f: &mut Frame<'_, 'ev>,
@@ -139,6 +158,46 @@ pub(crate) fn exec<'ev>(
     }
 }
 
+/// A script constant as a value of the event's lifetime. Literal strings are interned
+/// `'static` strings, so the usual cases copy a pointer, not the general clone's dispatch.
+#[inline]
+fn const_value<'ev>(c: &Value<'static>) -> Value<'ev> {
+    match c {
+        Value::String(Cow::Borrowed(st)) => Value::String(Cow::Borrowed(st)),
+        Value::I64(i) => Value::I64(*i),
+        Value::Bool(b) => Value::Bool(*b),
+        other => other.clone(),
+    }
+}
+
+/// `let root.key = <constant>`.
+// The key stays a `Cow`: a borrowed one is an interned `'static` literal, which the event
+// can hold without a copy; a `&str` would lose that.
+#[allow(clippy::ptr_arg)]
+#[inline]
+fn set_const<'ev>(
+    root: &TRoot,
+    key: &Cow<'static, str>,
+    c: &Value<'static>,
+    f: &mut Frame<'_, 'ev>,
+    span: Span,
+) -> R<'ev, ()> {
+    let key: Cow<'ev, str> = match key {
+        Cow::Borrowed(k) => Cow::Borrowed(k),
+        Cow::Owned(k) => Cow::Owned(k.clone()),
+    };
+    match root {
+        TRoot::Event => {
+            f.changed = true;
+            set_key(f.event, key, const_value(c), span)
+        }
+        TRoot::Meta => set_key(f.meta, key, const_value(c), span),
+        TRoot::State => set_key(f.state, Cow::Owned(key.into_owned()), c.clone(), span),
+        TRoot::Local(_) => err(codes::BAD_ASSIGN, "internal: local key target", span),
+    }
+}
+
+#[inline]
 fn set_key<'x, 'ev>(
     root: &mut Value<'x>,
     key: Cow<'x, str>,
@@ -147,7 +206,12 @@ fn set_key<'x, 'ev>(
 ) -> R<'ev, ()> {
     match root {
         Value::Record(r) => {
-            r.insert(key, val);
+            // Not `insert`: nobody wants the old value back, and the metadata record is
+            // usually fresh, so the append is the common path.
+            match r.get_mut(&key) {
+                Some(old) => *old = val,
+                None => r.push_unique(key, val),
+            }
             Ok(())
         }
         other => err(
@@ -235,9 +299,28 @@ pub(crate) fn exec_match<'ev>(
     s: &mut Sys<'_>,
     need: bool,
 ) -> R<'ev, Flow<'ev>> {
+    if m.all_fast {
+        if let Value::Record(rec) = &*f.event {
+            if is_event(&m.target) {
+                return match super::pattern::select_fast(m, rec) {
+                    Some(i) => exec_block(&m.cases[i].body, f, s, need),
+                    None => err(
+                        codes::NO_CLAUSE,
+                        "no case matched and there is no default",
+                        m.span,
+                    ),
+                };
+            }
+        }
+    }
     let found = {
         let v = f.view();
-        let target = eval(&m.target, &v, s)?;
+        // Matching on the event itself is the common case: no expression to evaluate.
+        let target = if is_event(&m.target) {
+            Cow::Borrowed(v.event)
+        } else {
+            eval(&m.target, &v, s)?
+        };
         select(m, &target, &v, s)?
     };
     let Some((i, bind)) = found else {

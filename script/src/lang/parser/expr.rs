@@ -342,7 +342,7 @@ fn keyword_or_name(t: &str, start: usize, d: u32) -> PResult<'_, Expr> {
     let (mut r, first) = ident(t)?;
     let mut names: Vec<Ident> = vec![first];
     while let Some(r2) = ws(r).strip_prefix("::") {
-        let (r3, id) = commit(ident(r2))?;
+        let (r3, id) = commit(super::member_ident(r2))?;
         names.push(id);
         r = r3;
     }

@@ -219,6 +219,16 @@ pub(crate) fn peek_sym(i: &str, s: &str) -> bool {
 
 /// A name: `[A-Za-z_][A-Za-z0-9_]*` that is not a keyword, or any text in backticks.
 pub(crate) fn ident(i: &str) -> PResult<'_, ast::Ident> {
+    name(i, false)
+}
+
+/// A name after `::`, where keywords are names too: tremor's library defines
+/// `std::record::select` and `std::record::merge`.
+pub(crate) fn member_ident(i: &str) -> PResult<'_, ast::Ident> {
+    name(i, true)
+}
+
+fn name(i: &str, keywords_allowed: bool) -> PResult<'_, ast::Ident> {
     let t = ws(i);
     if let Some(r) = t.strip_prefix('`') {
         let Some(end) = r.find('`') else {
@@ -243,7 +253,7 @@ pub(crate) fn ident(i: &str) -> PResult<'_, ast::Ident> {
     if word == "_" {
         return fail(t, "expected a name");
     }
-    if KEYWORDS.contains(&word) {
+    if !keywords_allowed && KEYWORDS.contains(&word) {
         return Err(nom::Err::Error(
             PErr::new(
                 t,

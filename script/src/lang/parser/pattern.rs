@@ -170,6 +170,12 @@ fn field_pat(i: &str, d: u32) -> PResult<'_, FieldPat> {
             },
         ));
     }
+    // `key ~ name|...|`: tremor's reference documents this predicate form for record
+    // patterns (its grammar only has `~=`); it tests without extracting.
+    if let Some(r2) = r.strip_prefix('~') {
+        let (r3, ext) = commit(extractor(r2))?;
+        return Ok((r3, FieldPat::Test(key, ext)));
+    }
     if let Some((op, r2)) = cmp_op(r) {
         let (r3, e) = commit(expr(r2, d + 1))?;
         return Ok((r3, FieldPat::Cmp(key, op, e)));

@@ -131,7 +131,7 @@ fn fn_decl(t: &str) -> PResult<'_, FnDecl> {
         let (mut r, first) = commit(ident(r))?;
         let mut path = vec![first];
         while let Some(r2) = ws(r).strip_prefix("::") {
-            let (r3, id) = commit(ident(r2))?;
+            let (r3, id) = commit(super::member_ident(r2))?;
             path.push(id);
             r = r3;
         }

@@ -162,7 +162,30 @@ impl<'a> Parser<'a> {
     }
 
     /// Takes a token of `class` bytes, resolving `esc` escapes. Returns it and its start.
+    ///
+    /// Most tokens have no backslash and the input is valid UTF-8: those are one scan and a
+    /// slice of the text, inlined; the rest go to [`Self::take_esc_slow`].
+    #[inline]
     fn take_esc(&mut self, class: u8, esc: Esc) -> Parsed<(Cow<'a, str>, usize)> {
+        let start = self.pos;
+        let buf = self.buf;
+        let end = start
+            + buf[start..]
+                .iter()
+                .position(|&c| CLASS[c as usize] & class == 0)
+                .unwrap_or(buf.len() - start);
+        if buf.get(end) != Some(&b'\\') {
+            // Tokens start and end at ASCII bytes, so slicing the text cannot split a char.
+            if let Some(t) = self.text.and_then(|t| t.get(start..end)) {
+                self.pos = end;
+                return Ok((Cow::Borrowed(t), start));
+            }
+        }
+        self.take_esc_slow(class, esc)
+    }
+
+    #[inline(never)]
+    fn take_esc_slow(&mut self, class: u8, esc: Esc) -> Parsed<(Cow<'a, str>, usize)> {
         let buf = self.buf;
         let start = self.pos;
         let mut i = start;
@@ -320,7 +343,12 @@ impl<'a> Parser<'a> {
     }
 
     fn tags(&mut self) -> Parsed<Record<'a>> {
-        let mut tags = Record::new();
+        // Sized up front when tags follow: growing from empty takes the slow path of `push`.
+        let mut tags = if self.at() == Some(b' ') {
+            Record::new()
+        } else {
+            Record::with_capacity(4)
+        };
         loop {
             if self.at() == Some(b' ') {
                 self.skip_spaces();
@@ -425,7 +453,11 @@ impl<'a> Parser<'a> {
             let value = convert(raw).map_err(|m| {
                 self.err(v0, format!("cannot parse value for field key {key:?}: {m}"))
             })?;
-            fields.insert(key, value);
+            // A repeated key keeps its first place and takes the last value.
+            match fields.get_mut(&key) {
+                Some(slot) => *slot = value,
+                None => fields.push_unique(key, value),
+            }
             if !more {
                 return Ok((fields, timed));
             }

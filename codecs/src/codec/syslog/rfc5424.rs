@@ -101,16 +101,26 @@ fn header_field<'a>(
     }
 }
 
+/// Bytes of an SD-NAME: printable US-ASCII except `=`, SP, `]` and `"`.
+const SD_NAME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 33;
+    while b <= 126 {
+        t[b] = !matches!(b as u8, b'=' | b']' | b'"');
+        b += 1;
+    }
+    t
+};
+
 /// SD-NAME: 1 to 32 printable US-ASCII characters except `=`, SP, `]` and `"`.
 fn sd_name<'a>(text: &'a str, c: &mut Cursor<'_>) -> Option<&'a str> {
     let start = c.pos;
-    while c
-        .peek()
-        .is_some_and(|b| (33..=126).contains(&b) && !matches!(b, b'=' | b']' | b'"'))
-    {
-        c.pos += 1;
-    }
-    if c.pos == start || c.pos - start > 32 {
+    let n = c.b[start..]
+        .iter()
+        .position(|&b| !SD_NAME[usize::from(b)])
+        .unwrap_or(c.b.len() - start);
+    c.pos += n;
+    if n == 0 || n > 32 {
         return None;
     }
     text.get(start..c.pos)
@@ -159,22 +169,26 @@ fn param_value<'a>(text: &'a str, c: &mut Cursor<'_>) -> Result<Cow<'a, str>, Er
     let mut seg = start;
     let mut i = start;
     loop {
-        match b.get(i) {
+        // Only these three bytes mean anything inside a value; jump to the next one.
+        i = match memchr::memchr3(b'"', b']', b'\\', &b[i..]) {
             None => return Err(decode_err("unterminated structured data parameter value")),
-            Some(b'"') => break,
-            Some(b']') => {
+            Some(n) => i + n,
+        };
+        match b[i] {
+            b'"' => break,
+            b']' => {
                 return Err(decode_err(
                     "`]`, `\"` and `\\` must be escaped within a parameter value",
                 ))
             }
-            Some(b'\\') if matches!(b.get(i + 1), Some(b'"' | b'\\' | b']')) => {
+            _ if matches!(b.get(i + 1), Some(b'"' | b'\\' | b']')) => {
                 let v = copy.get_or_insert_with(String::new);
                 v.push_str(text.get(seg..i).unwrap_or_default());
                 seg = i + 1;
                 i += 2;
             }
             // RFC 5424 6.3.3: any other backslash is an ordinary character.
-            Some(_) => i += 1,
+            _ => i += 1,
         }
     }
     c.pos = i + 1;

@@ -4,6 +4,7 @@
 const NS: i64 = 1_000_000_000;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+#[inline]
 pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -66,6 +67,7 @@ pub(crate) struct Civil {
 impl Civil {
     /// Nanoseconds since the epoch, or `None` for an impossible date or one outside the
     /// ±292 years an `i64` of nanoseconds spans.
+    #[inline]
     pub(crate) fn to_ns(self) -> Option<i64> {
         if !(1..=12).contains(&self.month)
             || self.day == 0
@@ -118,10 +120,12 @@ impl<'a> Cursor<'a> {
         Cursor { b, pos: 0 }
     }
 
+    #[inline]
     pub(crate) fn peek(&self) -> Option<u8> {
         self.b.get(self.pos).copied()
     }
 
+    #[inline]
     pub(crate) fn eat(&mut self, c: u8) -> bool {
         if self.peek() == Some(c) {
             self.pos += 1;
@@ -132,6 +136,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Exactly `n` digits.
+    #[inline]
     pub(crate) fn digits(&mut self, n: usize) -> Option<u32> {
         let s = self.b.get(self.pos..self.pos + n)?;
         let mut v = 0u32;
@@ -146,6 +151,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// `.` and 1 to `max` digits of a second, as nanoseconds; 0 when there is no `.`.
+    #[inline]
     pub(crate) fn fraction(&mut self, max: usize) -> Option<u32> {
         if !self.eat(b'.') {
             return Some(0);
@@ -182,13 +188,20 @@ impl<'a> Cursor<'a> {
 /// RFC 3339 `YYYY-MM-DDThh:mm:ss[.frac](Z|±hh:mm)` at the cursor, with at most `max_frac`
 /// fraction digits (RFC 5424 allows 6). Leaves the cursor after it on success.
 pub(crate) fn rfc3339(c: &mut Cursor<'_>, max_frac: usize) -> Option<i64> {
-    let year = c.digits(4)?;
-    c.eat(b'-').then_some(())?;
-    let month = c.digits(2)?;
-    c.eat(b'-').then_some(())?;
-    let day = c.digits(2)?;
-    c.eat(b'T').then_some(())?;
-    let (hour, minute, second) = c.hms()?;
+    // The fixed-width part `YYYY-MM-DDThh:mm:ss` is checked as one slice: the separators at
+    // their places and two-digit groups elsewhere.
+    let h = c.b.get(c.pos..c.pos + 19)?;
+    if h[4] != b'-' || h[7] != b'-' || h[10] != b'T' || h[13] != b':' || h[16] != b':' {
+        return None;
+    }
+    let two = |i: usize| -> Option<u32> {
+        let (a, b) = (h[i].wrapping_sub(b'0'), h[i + 1].wrapping_sub(b'0'));
+        (a <= 9 && b <= 9).then(|| u32::from(a) * 10 + u32::from(b))
+    };
+    let year = two(0)? * 100 + two(2)?;
+    let (month, day) = (two(5)?, two(8)?);
+    let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
+    c.pos += 19;
     let nanos = c.fraction(max_frac)?;
     let offset = match c.peek()? {
         b'Z' => {

@@ -4,7 +4,7 @@
 # Starts `sluice` (release build) with one TCP JSON-lines source and a blackhole sink that
 # records ingest-to-sink latency, drives it with `loadgen` replaying a fixed corpus, and
 # prints events/s, MB/s (wall clock and per CPU-second of each ingest shard thread),
-# p50/p99/p99.9/max latency and peak RSS. Results also go to bench/results/e2e-<ts>.txt.
+# p50/p99/p99.9/max latency and peak RSS. Commit a run worth keeping to bench/results/e2e.md.
 #
 # usage: bench/e2e.sh [--ingest 0] [--sink 1] [--conns 4] [--duration 10]
 #                     [--corpus bench/data/json600.jsonl] [--loadgen-cpus 1] [--rate 0]

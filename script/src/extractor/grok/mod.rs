@@ -20,6 +20,7 @@
 //! Only when a check fails, or a look-around cannot be checked by position, does the match
 //! go to fancy-regex (a backtracking engine) compiled from the same translation.
 
+mod oniguruma;
 mod patterns;
 mod solve;
 mod translate;

@@ -96,6 +96,14 @@ impl<'a> Record<'a> {
         self.entries.push((key.into(), value));
     }
 
+    /// A record of `entries` as they are, in order. The caller guarantees the keys are
+    /// distinct. Built with `vec![...]`, a fixed-shape record has its entries written straight
+    /// into the allocation instead of each being staged on the stack and copied by a push.
+    #[must_use]
+    pub fn from_unique(entries: Vec<(Cow<'a, str>, Value<'a>)>) -> Self {
+        Record { entries }
+    }
+
     /// The value under `key`, inserting `default()` first if it is missing.
     pub fn entry_or_insert_with(
         &mut self,
@@ -222,6 +230,22 @@ mod tests {
         let keys: Vec<&str> = r.keys().map(|k| k.as_ref()).collect();
         assert_eq!(keys, ["b", "a"]);
         assert_eq!(r.get("b").and_then(Value::as_i64), Some(3));
+    }
+
+    #[test]
+    fn from_unique_keeps_the_given_order_and_is_searchable() {
+        let mut r = Record::from_unique(vec![
+            (Cow::Borrowed("z"), Value::I64(1)),
+            (Cow::Borrowed("a"), Value::str("x")),
+        ]);
+        let keys: Vec<&str> = r.keys().map(|k| k.as_ref()).collect();
+        assert_eq!(keys, ["z", "a"]);
+        assert_eq!(r.get("a").and_then(Value::as_str), Some("x"));
+        assert_eq!(
+            r.insert("z", Value::I64(2)).and_then(|v| v.as_i64()),
+            Some(1)
+        );
+        assert_eq!(r.len(), 2);
     }
 
     #[test]

@@ -104,6 +104,19 @@ impl<'a> Record<'a> {
         Record { entries }
     }
 
+    /// Appends the entry `f` returns, without checking for an existing key (as
+    /// [`Record::push_unique`]). `f` runs once room has been made, so the entry is built in
+    /// its slot instead of being staged on the stack and copied.
+    #[inline(always)]
+    pub fn push_unique_with(&mut self, f: impl FnOnce() -> (Cow<'a, str>, Value<'a>)) {
+        let mut f = Some(f);
+        let n = self.entries.len() + 1;
+        self.entries.resize_with(n, || match f.take() {
+            Some(f) => f(),
+            None => (Cow::Borrowed(""), Value::Null),
+        });
+    }
+
     /// The value under `key`, inserting `default()` first if it is missing.
     pub fn entry_or_insert_with(
         &mut self,
@@ -246,6 +259,17 @@ mod tests {
             Some(1)
         );
         assert_eq!(r.len(), 2);
+    }
+
+    #[test]
+    fn push_unique_with_appends_in_order_past_capacity() {
+        let mut r = Record::with_capacity(1);
+        for (i, k) in ["a", "b", "c", "d", "e"].into_iter().enumerate() {
+            r.push_unique_with(|| (Cow::Borrowed(k), Value::I64(i as i64)));
+        }
+        let keys: Vec<&str> = r.keys().map(|k| k.as_ref()).collect();
+        assert_eq!(keys, ["a", "b", "c", "d", "e"]);
+        assert_eq!(r.get("d").and_then(Value::as_i64), Some(3));
     }
 
     #[test]

@@ -303,7 +303,7 @@ impl<'i> Builder<'i> {
             // Built in the push itself: a value built apart and then moved costs a
             // store-forwarding stall per pair.
             self.r
-                .push_unique(Cow::Borrowed(k), Value::String(Cow::Borrowed(v)));
+                .push_unique_with(|| (Cow::Borrowed(k), Value::String(Cow::Borrowed(v))));
         } else {
             self.replace(k, v);
         }

@@ -96,6 +96,27 @@ impl<'a> Record<'a> {
         self.entries.push((key.into(), value));
     }
 
+    /// A record of `entries` as they are, in order. The caller guarantees the keys are
+    /// distinct. Built with `vec![...]`, a fixed-shape record has its entries written straight
+    /// into the allocation instead of each being staged on the stack and copied by a push.
+    #[must_use]
+    pub fn from_unique(entries: Vec<(Cow<'a, str>, Value<'a>)>) -> Self {
+        Record { entries }
+    }
+
+    /// Appends the entry `f` returns, without checking for an existing key (as
+    /// [`Record::push_unique`]). `f` runs once room has been made, so the entry is built in
+    /// its slot instead of being staged on the stack and copied.
+    #[inline(always)]
+    pub fn push_unique_with(&mut self, f: impl FnOnce() -> (Cow<'a, str>, Value<'a>)) {
+        let mut f = Some(f);
+        let n = self.entries.len() + 1;
+        self.entries.resize_with(n, || match f.take() {
+            Some(f) => f(),
+            None => (Cow::Borrowed(""), Value::Null),
+        });
+    }
+
     /// The value under `key`, inserting `default()` first if it is missing.
     pub fn entry_or_insert_with(
         &mut self,
@@ -222,6 +243,33 @@ mod tests {
         let keys: Vec<&str> = r.keys().map(|k| k.as_ref()).collect();
         assert_eq!(keys, ["b", "a"]);
         assert_eq!(r.get("b").and_then(Value::as_i64), Some(3));
+    }
+
+    #[test]
+    fn from_unique_keeps_the_given_order_and_is_searchable() {
+        let mut r = Record::from_unique(vec![
+            (Cow::Borrowed("z"), Value::I64(1)),
+            (Cow::Borrowed("a"), Value::str("x")),
+        ]);
+        let keys: Vec<&str> = r.keys().map(|k| k.as_ref()).collect();
+        assert_eq!(keys, ["z", "a"]);
+        assert_eq!(r.get("a").and_then(Value::as_str), Some("x"));
+        assert_eq!(
+            r.insert("z", Value::I64(2)).and_then(|v| v.as_i64()),
+            Some(1)
+        );
+        assert_eq!(r.len(), 2);
+    }
+
+    #[test]
+    fn push_unique_with_appends_in_order_past_capacity() {
+        let mut r = Record::with_capacity(1);
+        for (i, k) in ["a", "b", "c", "d", "e"].into_iter().enumerate() {
+            r.push_unique_with(|| (Cow::Borrowed(k), Value::I64(i as i64)));
+        }
+        let keys: Vec<&str> = r.keys().map(|k| k.as_ref()).collect();
+        assert_eq!(keys, ["a", "b", "c", "d", "e"]);
+        assert_eq!(r.get("d").and_then(Value::as_i64), Some(3));
     }
 
     #[test]

@@ -334,12 +334,12 @@ impl<'a> Parser<'a> {
         } else {
             self.default_ts
         };
-        let mut r = Record::with_capacity(4);
-        r.push_unique("measurement", Value::String(measurement));
-        r.push_unique("tags", Value::Record(tags));
-        r.push_unique("fields", Value::Record(fields));
-        r.push_unique("timestamp", Value::I64(timestamp));
-        Ok(Value::Record(r))
+        Ok(Value::Record(Record::from_unique(vec![
+            (Cow::Borrowed("measurement"), Value::String(measurement)),
+            (Cow::Borrowed("tags"), Value::Record(tags)),
+            (Cow::Borrowed("fields"), Value::Record(fields)),
+            (Cow::Borrowed("timestamp"), Value::I64(timestamp)),
+        ])))
     }
 
     fn tags(&mut self) -> Parsed<Record<'a>> {

@@ -95,23 +95,7 @@ fn err(offset: usize, msg: impl Into<String>) -> ExtractorError {
 }
 
 fn unescape(s: &str, at: usize) -> Result<String, ExtractorError> {
-    let mut out = String::with_capacity(s.len());
-    let mut it = s.char_indices();
-    while let Some((i, c)) = it.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match it.next() {
-            Some((_, '\\')) => out.push('\\'),
-            Some((_, 'n')) => out.push('\n'),
-            Some((_, 't')) => out.push('\t'),
-            Some((_, 'r')) => out.push('\r'),
-            Some((_, o)) => return Err(err(at + i, format!("invalid escape `\\{o}`"))),
-            None => return Err(err(at + i, "unterminated escape at the end of a delimiter")),
-        }
-    }
-    Ok(out)
+    super::unescape_delimiter("dissect", s, at)
 }
 
 impl Dissect {

@@ -105,6 +105,33 @@ impl ExtractorError {
     }
 }
 
+/// Reads the escapes a delimiter in a dissect or kv pattern may use (`\\ \n \t \r`); `at` is
+/// the delimiter's offset in the pattern, for the error.
+pub(crate) fn unescape_delimiter(
+    extractor: &'static str,
+    s: &str,
+    at: usize,
+) -> Result<String, ExtractorError> {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.char_indices();
+    while let Some((i, c)) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let bad = |msg: String| ExtractorError::at(extractor, at + i, msg);
+        match it.next() {
+            Some((_, '\\')) => out.push('\\'),
+            Some((_, 'n')) => out.push('\n'),
+            Some((_, 't')) => out.push('\t'),
+            Some((_, 'r')) => out.push('\r'),
+            Some((_, o)) => return Err(bad(format!("invalid escape `\\{o}`"))),
+            None => return Err(bad("unterminated escape at the end of a delimiter".into())),
+        }
+    }
+    Ok(out)
+}
+
 /// A compiled extractor.
 // Compiled once per script and matched by reference: the size of the largest variant costs
 // nothing per event.

@@ -5,12 +5,15 @@ mod blackhole;
 mod drain;
 mod file;
 mod stdio;
+mod task;
 mod tcp;
 mod udp;
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
-use crate::metrics::{Latency, SinkCounters};
+use crate::metrics::{Latency, SinkCounters, Snapshot};
 use crate::plan::{SinkKind, SinkPlan};
 use crate::ring::Batch;
 use crate::signal::Signal;
@@ -18,7 +21,9 @@ use crate::signal::Signal;
 pub(crate) use drain::drain;
 
 /// What a sink did during one call, added to its counters afterwards (the counters are
-/// shared with the shard's reporter and must not stay borrowed across an await).
+/// shared with the shard's reporter and must not stay borrowed across an await). A sink
+/// that may spend long inside one `write` (retrying a peer that is down) calls
+/// [`Tally::publish`] as it goes, so its errors and connects show while it retries.
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
     pub(crate) events: u64,
@@ -26,9 +31,37 @@ pub(crate) struct Tally {
     pub(crate) errors: u64,
     pub(crate) connects: u64,
     pub(crate) dropped: Vec<(&'static str, u64)>,
+    /// The shard's sink counters and this sink's index in them.
+    home: Option<(Rc<RefCell<Snapshot>>, usize)>,
 }
 
 impl Tally {
+    /// A tally whose [`Tally::publish`] goes to sink `s` of `counters`.
+    pub(crate) fn for_sink(counters: Rc<RefCell<Snapshot>>, s: usize) -> Self {
+        Tally {
+            home: Some((counters, s)),
+            ..Tally::default()
+        }
+    }
+
+    /// Adds what was counted so far to the sink's counters now.
+    pub(crate) fn publish(&mut self) {
+        if let Some((c, s)) = self.home.clone() {
+            if let Some(sc) = c.borrow_mut().sinks.get_mut(s) {
+                self.apply(sc);
+            }
+        }
+    }
+
+    /// Sets the sink's `up` gauge: can it write right now?
+    pub(crate) fn set_up(&mut self, up: bool) {
+        if let Some((c, s)) = &self.home {
+            if let Some(sc) = c.borrow_mut().sinks.get_mut(*s) {
+                sc.up = u64::from(up);
+            }
+        }
+    }
+
     pub(crate) fn apply(&mut self, c: &mut SinkCounters) {
         c.events += std::mem::take(&mut self.events);
         c.bytes += std::mem::take(&mut self.bytes);
@@ -76,6 +109,15 @@ impl SinkRt {
                 SinkRt::Blackhole(blackhole::Blackhole::new(hgrm.clone()))
             }
         })
+    }
+
+    /// Called once as the sink's task starts. A TCP sink tries to connect (once) so that its
+    /// `up` gauge tells the truth before the first batch; other sinks are up from the start.
+    pub(crate) async fn start(&mut self, c: &mut Tally) {
+        match self {
+            SinkRt::Tcp(t) => t.start(c).await,
+            _ => c.set_up(true),
+        }
     }
 
     /// Writes a batch. Returns once the bytes are handed to the OS (or, for a peer that is

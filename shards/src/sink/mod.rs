@@ -1,5 +1,23 @@
 //! Sinks: the outside world's end of a sink shard. Each sink instance lives on exactly one
 //! sink shard and receives batches that the ingest shards already encoded and framed.
+//!
+//! ## Sinks are independent
+//! - One ring per (ingest shard, sink shard) carries the batches of every sink on that sink
+//!   shard. The shard's ring loop ([`drain`]) only moves batches off the rings into the queue
+//!   of the sink they are for; it never writes and never waits on a sink.
+//! - Each sink runs as its own task (`task::run_sink`): it writes its queue in order, flushes
+//!   on its own timer, and hands every batch back to the ingest shard it came from once
+//!   written. **A returned batch is an acknowledged batch**: it comes back only after
+//!   [`SinkRt::write`] returned for it (written, or given up at the hard stop and counted as
+//!   dropped). End-to-end acknowledgements hang on that return.
+//! - Backpressure is per sink: an ingest shard holds `ring_capacity` credits per sink and
+//!   spends one per batch sent, getting it back with the returned batch (`ingest::flush`).
+//!   A sink that stops writing runs out of credits; its batches then wait on the ingest shard
+//!   and only the sources whose pipelines feed it wait (or drop, for `on_full = "drop"`).
+//!   Because the rings are sized for every credit, the ring loop can always park a batch, so
+//!   a full sink never blocks the batches of another sink behind it on the same ring.
+//! - A sink that spends long inside one `write` (retrying a peer that is down) publishes its
+//!   counters as it goes ([`Tally::publish`]) and sets its `up` gauge ([`Tally::set_up`]).
 
 mod blackhole;
 mod drain;

@@ -165,6 +165,18 @@ fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         }
         .context("installing signal handlers")?;
     }
+    // SIGHUP only asks the file sinks to reopen their paths (log rotation); it never stops.
+    let hups = Arc::new(AtomicUsize::new(0));
+    {
+        let h = Arc::clone(&hups);
+        // SAFETY: the handler only does an atomic add, which is async-signal-safe.
+        unsafe {
+            signal_hook::low_level::register(signal_hook::consts::SIGHUP, move || {
+                h.fetch_add(1, Ordering::SeqCst);
+            })
+        }
+        .context("installing signal handlers")?;
+    }
     let timeout = loaded.plan.shutdown_timeout;
     let mut rt = sluice_shards::Runtime::start(loaded.plan).context("starting the shards")?;
     let text: admin::MetricsText = Arc::new(Mutex::new(sluice_shards::metrics::render_prometheus(
@@ -181,6 +193,7 @@ fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     }
     tracing::info!("sluice is running");
     let mut seen = 0;
+    let mut hups_seen = 0;
     loop {
         match rt.poll(Duration::from_millis(100)) {
             sluice_shards::Poll::Updated => {
@@ -194,6 +207,12 @@ fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
                 tracing::info!("every source has ended; shutting down");
                 break;
             }
+        }
+        let h = hups.load(Ordering::SeqCst);
+        if h > hups_seen {
+            hups_seen = h;
+            tracing::info!("SIGHUP: file sinks reopen their paths");
+            rt.reopen();
         }
         let n = signals.load(Ordering::SeqCst);
         if n > seen {

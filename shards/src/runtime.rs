@@ -1,6 +1,7 @@
 //! Starting the shards, talking to them from the control thread, and stopping them.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,6 +34,15 @@ pub enum ControlMsg {
     Report(ShardReport),
 }
 
+/// What the control thread asks of the shards, read by each shard when its control bell
+/// rings: how far shutdown has gone (1 = stop reading and drain, 2 = give up on what is in
+/// flight) and how many times the sinks were asked to reopen (SIGHUP).
+#[derive(Debug, Default)]
+pub(crate) struct ControlState {
+    pub(crate) stop: AtomicU64,
+    pub(crate) reopen: AtomicU64,
+}
+
 /// What [`Runtime::poll`] saw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Poll {
@@ -49,6 +59,7 @@ pub struct Runtime {
     plan: Arc<Plan>,
     shards: Vec<(usize, ExecutorJoinHandle<()>)>,
     control: Vec<Bell>,
+    state: Arc<ControlState>,
     rx: Receiver<ControlMsg>,
     latest: Vec<((usize, &'static str), Snapshot)>,
     /// Actual listen address of every tcp/udp source (port 0 resolved).
@@ -157,6 +168,7 @@ impl Runtime {
             None
         };
         let (tx, rx) = channel();
+        let state = Arc::new(ControlState::default());
         let mut shards = Vec::new();
         let mut control = Vec::new();
         for (cpu, ingest, sink) in plan.cpus() {
@@ -175,6 +187,7 @@ impl Runtime {
                 },
                 sink: sink.and_then(|j| Some((j, sink_links[j].take()?))),
                 control: ctl_parking,
+                state: Arc::clone(&state),
                 reports: tx.clone(),
             };
             let handle = LocalExecutorBuilder::new(Placement::Fixed(cpu))
@@ -195,6 +208,7 @@ impl Runtime {
             plan,
             shards,
             control,
+            state,
             rx,
             latest: Vec::new(),
             listen,
@@ -285,6 +299,16 @@ impl Runtime {
     /// First call: stop accepting and reading (connections drain until quiet). Second call:
     /// give up on whatever is still in flight.
     pub fn stop(&self) {
+        self.state.stop.fetch_add(1, Ordering::SeqCst);
+        for b in &self.control {
+            b.ring_always();
+        }
+    }
+
+    /// SIGHUP: every file sink writes what it buffers and reopens its path (after a log
+    /// rotation by rename). Nothing else is reloaded and nothing stops.
+    pub fn reopen(&self) {
+        self.state.reopen.fetch_add(1, Ordering::SeqCst);
         for b in &self.control {
             b.ring_always();
         }

@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::os::fd::{FromRawFd as _, IntoRawFd as _};
 use std::rc::{Rc, Weak};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,9 +16,9 @@ use crate::ingest::{sink_locations, Ingest};
 use crate::metrics::{ShardReport, Snapshot};
 use crate::plan::{Plan, SourceKind};
 use crate::ring::{IngestLink, Parking, SinkLink};
-use crate::runtime::ControlMsg;
+use crate::runtime::{ControlMsg, ControlState};
 use crate::signal::Signal;
-use crate::sink::{drain, SinkRt};
+use crate::sink::{drain, Reopen, SinkRt};
 use crate::source::{self, StdinFeed};
 
 /// A bound socket of a network source, for one shard.
@@ -34,6 +35,7 @@ pub(crate) struct ShardParts {
     pub(crate) stdin: Option<StdinFeed>,
     pub(crate) sink: Option<(usize, (Vec<SinkLink>, Parking))>,
     pub(crate) control: Parking,
+    pub(crate) state: Arc<ControlState>,
     pub(crate) reports: Sender<ControlMsg>,
 }
 
@@ -51,27 +53,33 @@ pub(crate) async fn run_shard(parts: ShardParts) {
         stdin,
         sink,
         control,
+        state,
         reports,
     } = parts;
     let stop = Rc::new(Signal::default());
     let hard = Rc::new(Signal::default());
     let done = Rc::new(Signal::default());
+    let reopen = Rc::new(Reopen::default());
     {
-        let (stop, hard) = (Rc::clone(&stop), Rc::clone(&hard));
+        let (stop, hard, reopen) = (Rc::clone(&stop), Rc::clone(&hard), Rc::clone(&reopen));
         let mut ctl = control.into_waiter();
         glommio::spawn_local(async move {
-            let mut rings = 0;
-            while rings < 2 {
-                let n = ctl.sleep().await;
-                if n == 0 {
-                    // The control thread is gone: stop for good.
-                    rings = 2;
-                } else {
-                    rings += n;
+            let mut reopened = 0;
+            loop {
+                let gone = ctl.sleep().await == 0;
+                let level = state.stop.load(Ordering::SeqCst);
+                if gone || level >= 1 {
+                    stop.fire();
                 }
-                stop.fire();
-                if rings >= 2 {
+                if gone || level >= 2 {
+                    // The control thread gave up waiting, or is gone: stop for good.
                     hard.fire();
+                    break;
+                }
+                let r = state.reopen.load(Ordering::SeqCst);
+                if r != reopened {
+                    reopened = r;
+                    reopen.fire();
                 }
             }
         })
@@ -99,6 +107,7 @@ pub(crate) async fn run_shard(parts: ShardParts) {
             sinks,
             Rc::clone(&sink_counters),
             Rc::clone(&hard),
+            Rc::clone(&reopen),
         ));
         sink_task = Some(t.detach());
     }

@@ -96,6 +96,15 @@ pub(crate) fn set_recv_buffer(sock: &socket2::Socket, bytes: usize) -> io::Resul
     sock.recv_buffer_size()
 }
 
+/// The device and inode of an open file.
+pub(crate) fn dev_inode(fd: RawFd) -> Option<(u64, u64)> {
+    // SAFETY: an all-zero `stat` is a valid out-parameter; fstat only writes into it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is an open descriptor owned by the caller; `st` is a live out-parameter.
+    let r = unsafe { libc::fstat(fd, &mut st) };
+    (r == 0).then_some((st.st_dev, st.st_ino))
+}
+
 /// The inode of a socket (how `/proc/net/udp` names it).
 pub(crate) fn inode(fd: RawFd) -> Option<u64> {
     // SAFETY: an all-zero `stat` is a valid out-parameter; fstat only writes into it.

@@ -144,6 +144,8 @@ pub struct SinkCounters {
     pub errors: u64,
     /// Connections (re)established.
     pub connects: u64,
+    /// Times the sink reopened its file (SIGHUP, a rotated path, a failed write).
+    pub reopens: u64,
     /// 1 while the sink can write (a TCP sink is connected, a file sink's last write
     /// worked), else 0. Only the shard that owns the sink sets it, so the merge's sum is it.
     pub up: u64,
@@ -232,6 +234,7 @@ impl Snapshot {
             a.errors += b.errors;
             a.connects += b.connects;
             a.up += b.up;
+            a.reopens += b.reopens;
             a.latency.merge(&b.latency);
         }
     }

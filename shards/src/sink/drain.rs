@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use glommio::task::JoinHandle;
 
-use super::task::{run_sink, Returns, SinkQueue};
+use super::task::{run_sink, Reopen, Returns, SinkQueue};
 use super::SinkRt;
 use crate::metrics::Snapshot;
 use crate::ring::{SinkLink, Waiter};
@@ -24,6 +24,7 @@ pub(crate) async fn drain(
     sinks: Vec<(usize, SinkRt)>,
     counters: Rc<RefCell<Snapshot>>,
     hard: Rc<Signal>,
+    reopen: Rc<Reopen>,
 ) {
     let (mut rxs, returns): (Vec<_>, Vec<_>) = links.into_iter().map(|l| (l.rx, l.recycle)).unzip();
     let returns: Returns = Rc::new(RefCell::new(returns));
@@ -31,6 +32,7 @@ pub(crate) async fn drain(
     let mut tasks: Vec<JoinHandle<()>> = Vec::with_capacity(sinks.len());
     for (s, sink) in sinks {
         let q = Rc::new(SinkQueue::default());
+        reopen.watch(&q);
         let t = glommio::spawn_local(run_sink(
             s,
             sink,
@@ -38,6 +40,7 @@ pub(crate) async fn drain(
             Rc::clone(&returns),
             Rc::clone(&counters),
             Rc::clone(&hard),
+            Rc::clone(&reopen),
         ));
         tasks.push(t.detach());
         queues.push(q);

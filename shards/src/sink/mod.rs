@@ -37,6 +37,7 @@ use crate::ring::Batch;
 use crate::signal::Signal;
 
 pub(crate) use drain::drain;
+pub(crate) use task::Reopen;
 
 /// What a sink did during one call, added to its counters afterwards (the counters are
 /// shared with the shard's reporter and must not stay borrowed across an await). A sink
@@ -48,6 +49,7 @@ pub(crate) struct Tally {
     pub(crate) bytes: u64,
     pub(crate) errors: u64,
     pub(crate) connects: u64,
+    pub(crate) reopens: u64,
     pub(crate) dropped: Vec<(&'static str, u64)>,
     /// The shard's sink counters and this sink's index in them.
     home: Option<(Rc<RefCell<Snapshot>>, usize)>,
@@ -85,6 +87,7 @@ impl Tally {
         c.bytes += std::mem::take(&mut self.bytes);
         c.errors += std::mem::take(&mut self.errors);
         c.connects += std::mem::take(&mut self.connects);
+        c.reopens += std::mem::take(&mut self.reopens);
         for (r, n) in self.dropped.drain(..) {
             crate::metrics::bump(&mut c.dropped, r, n);
         }
@@ -131,10 +134,22 @@ impl SinkRt {
 
     /// Called once as the sink's task starts. A TCP sink tries to connect (once) so that its
     /// `up` gauge tells the truth before the first batch; other sinks are up from the start.
-    pub(crate) async fn start(&mut self, c: &mut Tally) {
+    pub(crate) async fn start(&mut self, c: &mut Tally, hard: &Rc<Signal>) {
         match self {
             SinkRt::Tcp(t) => t.start(c).await,
+            SinkRt::File(f) => {
+                f.start(hard);
+                c.set_up(true);
+            }
             _ => c.set_up(true),
+        }
+    }
+
+    /// SIGHUP: a file sink writes what it buffers and reopens its path (after a rotation
+    /// by rename); other sinks have nothing to reopen.
+    pub(crate) async fn reopen(&mut self, c: &mut Tally) {
+        if let SinkRt::File(f) = self {
+            f.reopen(c).await;
         }
     }
 

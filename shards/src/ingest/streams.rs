@@ -121,6 +121,23 @@ impl Ingest {
         }
     }
 
+    /// End of a stream cut short at shutdown: what the preprocessors still hold is the
+    /// start of a frame the close cut in half. It is not decoded (it would only be garbage
+    /// in `err`); each such frame is counted as dropped with reason `cut_by_shutdown`.
+    pub fn cut_stream(&mut self, id: StreamId, read: &Read<'_>) {
+        let src = id.src;
+        let mut cut = 0u64;
+        self.with_chain(&id, |_, chain| chain.finish(read.now_ns, &mut |_| cut += 1));
+        if cut > 0 {
+            crate::metrics::bump(
+                &mut self.counters.sources[src].dropped,
+                "cut_by_shutdown",
+                cut,
+            );
+        }
+        self.end_of_stream(id, read);
+    }
+
     /// Time passes: every open stream's preprocessors give up on partial data that has
     /// expired (GELF chunks of a source that fell quiet), which goes to `err` and is counted.
     /// Batches this fills are queued without waiting; the next flush of any source sends them.

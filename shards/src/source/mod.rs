@@ -2,8 +2,9 @@
 //!
 //! Every read goes through the stream's own preprocessor chain and the shard's event path
 //! synchronously, then the task hands finished batches to the rings, waiting there if a
-//! ring is full and the source must not lose data. On stop, stream sources keep reading
-//! until the peer goes quiet (so what the kernel already accepted is not lost), then end.
+//! ring is full and the source must not lose data. On stop, a TCP connection reads exactly
+//! what the kernel holds at that moment (`FIONREAD`), shuts its read side and closes, so
+//! shutdown is bounded however busy the senders are; files and stdin read until quiet.
 
 mod stdin;
 mod stream;
@@ -18,7 +19,7 @@ use crate::ingest::Ingest;
 use crate::plan::OnFull;
 
 pub(crate) use stdin::{stdin_reader, stdin_source, StdinFeed};
-pub(crate) use stream::read_stream;
+pub(crate) use stream::{read_stream, OnStop};
 pub(crate) use tcp::{bind_tcp, tcp_source};
 pub(crate) use udp::{bind_udp, kernel_drops, socket_inode, udp_source};
 
@@ -90,6 +91,7 @@ pub(crate) async fn file_source(
         plan.on_full,
         plan.read_buffer,
         Some(origin),
+        OnStop::Quiet,
     )
     .await;
     tracing::info!(source = %plan.id, path = %path.display(), "reached the end of the file");

@@ -9,7 +9,7 @@ use futures_lite::future;
 use glommio::net::TcpListener;
 use socket2::{Domain, Protocol, Socket, Type};
 
-use super::read_stream;
+use super::{read_stream, OnStop};
 use crate::ingest::Ingest;
 use crate::plan::SourcePlan;
 use crate::signal::Signal;
@@ -76,6 +76,7 @@ pub(crate) async fn tcp_source(
             .peer_addr()
             .ok()
             .map(|a| super::origin("tcp", &a.ip().to_string(), Some(a.port()), &[]));
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
         glommio::spawn_local(async move {
             read_stream(
                 &ctx2,
@@ -86,6 +87,7 @@ pub(crate) async fn tcp_source(
                 plan2.on_full,
                 plan2.read_buffer,
                 origin,
+                OnStop::KernelHeld(fd),
             )
             .await;
             ctx2.borrow_mut().source_counters(src).connections_open -= 1;

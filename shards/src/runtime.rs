@@ -6,7 +6,7 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use glommio::{ExecutorJoinHandle, LocalExecutorBuilder, Placement};
+use glommio::{LocalExecutorBuilder, Placement};
 
 use crate::metrics::{ShardReport, Snapshot};
 use crate::plan::{Plan, SourceKind};
@@ -22,6 +22,13 @@ pub enum ControlMsg {
     Ready {
         /// Its CPU.
         cpu: usize,
+    },
+    /// A task of the shard panicked: the shard is dead (caught at the shard boundary).
+    Panicked {
+        /// Its CPU.
+        cpu: usize,
+        /// The panic's message.
+        message: String,
     },
     /// The shard could not start.
     Failed {
@@ -43,6 +50,9 @@ pub(crate) struct ControlState {
     pub(crate) reopen: AtomicU64,
 }
 
+/// How long shards get to finish after the hard stop before the control thread leaves them.
+const HARD_GRACE: Duration = Duration::from_secs(3);
+
 /// What [`Runtime::poll`] saw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Poll {
@@ -57,7 +67,9 @@ pub enum Poll {
 /// The running shards, seen from the control thread.
 pub struct Runtime {
     plan: Arc<Plan>,
-    shards: Vec<(usize, ExecutorJoinHandle<()>)>,
+    shards: Vec<(usize, std::thread::JoinHandle<()>)>,
+    /// Shards that panicked: (cpu, message).
+    panics: Vec<(usize, String)>,
     control: Vec<Bell>,
     state: Arc<ControlState>,
     rx: Receiver<ControlMsg>,
@@ -190,16 +202,7 @@ impl Runtime {
                 state: Arc::clone(&state),
                 reports: tx.clone(),
             };
-            let handle = LocalExecutorBuilder::new(Placement::Fixed(cpu))
-                .name(&format!("sluice-cpu{cpu}"))
-                // No DMA file I/O: keep the registered buffer area small (it is locked memory).
-                .io_memory(256 << 10)
-                .preempt_timer(Duration::from_millis(50))
-                .spawn(move || run_shard(parts))
-                .map_err(|e| Error::Spawn {
-                    cpu,
-                    error: e.to_string(),
-                })?;
+            let handle = spawn_shard(cpu, parts, tx.clone())?;
             shards.push((cpu, handle));
             control.push(ctl_bell);
         }
@@ -207,6 +210,7 @@ impl Runtime {
         let mut rt = Runtime {
             plan,
             shards,
+            panics: Vec::new(),
             control,
             state,
             rx,
@@ -226,7 +230,11 @@ impl Runtime {
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             {
                 Ok(ControlMsg::Ready { .. }) => ready += 1,
-                Ok(ControlMsg::Failed { cpu, error }) => {
+                Ok(ControlMsg::Failed { cpu, error })
+                | Ok(ControlMsg::Panicked {
+                    cpu,
+                    message: error,
+                }) => {
                     self.stop();
                     self.stop();
                     return Err(Error::Shard { cpu, error });
@@ -282,8 +290,19 @@ impl Runtime {
         match m {
             ControlMsg::Report(r) => self.absorb(r),
             ControlMsg::Failed { cpu, error } => tracing::error!(cpu, %error, "shard failed"),
+            ControlMsg::Panicked { cpu, message } => {
+                tracing::error!(cpu, %message, "a shard panicked; it is dead");
+                self.panics.push((cpu, message));
+            }
             ControlMsg::Ready { .. } => {}
         }
+    }
+
+    /// Shards that panicked so far: (cpu, message). A dead shard's sockets, rings and sinks
+    /// are gone; the process should stop and exit non-zero (see the binary).
+    #[must_use]
+    pub fn panics(&self) -> &[(usize, String)] {
+        &self.panics
     }
 
     /// Counters merged over every shard, as of the latest reports.
@@ -320,16 +339,16 @@ impl Runtime {
     pub fn join(mut self, timeout: Duration, give_up: &dyn Fn() -> bool) -> (Snapshot, bool) {
         let deadline = Instant::now() + timeout;
         let mut clean = true;
-        let mut hard_sent = false;
+        let mut hard_at: Option<Instant> = None;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            if (left.is_zero() || give_up()) && !hard_sent {
+            if (left.is_zero() || give_up()) && hard_at.is_none() {
                 tracing::warn!("shutdown timed out; giving up on data still in flight");
                 self.stop();
-                hard_sent = true;
+                hard_at = Some(Instant::now());
                 clean = false;
             }
-            let wait = if hard_sent {
+            let wait = if hard_at.is_some() {
                 Duration::from_millis(100)
             } else {
                 left.min(Duration::from_millis(100))
@@ -337,13 +356,71 @@ impl Runtime {
             if self.poll(wait) == Poll::Gone {
                 break;
             }
+            if self.shards.iter().all(|(_, h)| h.is_finished()) {
+                // Every thread is done; a dead shard's leftovers may still hold a sender.
+                while let Ok(m) = self.rx.try_recv() {
+                    self.handle(m);
+                }
+                break;
+            }
+            if hard_at.is_some_and(|t| t.elapsed() > HARD_GRACE) {
+                tracing::error!("shards did not finish after the hard stop; leaving them");
+                break;
+            }
         }
         for (cpu, h) in std::mem::take(&mut self.shards) {
-            if let Err(e) = h.join() {
-                tracing::error!(cpu, error = %e, "shard ended abnormally");
+            if !h.is_finished() || h.join().is_err() {
+                tracing::error!(cpu, "shard thread ended abnormally");
                 clean = false;
             }
         }
+        if !self.panics.is_empty() {
+            clean = false;
+        }
         (self.merged(), clean)
     }
+}
+
+/// Starts the shard's thread: a glommio executor pinned to `cpu` running [`run_shard`]. A
+/// panic in any of its tasks unwinds out of the executor; it is caught here, at the shard
+/// boundary, and reported to the control thread as [`ControlMsg::Panicked`].
+fn spawn_shard(
+    cpu: usize,
+    parts: ShardParts,
+    reports: std::sync::mpsc::Sender<ControlMsg>,
+) -> Result<std::thread::JoinHandle<()>, Error> {
+    std::thread::Builder::new()
+        .name(format!("sluice-cpu{cpu}"))
+        .spawn(move || {
+            let ex = LocalExecutorBuilder::new(Placement::Fixed(cpu))
+                // No DMA file I/O: keep the registered buffer area small (it is locked memory).
+                .io_memory(256 << 10)
+                .preempt_timer(Duration::from_millis(50))
+                .make();
+            let ex = match ex {
+                Ok(ex) => ex,
+                Err(e) => {
+                    let _ = reports.send(ControlMsg::Failed {
+                        cpu,
+                        error: format!("cannot start the executor: {e}"),
+                    });
+                    return;
+                }
+            };
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                ex.run(run_shard(parts));
+            }));
+            if let Err(payload) = r {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(no message)".into());
+                let _ = reports.send(ControlMsg::Panicked { cpu, message });
+            }
+        })
+        .map_err(|e| Error::Spawn {
+            cpu,
+            error: e.to_string(),
+        })
 }

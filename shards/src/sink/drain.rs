@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures_lite::future;
 use glommio::task::JoinHandle;
 
 use super::task::{run_sink, Reopen, Returns, SinkQueue};
@@ -67,7 +68,12 @@ pub(crate) async fn drain(
             glommio::yield_if_needed().await;
             continue;
         }
-        if rxs.iter().all(|r| r.is_abandoned() && r.is_empty()) {
+        // Every ingest shard is gone; or shutdown gave up (an ingest shard may be dead and
+        // never let go of its ring).
+        if rxs
+            .iter()
+            .all(|r| r.is_empty() && (r.is_abandoned() || hard.is_fired()))
+        {
             break;
         }
         waiter.park();
@@ -75,7 +81,11 @@ pub(crate) async fn drain(
             waiter.unpark();
             continue;
         }
-        waiter.sleep().await;
+        future::or(waiter.sleep(), async {
+            hard.wait().await;
+            0
+        })
+        .await;
         waiter.unpark();
     }
     for q in &queues {

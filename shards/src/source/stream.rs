@@ -104,6 +104,8 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
         if let Some(l) = left.as_mut() {
             *l = l.saturating_sub(n);
         }
+        #[cfg(feature = "fault-injection")]
+        poison(&buf[..n]);
         ctx.borrow_mut().chunk(&stream, &buf[..n], &at(now_ns()));
         flush(ctx, policy, src).await;
         if hard.is_fired() {
@@ -119,4 +121,14 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
         ctx.borrow_mut().end_of_stream(stream, &at(now_ns()));
     }
     flush(ctx, policy, src).await;
+}
+
+/// Test-only fault injection (the `fault-injection` feature, which only the workspace's own
+/// tests enable): a read that carries the poison pill panics its shard, so the tests can
+/// check what a panic does. Release builds and configs cannot reach it.
+#[cfg(feature = "fault-injection")]
+fn poison(data: &[u8]) {
+    if memchr::memmem::find(data, b"SLUICE-TEST-POISON").is_some() {
+        panic!("poisoned event (test-only fault injection)");
+    }
 }

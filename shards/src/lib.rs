@@ -70,5 +70,5 @@ pub use plan::{
 };
 pub use ring::{mesh, Batch, FrameMeta, IngestLink, SinkLink};
 pub use runtime::{ControlMsg, Poll, Runtime};
-pub use signal::now_ns;
+pub use signal::{mono_ns, now_ns};
 pub use topology::{format_cpu_list, parse_cpu_list, CpuSpec, Topology};

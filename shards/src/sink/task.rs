@@ -13,7 +13,7 @@ use rtrb::Producer;
 use super::{SinkRt, Tally};
 use crate::metrics::Snapshot;
 use crate::ring::Batch;
-use crate::signal::{now_ns, Notify, Signal};
+use crate::signal::{mono_ns, Notify, Signal};
 
 /// Batches for one sink, each with the link (ingest shard) it came from. It needs no bound
 /// of its own: the ingest shards send a sink at most `ring_capacity` batches each before
@@ -131,7 +131,7 @@ pub(crate) async fn run_sink(
 
 /// Counts what one write did and records the latency of its events.
 fn record(counters: &Rc<RefCell<Snapshot>>, s: usize, batch: &Batch, tally: &mut Tally) {
-    let now = now_ns();
+    let now = mono_ns();
     let all = &mut *counters.borrow_mut();
     tally.apply(&mut all.sinks[s]);
     for f in batch.frames.iter().filter(|f| f.event_end) {

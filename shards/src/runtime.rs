@@ -39,6 +39,12 @@ pub enum ControlMsg {
     },
     /// Periodic (and final) counters.
     Report(ShardReport),
+    /// The UDP sockets of a shard: (source index, socket inode), for the kernel's drop
+    /// counters in /proc/net/udp, which the control thread reads.
+    UdpSockets {
+        /// (source, inode) per socket.
+        inodes: Vec<(usize, u64)>,
+    },
 }
 
 /// What the control thread asks of the shards, read by each shard when its control bell
@@ -68,6 +74,12 @@ pub enum Poll {
 pub struct Runtime {
     plan: Arc<Plan>,
     shards: Vec<(usize, std::thread::JoinHandle<()>)>,
+    /// Every UDP socket: (source index, inode).
+    udp_inodes: Vec<(usize, u64)>,
+    /// Per source: kernel drops over its sockets, as last read from /proc/net/udp.
+    udp_drops: Vec<u64>,
+    /// When /proc/net/udp was last read.
+    udp_read: Option<Instant>,
     /// Shards that panicked: (cpu, message).
     panics: Vec<(usize, String)>,
     control: Vec<Bell>,
@@ -211,6 +223,9 @@ impl Runtime {
             plan,
             shards,
             panics: Vec::new(),
+            udp_inodes: Vec::new(),
+            udp_drops: Vec::new(),
+            udp_read: None,
             control,
             state,
             rx,
@@ -240,6 +255,7 @@ impl Runtime {
                     return Err(Error::Shard { cpu, error });
                 }
                 Ok(ControlMsg::Report(r)) => self.absorb(r),
+                Ok(ControlMsg::UdpSockets { inodes }) => self.udp_inodes.extend(inodes),
                 Err(RecvTimeoutError::Timeout) => {
                     return Err(Error::Shard {
                         cpu: 0,
@@ -273,6 +289,7 @@ impl Runtime {
 
     /// Takes in the reports that arrived, waiting up to `timeout` for the first.
     pub fn poll(&mut self, timeout: Duration) -> Poll {
+        self.read_kernel_drops();
         match self.rx.recv_timeout(timeout) {
             Ok(m) => {
                 self.handle(m);
@@ -286,6 +303,30 @@ impl Runtime {
         }
     }
 
+    /// Reads the kernel's UDP drop counters, at most once per metrics interval.
+    fn read_kernel_drops(&mut self) {
+        if self.udp_inodes.is_empty()
+            || self
+                .udp_read
+                .is_some_and(|t| t.elapsed() < self.plan.metrics_interval)
+        {
+            return;
+        }
+        self.udp_read = Some(Instant::now());
+        let table = crate::source::udp_drop_table();
+        let mut drops = vec![0u64; self.plan.sources.len()];
+        for (src, ino) in &self.udp_inodes {
+            if let (Some(d), Some(total)) = (table.get(ino), drops.get_mut(*src)) {
+                *total += d;
+            }
+        }
+        // A closed socket leaves the table; keep the highest count seen.
+        self.udp_drops.resize(drops.len(), 0);
+        for (seen, now) in self.udp_drops.iter_mut().zip(drops) {
+            *seen = (*seen).max(now);
+        }
+    }
+
     fn handle(&mut self, m: ControlMsg) {
         match m {
             ControlMsg::Report(r) => self.absorb(r),
@@ -295,6 +336,7 @@ impl Runtime {
                 self.panics.push((cpu, message));
             }
             ControlMsg::Ready { .. } => {}
+            ControlMsg::UdpSockets { inodes } => self.udp_inodes.extend(inodes),
         }
     }
 
@@ -311,6 +353,9 @@ impl Runtime {
         let mut m = Snapshot::for_plan(&self.plan);
         for (_, s) in &self.latest {
             m.merge(s);
+        }
+        for (c, d) in m.sources.iter_mut().zip(&self.udp_drops) {
+            c.kernel_drops = c.kernel_drops.max(*d);
         }
         m
     }
@@ -340,6 +385,7 @@ impl Runtime {
         let deadline = Instant::now() + timeout;
         let mut clean = true;
         let mut hard_at: Option<Instant> = None;
+        let mut leave = false;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if (left.is_zero() || give_up()) && hard_at.is_none() {
@@ -365,11 +411,12 @@ impl Runtime {
             }
             if hard_at.is_some_and(|t| t.elapsed() > HARD_GRACE) {
                 tracing::error!("shards did not finish after the hard stop; leaving them");
+                leave = true;
                 break;
             }
         }
         for (cpu, h) in std::mem::take(&mut self.shards) {
-            if !h.is_finished() || h.join().is_err() {
+            if (leave && !h.is_finished()) || h.join().is_err() {
                 tracing::error!(cpu, "shard thread ended abnormally");
                 clean = false;
             }

@@ -188,23 +188,25 @@ pub(crate) async fn run_shard(parts: ShardParts) {
         }
         ingest_ctx = Some(ctx);
     }
+    if !udp_inodes.is_empty() {
+        // The control thread reads the kernel's drop counters for these sockets from
+        // /proc/net/udp: a file read that does not belong on a reactor thread.
+        let _ = reports.send(ControlMsg::UdpSockets {
+            inodes: udp_inodes.clone(),
+        });
+    }
     let _ = reports.send(ControlMsg::Ready { cpu });
 
     let weak_ingest = ingest_ctx.as_ref().map(Rc::downgrade);
     let has_sink = sink_task.is_some();
     let report = {
-        let (reports, sink_counters, inodes) = (
-            reports.clone(),
-            Rc::clone(&sink_counters),
-            udp_inodes.clone(),
-        );
+        let (reports, sink_counters) = (reports.clone(), Rc::clone(&sink_counters));
         move |last: bool| {
             send_reports(
                 &reports,
                 cpu,
                 weak_ingest.as_ref(),
                 has_sink.then_some(&sink_counters),
-                &inodes,
                 last,
             )
         }
@@ -252,20 +254,13 @@ fn send_reports(
     cpu: usize,
     ingest: Option<&Weak<RefCell<Ingest>>>,
     sink: Option<&Rc<RefCell<Snapshot>>>,
-    udp_inodes: &[(usize, u64)],
     last: bool,
 ) {
     if let Some(ctx) = ingest.and_then(Weak::upgrade) {
         if !last {
             ctx.borrow_mut().tick(crate::signal::now_ns());
         }
-        let mut ing = ctx.borrow_mut();
-        for (src, ino) in udp_inodes {
-            if let Some(d) = source::kernel_drops(*ino) {
-                ing.counters.sources[*src].kernel_drops = d;
-            }
-        }
-        let snapshot = ing.snapshot();
+        let snapshot = ctx.borrow().snapshot();
         let _ = reports.send(ControlMsg::Report(ShardReport {
             cpu,
             role: "ingest",

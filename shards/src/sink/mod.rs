@@ -113,8 +113,8 @@ impl SinkRt {
                 flush_interval,
                 buffer,
             } => SinkRt::File(file::FileSink::open(path, *flush_interval, *buffer).await?),
-            SinkKind::Stdout => SinkRt::Stdout(stdio::StdSink::stdout()),
-            SinkKind::Stderr => SinkRt::Stderr(stdio::StdSink::stderr()),
+            SinkKind::Stdout => SinkRt::Stdout(stdio::StdSink::stdout()?),
+            SinkKind::Stderr => SinkRt::Stderr(stdio::StdSink::stderr()?),
             SinkKind::Tcp {
                 addr,
                 backoff_min,
@@ -141,6 +141,10 @@ impl SinkRt {
                 f.start(hard);
                 c.set_up(true);
             }
+            SinkRt::Stdout(s) | SinkRt::Stderr(s) => {
+                s.set_hard(hard);
+                c.set_up(true);
+            }
             _ => c.set_up(true),
         }
     }
@@ -158,7 +162,7 @@ impl SinkRt {
     pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) {
         match self {
             SinkRt::File(f) => f.write(batch, c).await,
-            SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.write(batch, c),
+            SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.write(batch, c, hard).await,
             SinkRt::Tcp(t) => t.write(batch, c, hard).await,
             SinkRt::Udp(u) => u.write(batch, c).await,
             SinkRt::Blackhole(_) => {
@@ -172,14 +176,17 @@ impl SinkRt {
     pub(crate) fn flush_due(&self) -> Option<Duration> {
         match self {
             SinkRt::File(f) => f.flush_due(),
+            SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.flush_due(),
             _ => None,
         }
     }
 
     /// Writes out buffered data.
     pub(crate) async fn flush(&mut self, c: &mut Tally) {
-        if let SinkRt::File(f) = self {
-            f.flush(c).await;
+        match self {
+            SinkRt::File(f) => f.flush(c).await,
+            SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.flush(c),
+            _ => {}
         }
     }
 
@@ -189,6 +196,7 @@ impl SinkRt {
             SinkRt::File(f) => f.close(c).await,
             SinkRt::Blackhole(b) => b.close(latency),
             SinkRt::Tcp(t) => t.close().await,
+            SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.close(c).await,
             _ => {}
         }
     }

@@ -21,7 +21,7 @@ use crate::plan::OnFull;
 pub(crate) use stdin::{stdin_reader, stdin_source, StdinFeed};
 pub(crate) use stream::{read_stream, OnStop};
 pub(crate) use tcp::{bind_tcp, tcp_source};
-pub(crate) use udp::{bind_udp, kernel_drops, socket_inode, udp_source};
+pub(crate) use udp::{bind_udp, socket_inode, udp_drop_table, udp_source};
 
 /// How long a connection must be quiet, after stop, before it is closed.
 pub(crate) const DRAIN_IDLE: Duration = Duration::from_millis(250);

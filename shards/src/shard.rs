@@ -127,7 +127,10 @@ pub(crate) async fn run_shard(parts: ShardParts) {
             let fd = socket.into_raw_fd();
             let task = match sp.kind {
                 SourceKind::Tcp {
-                    max_connections, ..
+                    max_connections,
+                    idle_timeout,
+                    memory_budget,
+                    ..
                 } => {
                     // SAFETY: `fd` is a listening TCP socket we own; glommio takes it over.
                     let l = unsafe { glommio::net::TcpListener::from_raw_fd(fd) };
@@ -137,6 +140,8 @@ pub(crate) async fn run_shard(parts: ShardParts) {
                         sp,
                         l,
                         max_connections,
+                        idle_timeout,
+                        memory_budget,
                         stop,
                         hard,
                     ))

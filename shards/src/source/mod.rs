@@ -6,6 +6,7 @@
 //! what the kernel holds at that moment (`FIONREAD`), shuts its read side and closes, so
 //! shutdown is bounded however busy the senders are; files and stdin read until quiet.
 
+mod readbuf;
 mod stdin;
 mod stream;
 mod tcp;
@@ -19,7 +20,7 @@ use crate::ingest::Ingest;
 use crate::plan::OnFull;
 
 pub(crate) use stdin::{stdin_reader, stdin_source, StdinFeed};
-pub(crate) use stream::{read_stream, OnStop};
+pub(crate) use stream::{read_stream, Limits, OnStop};
 pub(crate) use tcp::{bind_tcp, tcp_source};
 pub(crate) use udp::{bind_udp, socket_inode, udp_drop_table, udp_source};
 
@@ -92,6 +93,7 @@ pub(crate) async fn file_source(
         plan.read_buffer,
         Some(origin),
         OnStop::Quiet,
+        Limits::default(),
     )
     .await;
     tracing::info!(source = %plan.id, path = %path.display(), "reached the end of the file");

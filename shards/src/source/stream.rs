@@ -1,19 +1,33 @@
 //! Reading one byte stream (a TCP connection, a file, stdin) until it ends.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::os::fd::RawFd;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use futures_lite::{future, AsyncRead, AsyncReadExt};
 
+use super::readbuf::{ReadBuf, IDLE_SHRINK};
 use super::{flush, DRAIN_IDLE};
 use crate::ingest::{Ingest, Read};
 use crate::plan::OnFull;
 use crate::signal::{now_ns, Signal};
 
-/// First read buffer of a stream; it doubles while reads fill it, up to the source's
-/// `read_buffer`, so a thousand idle connections cost little and a busy one reads big.
-const FIRST_READ: usize = 8 * 1024;
+/// Per-connection limits of a stream source.
+#[derive(Default)]
+pub(crate) struct Limits {
+    /// Close the stream after this long without data.
+    pub(crate) idle_timeout: Option<Duration>,
+    /// The source's read-buffer memory on this shard (see [`ReadBuf`]).
+    pub(crate) memory: Option<Rc<Cell<usize>>>,
+}
+
+/// What ended a wait for data.
+enum Woke {
+    Read(std::io::Result<usize>),
+    Stop,
+    Timer,
+}
 
 /// How a stream ends when the shard stops.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +52,7 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
     read_max: usize,
     origin: Option<sluice_script::Value<'static>>,
     on_stop: OnStop,
+    limits: Limits,
 ) {
     let lossless = policy == OnFull::Block;
     let at = |now_ns| Read {
@@ -46,7 +61,8 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
         origin: origin.as_ref(),
     };
     let stream = ctx.borrow_mut().open_stream(src);
-    let mut buf = vec![0u8; FIRST_READ.min(read_max)];
+    let mut rb = ReadBuf::new(read_max, limits.memory.clone());
+    let mut last_data = Instant::now();
     // After stop, on a socket: how many bytes are still to be read.
     let mut left: Option<usize> = None;
     let mut cut = false;
@@ -63,56 +79,92 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
         }
         let want = match left {
             Some(0) => break,
-            Some(n) => n.min(buf.len()),
-            None => buf.len(),
+            Some(n) => n.min(rb.len()),
+            None => rb.len(),
         };
+        let grown = rb.is_grown().then_some(IDLE_SHRINK);
+        let buf = &mut rb.buf;
         let read = if left.is_some() {
-            Some(r.read(&mut buf[..want]).await)
+            Woke::Read(r.read(&mut buf[..want]).await)
         } else if draining {
-            future::or(async { Some(r.read(&mut buf).await) }, async {
+            future::or(async { Woke::Read(r.read(buf).await) }, async {
                 future::or(glommio::timer::sleep(DRAIN_IDLE), async {
                     hard.wait().await;
                 })
                 .await;
-                None
+                Woke::Stop
             })
             .await
         } else {
-            future::or(async { Some(r.read(&mut buf).await) }, async {
+            // Wake up to give the buffer back when idle, or to close an idle connection.
+            let idle_close = limits
+                .idle_timeout
+                .map(|t| t.saturating_sub(last_data.elapsed()));
+            let timer = match (idle_close, grown) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let read = future::or(async { Woke::Read(r.read(buf).await) }, async {
                 stop.wait().await;
-                None
-            })
-            .await
+                Woke::Stop
+            });
+            match timer {
+                Some(t) => {
+                    future::or(read, async {
+                        glommio::timer::sleep(t).await;
+                        Woke::Timer
+                    })
+                    .await
+                }
+                None => read.await,
+            }
         };
         let n = match read {
+            Woke::Timer => {
+                rb.idle();
+                if let Some(m) = &limits.memory {
+                    ctx.borrow_mut().source_counters(src).read_buffers = m.get() as u64;
+                }
+                if limits
+                    .idle_timeout
+                    .is_some_and(|t| last_data.elapsed() >= t)
+                {
+                    ctx.borrow_mut().source_counters(src).idle_closed += 1;
+                    tracing::debug!("closing a connection idle for its idle_timeout");
+                    break;
+                }
+                continue;
+            }
             // Quiet for DRAIN_IDLE after stop, or out of time.
-            None if draining => break,
+            Woke::Stop if draining => break,
             // Stop just fired: decide how to drain on the next turn.
-            None => continue,
-            Some(Ok(0)) => {
+            Woke::Stop => continue,
+            Woke::Read(Ok(0)) => {
                 // The peer closed: its last frame is complete as far as it is concerned.
                 cut = false;
                 break;
             }
-            Some(Ok(n)) => n,
-            Some(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Some(Err(e)) => {
+            Woke::Read(Ok(n)) => n,
+            Woke::Read(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Woke::Read(Err(e)) => {
                 tracing::debug!(error = %e, "stream read failed; closing it");
                 break;
             }
         };
+        last_data = Instant::now();
         if let Some(l) = left.as_mut() {
             *l = l.saturating_sub(n);
         }
         #[cfg(feature = "fault-injection")]
-        poison(&buf[..n]);
-        ctx.borrow_mut().chunk(&stream, &buf[..n], &at(now_ns()));
+        poison(&rb.buf[..n]);
+        ctx.borrow_mut().chunk(&stream, &rb.buf[..n], &at(now_ns()));
         flush(ctx, policy, src).await;
         if hard.is_fired() {
             break;
         }
-        if n == buf.len() && buf.len() < read_max {
-            buf.resize((buf.len() * 2).min(read_max), 0);
+        rb.after_read(n);
+        if let Some(m) = &limits.memory {
+            ctx.borrow_mut().source_counters(src).read_buffers = m.get() as u64;
         }
     }
     if cut {

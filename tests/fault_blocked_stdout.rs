@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{events, free_port, json_lines, metric, send_tcp, Sluice};
+use common::{complete_lines, events, free_port, metric, send_tcp, Sluice};
 
 #[test]
 fn a_stalled_stdout_pipe_does_not_stop_the_shard() {
@@ -70,11 +70,11 @@ postprocessors = ["separate"]
 
     send_tcp(port_a, &events(500, "a"), 1);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while json_lines(&s.path("a.jsonl")).len() < 500 && Instant::now() < deadline {
+    while complete_lines(&s.path("a.jsonl")) < 500 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(
-        json_lines(&s.path("a.jsonl")).len(),
+        complete_lines(&s.path("a.jsonl")),
         500,
         "the file sink stalled behind a blocked stdout"
     );

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{events, free_port, json_lines, metric, send_tcp, Sluice};
+use common::{complete_lines, events, free_port, json_lines, metric, send_tcp, Sluice};
 
 fn config(port: u16, flush: &str) -> String {
     format!(
@@ -106,7 +106,7 @@ fn rename_then_sighup_reopens_and_keeps_running() {
     // The reopen writes what was buffered into the rotated file, then opens a new one.
     assert!(s.wait_metric("sluice_sink_reopens_total{sink=\"f\"}", 1.0, 30) >= 1.0);
     wait_for("the rotated file to hold every event before it", 30, || {
-        json_lines(&dir.join("out.log.1")).len() == 1000
+        complete_lines(&dir.join("out.log.1")) == 1000
     });
     send_tcp(port, &events(700, "after"), 2);
     let (exit, _keep) = s.stop();
@@ -130,7 +130,7 @@ fn rename_alone_is_noticed_on_the_flush_interval() {
     let dir = s.dir.path().to_path_buf();
     send_tcp(port, &events(800, "before"), 1);
     wait_for("the file to hold the first events", 30, || {
-        json_lines(&dir.join("out.log")).len() == 800
+        complete_lines(&dir.join("out.log")) == 800
     });
     // logrotate's create mode without any signal.
     logrotate(&dir, "  create");
@@ -139,7 +139,7 @@ fn rename_alone_is_noticed_on_the_flush_interval() {
     assert!(s.wait_metric("sluice_sink_reopens_total{sink=\"f\"}", 1.0, 30) >= 1.0);
     send_tcp(port, &events(600, "after"), 1);
     wait_for("the new file to hold the later events", 30, || {
-        json_lines(&dir.join("out.log")).len() == 600
+        complete_lines(&dir.join("out.log")) == 600
     });
     let (exit, _keep) = s.stop();
     assert!(exit.status.success(), "{}", exit.stderr);
@@ -154,12 +154,12 @@ fn copytruncate_loses_and_duplicates_nothing() {
     let dir = s.dir.path().to_path_buf();
     send_tcp(port, &events(800, "before"), 1);
     wait_for("the file to hold the first events", 30, || {
-        json_lines(&dir.join("out.log")).len() == 800
+        complete_lines(&dir.join("out.log")) == 800
     });
     logrotate(&dir, "  copytruncate");
     send_tcp(port, &events(600, "after"), 1);
     wait_for("the truncated file to hold the later events", 30, || {
-        json_lines(&dir.join("out.log")).len() == 600
+        complete_lines(&dir.join("out.log")) == 600
     });
     let (exit, _keep) = s.stop();
     assert!(exit.status.success(), "{}", exit.stderr);
@@ -193,7 +193,7 @@ fn a_failing_file_is_retried_not_given_up() {
     std::fs::remove_file(&link).unwrap();
     std::os::unix::fs::symlink(dir.join("real.log"), &link).unwrap();
     wait_for("the held events to be written", 30, || {
-        json_lines(&dir.join("real.log")).len() == 300
+        complete_lines(&dir.join("real.log")) == 300
     });
     assert!(s.wait_metric("sluice_sink_up{sink=\"f\"}", 1.0, 10) >= 1.0);
     let (exit, _keep) = s.stop();

@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::{events, free_port, json_lines, metric, Sluice};
+use common::{complete_lines, events, free_port, json_lines, metric, Sluice};
 
 fn config(port: u16, extra: &str) -> String {
     format!(
@@ -75,7 +75,7 @@ fn a_burst_grows_the_read_buffer_and_quiet_gives_it_back() {
     // It still works.
     conn.write_all(b"{\"after\":1}\n").unwrap();
     wait_until("the line after the pause", 30, || {
-        json_lines(&s.path("out.jsonl")).len() == 8001
+        complete_lines(&s.path("out.jsonl")) == 8001
     });
     drop(conn);
     wait_until("the gauge to drop with the connection", 30, || {

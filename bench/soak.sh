@@ -9,11 +9,12 @@
 # with a reason (UDP ring_full, kernel receive-buffer drops). Not run in CI.
 #
 # usage: bench/soak.sh [--duration 600] [--capacity 890488] [--ingest 0] [--sink 1]
-#                      [--sample 10] [--out bench/results/soak-run]
+#                      [--sample 10] [--out DIR] [--bin-dir target/release]
+# --bin-dir uses already built `sluice` and `loadgen` binaries instead of building release ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=600 CAPACITY=890488 INGEST=0 SINK=1 SAMPLE=10 OUT=""
+DURATION=600 CAPACITY=890488 INGEST=0 SINK=1 SAMPLE=10 OUT="" BIN=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
@@ -22,13 +23,16 @@ while [ $# -gt 0 ]; do
     --sink) SINK=$2; shift 2 ;;
     --sample) SAMPLE=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
+    --bin-dir) BIN=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 
-cargo build --release -q --bin sluice -p sluice
-cargo build --release -q --bin loadgen -p sluice-bench
-BIN=target/release
+if [ -z "$BIN" ]; then
+  cargo build --release -q --bin sluice -p sluice
+  cargo build --release -q --bin loadgen -p sluice-bench
+  BIN=target/release
+fi
 TMP=$(mktemp -d)
 OUT=${OUT:-$TMP}
 mkdir -p "$OUT"

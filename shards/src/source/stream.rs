@@ -166,6 +166,9 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
         if let Some(m) = &limits.memory {
             ctx.borrow_mut().source_counters(src).read_buffers = m.get() as u64;
         }
+        // A busy stream's reads never wait; without this it would starve every other task
+        // of the shard (other sources, the metrics reporter) until it paused.
+        glommio::yield_if_needed().await;
     }
     if cut {
         ctx.borrow_mut().cut_stream(stream, &at(now_ns()));

@@ -21,10 +21,13 @@ pub(crate) struct FileSink {
 }
 
 impl FileSink {
+    /// Opens `path` for appending; `header` (a CSV header row) is written first when the
+    /// file is empty, so a file gets one header however many shards encode its rows.
     pub(crate) async fn open(
         path: &Path,
         interval: Duration,
         buffer: usize,
+        header: Option<&[u8]>,
     ) -> std::io::Result<Self> {
         let file = OpenOptions::new()
             .write(true)
@@ -33,10 +36,16 @@ impl FileSink {
             .buffered_open(path)
             .await
             .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
+        let empty = file.file_size().await.is_ok_and(|n| n == 0);
         // O_APPEND: every write lands at the end, whatever offset the writer passes.
-        let out = StreamWriterBuilder::new(file)
+        let mut out = StreamWriterBuilder::new(file)
             .with_buffer_size(buffer.max(4096))
             .build();
+        if let Some(h) = header.filter(|_| empty) {
+            out.write_all(h)
+                .await
+                .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
+        }
         Ok(FileSink {
             path: path.to_path_buf(),
             out,

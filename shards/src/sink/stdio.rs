@@ -11,11 +11,21 @@ pub(crate) struct StdSink {
 }
 
 impl StdSink {
-    pub(crate) fn stdout() -> Self {
+    /// `header` (a CSV header row) is written once, before anything else.
+    pub(crate) fn stdout(header: Option<&[u8]>) -> Self {
+        if let Some(h) = header {
+            let mut o = std::io::stdout().lock();
+            let _ = o.write_all(h).and_then(|()| o.flush());
+        }
         StdSink { err: false }
     }
 
-    pub(crate) fn stderr() -> Self {
+    /// As [`StdSink::stdout`].
+    pub(crate) fn stderr(header: Option<&[u8]>) -> Self {
+        if let Some(h) = header {
+            let mut e = std::io::stderr().lock();
+            let _ = e.write_all(h).and_then(|()| e.flush());
+        }
         StdSink { err: true }
     }
 

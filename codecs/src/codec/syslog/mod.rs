@@ -14,12 +14,17 @@
 //!   and writes RFC 5424 when there is none; the other two force a format.
 //! - `strip_bom` (default `true`): drop the UTF-8 byte order mark RFC 5424 puts in front of
 //!   a UTF-8 `msg`; it marks the encoding and is not part of the text.
+//! - `non_utf8`: what a message that is not valid UTF-8 decodes to (`charset.rs`):
+//!   `"latin1"` (default: every byte outside a valid UTF-8 sequence is the Latin-1
+//!   character of that value, so RFC 3164 senders' Latin-1 reads right and no byte is lost),
+//!   `"replace"` (U+FFFD) or `"reject"` (a decode error, the message goes to `err`).
 //!
 //! RFC 3164 timestamps carry no year and no zone: they are read as UTC, in the latest year
 //! that does not put them more than a week after the ingest time. Written RFC 3164 headers
 //! are UTC, without a year or fractions (the format has neither); an event without
 //! `timestamp` is written without one (a codec has no clock), RFC 5424 writes `-`.
 
+mod charset;
 mod encode;
 mod rfc3164;
 mod rfc5424;
@@ -56,6 +61,7 @@ pub(crate) enum Protocol {
 pub struct SyslogCodec {
     protocol: Protocol,
     strip_bom: bool,
+    non_utf8: charset::NonUtf8,
 }
 
 /// A decoded message before it becomes a record.
@@ -179,10 +185,23 @@ impl SyslogCodec {
             }
         };
         let strip_bom = o.bool("strip_bom")?.unwrap_or(true);
+        let non_utf8 = match o.string("non_utf8")? {
+            None => charset::NonUtf8::Latin1,
+            Some(m) => match charset::NonUtf8::parse(m) {
+                Some(m) => m,
+                None => {
+                    return Err(o.error(
+                        "non_utf8",
+                        format!("`{m}` is not one of {}", charset::NonUtf8::NAMES),
+                    ))
+                }
+            },
+        };
         o.finish()?;
         Ok(SyslogCodec {
             protocol,
             strip_bom,
+            non_utf8,
         })
     }
 
@@ -199,9 +218,16 @@ impl SyslogCodec {
         if end == 0 {
             return Ok(None);
         }
-        // Both formats need text; checking it once lets every field be a slice of it.
-        let data = std::str::from_utf8(&data[..end])
-            .map_err(|e| decode_err(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
+        // Both formats need text; checking it once lets every field be a slice of it. Text
+        // that had to be converted is owned here, so the value is detached from it.
+        match charset::text(&data[..end], self.non_utf8) {
+            Ok(Cow::Borrowed(text)) => self.parse(text, ingest_ns).map(Some),
+            Ok(Cow::Owned(text)) => self.parse(&text, ingest_ns).map(|v| Some(v.into_static())),
+            Err(at) => Err(decode_err(format!("invalid UTF-8 at byte {at}"))),
+        }
+    }
+
+    fn parse<'a>(&self, data: &'a str, ingest_ns: u64) -> Result<Value<'a>, Error> {
         let now = i64::try_from(ingest_ns).unwrap_or(i64::MAX);
         let m = match split_pri(data)? {
             Some((pri, rest)) if self.protocol != Protocol::Rfc3164 && looks_like_5424(rest) => {
@@ -216,7 +242,7 @@ impl SyslogCodec {
             // RFC 3164 4.3.3: without a PRI the whole message is the content, at user.notice.
             None => rfc3164::parse(13, data, now)?,
         };
-        Ok(Some(m.into_value(self.strip_bom)))
+        Ok(m.into_value(self.strip_bom))
     }
 
     pub(crate) fn encode(&self, value: &Value<'_>, out: &mut Vec<u8>) -> Result<(), Error> {

@@ -16,14 +16,17 @@ fn number(i: &str) -> IResult<&str, u64> {
 
 /// A size unit's multiplier; binary (`KiB`, `k`) and decimal (`kB`) units, any case.
 fn size_unit(i: &str) -> IResult<&str, u64> {
-    // Longest first: `alt` takes the first that matches.
+    // Longest first: `alt` takes the first that matches (`kib`, `kb`, then `k`).
     alt((
-        value(1 << 10, alt((tag_no_case("kib"), tag_no_case("k")))),
+        value(1 << 10, tag_no_case("kib")),
         value(1_000, tag_no_case("kb")),
-        value(1 << 20, alt((tag_no_case("mib"), tag_no_case("m")))),
+        value(1 << 10, tag_no_case("k")),
+        value(1 << 20, tag_no_case("mib")),
         value(1_000_000, tag_no_case("mb")),
-        value(1 << 30, alt((tag_no_case("gib"), tag_no_case("g")))),
+        value(1 << 20, tag_no_case("m")),
+        value(1 << 30, tag_no_case("gib")),
         value(1_000_000_000, tag_no_case("gb")),
+        value(1 << 30, tag_no_case("g")),
         value(1, tag_no_case("b")),
     ))
     .parse(i)

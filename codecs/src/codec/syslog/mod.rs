@@ -220,14 +220,21 @@ impl SyslogCodec {
         }
         // Both formats need text; checking it once lets every field be a slice of it. Text
         // that had to be converted is owned here, so the value is detached from it.
-        match charset::text(&data[..end], self.non_utf8) {
-            Ok(Cow::Borrowed(text)) => self.parse(text, ingest_ns).map(Some),
-            Ok(Cow::Owned(text)) => self.parse(&text, ingest_ns).map(|v| Some(v.into_static())),
+        let data = &data[..end];
+        match charset::text(data, self.non_utf8) {
+            Ok(Cow::Borrowed(text)) => Ok(Some(
+                self.parse(text, ingest_ns)?.into_value(self.strip_bom),
+            )),
+            Ok(Cow::Owned(text)) => {
+                let m = self.parse(&text, ingest_ns)?;
+                check_converted(data, &text, &m)?;
+                Ok(Some(m.into_value(self.strip_bom).into_static()))
+            }
             Err(at) => Err(decode_err(format!("invalid UTF-8 at byte {at}"))),
         }
     }
 
-    fn parse<'a>(&self, data: &'a str, ingest_ns: u64) -> Result<Value<'a>, Error> {
+    fn parse<'a>(&self, data: &'a str, ingest_ns: u64) -> Result<Message<'a>, Error> {
         let now = i64::try_from(ingest_ns).unwrap_or(i64::MAX);
         let m = match split_pri(data)? {
             Some((pri, rest)) if self.protocol != Protocol::Rfc3164 && looks_like_5424(rest) => {
@@ -242,7 +249,7 @@ impl SyslogCodec {
             // RFC 3164 4.3.3: without a PRI the whole message is the content, at user.notice.
             None => rfc3164::parse(13, data, now)?,
         };
-        Ok(m.into_value(self.strip_bom))
+        Ok(m)
     }
 
     pub(crate) fn encode(&self, value: &Value<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -253,6 +260,31 @@ impl SyslogCodec {
         }
         r
     }
+}
+
+/// RFC 5424 (6.4) lets MSG hold any octets unless it starts with a BOM; everything before
+/// it (header, structured data) is ASCII or UTF-8. So a converted RFC 5424 message is kept
+/// only when its first byte that is not UTF-8 lies in a MSG without a BOM. (RFC 3164 has no
+/// such rule; its senders write Latin-1 anywhere.)
+fn check_converted(original: &[u8], text: &str, m: &Message<'_>) -> Result<(), Error> {
+    if m.version.is_none() {
+        return Ok(());
+    }
+    let first_bad = std::str::from_utf8(original)
+        .err()
+        .map_or(0, |e| e.valid_up_to());
+    // Conversion leaves the bytes before the first bad one alone, so offsets up to there are
+    // the same in `text` and `original`.
+    let msg_at = (m.msg.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    let bom = original
+        .get(msg_at..)
+        .is_some_and(|r| r.starts_with(b"\xef\xbb\xbf"));
+    if m.msg.is_empty() || msg_at > first_bad || bom {
+        return Err(decode_err(format!(
+            "invalid UTF-8 at byte {first_bad} (RFC 5424 allows other bytes only in a MSG without BOM)"
+        )));
+    }
+    Ok(())
 }
 
 /// A record field as text, if it is a string (or, for convenience, an integer).

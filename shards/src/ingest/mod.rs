@@ -206,6 +206,7 @@ impl Ingest {
                     _ => None,
                 })
                 .collect();
+            validate_unless.sort_unstable();
             validate_unless.dedup();
             sources.push(SourceRt {
                 id: src.id.clone(),
@@ -260,11 +261,11 @@ impl Ingest {
         scratch.clear();
         scratch.extend_from_slice(bytes);
         let s = &self.sources[src];
-        let raw_fits = s.validate_unless.is_empty()
-            || s.validate_unless
+        let validate = s.validate_only
+            && s.validate_unless
                 .iter()
                 .all(|b| memchr::memchr(*b, bytes).is_none());
-        if s.validate_only && raw_fits {
+        if validate {
             match self.sources[src].decoder.validate(&mut scratch) {
                 Ok(()) => self.route_raw(p, PipelinePlan::OUT, bytes, read),
                 Err(e) => self.source_error(src, &e, Some(bytes), read),

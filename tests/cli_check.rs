@@ -109,12 +109,24 @@ fn cpu_that_does_not_exist() {
 
 #[test]
 fn duplicate_ids() {
+    // Renaming `errors` also leaves the pipeline's `err` pointing at a sink that is gone:
+    // both are reported, in file order.
     let text = GOOD.replace("id = \"errors\"", "id = \"file\"");
-    assert_error(
-        &text,
-        line_of(&text, "path = \"/tmp/err.jsonl\"") - 2,
-        "sink.id",
-        "duplicate sink id `file`",
+    let (code, err, path) = check(&text);
+    assert_eq!(code, 1, "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    let dup = line_of(&text, "path = \"/tmp/err.jsonl\"") - 2;
+    assert!(
+        lines[0].starts_with(&format!("{path}:{}:", line_of(&text, "err = [")))
+            && lines[0].contains("unknown sink `errors`"),
+        "{err}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{path}:{dup}:"))
+            && lines[1].contains("sink.id")
+            && lines[1].contains("duplicate sink id `file`"),
+        "{err}"
     );
 }
 

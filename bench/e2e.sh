@@ -5,13 +5,16 @@
 # records ingest-to-sink latency, drives it with `loadgen` replaying a fixed corpus, and
 # prints events/s, MB/s (wall clock and per CPU-second of each ingest shard thread),
 # p50/p99/p99.9/max latency and peak RSS. Commit a run worth keeping to bench/results/e2e.md.
+# With --script FILE the pipeline runs that tremor-script on every event (decode, run,
+# re-encode whatever the script changed) instead of passing the original bytes through.
 #
 # usage: bench/e2e.sh [--ingest 0] [--sink 1] [--conns 4] [--duration 10]
 #                     [--corpus bench/data/json600.jsonl] [--loadgen-cpus 1] [--rate 0]
+#                     [--script bench/data/classify_enrich.tremor]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/json600.jsonl LG_CPUS="" RATE=0
+INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/json600.jsonl LG_CPUS="" RATE=0 SCRIPT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --ingest) INGEST=$2; shift 2 ;;
@@ -21,6 +24,7 @@ while [ $# -gt 0 ]; do
     --corpus) CORPUS=$2; shift 2 ;;
     --loadgen-cpus) LG_CPUS=$2; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
+    --script) SCRIPT=$(realpath "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -33,6 +37,8 @@ trap 'kill $SLUICE_PID 2>/dev/null || true; rm -rf "$TMP"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(port) ADMIN=$(port)
 
+SCRIPT_LINE=""
+[ -n "$SCRIPT" ] && SCRIPT_LINE="script_file = \"$SCRIPT\""
 cat > "$TMP/e2e.toml" <<TOML
 [shards]
 ingest = [$INGEST]
@@ -50,6 +56,7 @@ pipeline = "main"
 id = "main"
 out = ["hole"]
 err = ["hole"]
+$SCRIPT_LINE
 [[sink]]
 id = "hole"
 type = "blackhole"
@@ -82,9 +89,9 @@ shard_cpu > "$TMP/cpu.after"
 RSS=$(awk '/VmHWM/ {print $2}' /proc/$SLUICE_PID/status)
 kill -TERM $SLUICE_PID; wait $SLUICE_PID || true
 
-python3 - "$TMP" "$INGEST" "$SINK" "$CONNS" "$DURATION" "$RSS" <<'PY'
+python3 - "$TMP" "$INGEST" "$SINK" "$CONNS" "$DURATION" "$RSS" "$SCRIPT" <<'PY'
 import json, sys, re
-tmp, ingest, sink, conns, duration, rss = sys.argv[1:7]
+tmp, ingest, sink, conns, duration, rss, script = sys.argv[1:8]
 lg = json.load(open(f"{tmp}/loadgen.json"))
 def cpu(f):
     d = {}
@@ -110,6 +117,7 @@ def q(p):
 mx = re.search(r"Max\s+=\s+([\d.]+)", hg)
 secs = lg["seconds"]
 print(f"layout: ingest CPU {ingest}, sink CPU {sink}; {conns} TCP connections for {duration}s; corpus {lg['bytes']//max(lg['lines'],1)} B/line")
+if script: print(f"script:    {script}")
 print(f"sent:      {lg['lines']} lines, {lg['bytes']/1e6:.1f} MB")
 print(f"delivered: {events} events to the blackhole")
 print(f"wall:      {events/secs:,.0f} events/s, {lg['bytes']/secs/1e6:.1f} MB/s")

@@ -81,7 +81,10 @@ fn main() -> ExitCode {
 fn check(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     match config::load(Some(path)) {
         Ok(l) => {
-            l.plan.check_components()?;
+            if let Err(e) = l.plan.check_components() {
+                eprintln!("{}: {e}", path.display());
+                return Ok(ExitCode::from(1));
+            }
             println!(
                 "{}: ok ({} sources, {} pipelines, {} sinks; ingest CPUs {}, sink CPUs {})",
                 path.display(),

@@ -51,6 +51,7 @@ mod error;
 mod options;
 mod post;
 mod pre;
+mod quantity;
 
 pub use codec::{BinaryCodec, ElasticBulkCodec};
 pub use codec::{Codec, JsonCodec, StringCodec, CODEC_NAMES};
@@ -58,8 +59,7 @@ pub use codec::{CsvCodec, GelfCodec, StatsdCodec, SyslogCodec};
 pub use codec::{InfluxCodec, InfluxLines, Precision};
 pub use compression::{decompress_into, Algorithm, Compressor, Levels, ALGORITHM_NAMES};
 pub use error::Error;
-pub use options::parse_duration_ns;
-pub use options::{did_you_mean, parse_size, Options};
+pub use options::{did_you_mean, Options};
 pub use post::{
     Base64Post, Compress, GelfChunkingPost, LengthPrefixedPost, PostprocessorChain,
     TextualLengthPrefixedPost,
@@ -70,6 +70,7 @@ pub use pre::{
     TextualLengthPrefixed,
 };
 pub use pre::{FrameResult, Preprocessor, PreprocessorChain, Separate, PREPROCESSOR_NAMES};
+pub use quantity::{parse_duration_ns, parse_size};
 
 #[cfg(test)]
 mod tests {

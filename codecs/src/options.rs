@@ -6,6 +6,7 @@
 
 use sluice_script::{Record, Value};
 
+use crate::quantity::{parse_duration_ns, parse_size};
 use crate::Error;
 
 /// Typed access to a component's options that remembers which keys were read.
@@ -183,45 +184,6 @@ impl<'r> Options<'r> {
     }
 }
 
-/// Parses `"16MiB"`, `"64k"`, `"1 GB"`, `"4096"` into bytes. Binary and decimal units.
-#[must_use]
-pub fn parse_size(s: &str) -> Option<usize> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().ok()?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kib" => 1 << 10,
-        "kb" => 1000,
-        "m" | "mib" => 1 << 20,
-        "mb" => 1_000_000,
-        "g" | "gib" => 1 << 30,
-        "gb" => 1_000_000_000,
-        _ => return None,
-    };
-    usize::try_from(n.checked_mul(mult)?).ok()
-}
-
-/// Parses `"5s"`, `"500ms"`, `"2m"`, `"100us"`, `"10ns"`, `"1h"` into nanoseconds.
-#[must_use]
-pub fn parse_duration_ns(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().ok()?;
-    let mult: u64 = match unit.trim() {
-        "ns" => 1,
-        "us" | "µs" => 1_000,
-        "ms" => 1_000_000,
-        "s" => 1_000_000_000,
-        "m" => 60_000_000_000,
-        "h" => 3_600_000_000_000,
-        _ => return None,
-    };
-    n.checked_mul(mult)
-}
-
 /// ", did you mean `x`?" for the closest of `candidates` to `name`, or "".
 #[must_use]
 pub fn did_you_mean(name: &str, candidates: &[&str]) -> String {
@@ -253,28 +215,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("16MiB"), Some(16 << 20));
-        assert_eq!(parse_size("64k"), Some(65536));
-        assert_eq!(parse_size("1 GB"), Some(1_000_000_000));
-        assert_eq!(parse_size("4096"), Some(4096));
-        assert_eq!(parse_size("12 parsecs"), None);
-        assert_eq!(parse_size("99999999999999999999GiB"), None);
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration_ns("5s"), Some(5_000_000_000));
-        assert_eq!(parse_duration_ns("250ms"), Some(250_000_000));
-        assert_eq!(parse_duration_ns("2m"), Some(120_000_000_000));
-        assert_eq!(parse_duration_ns("5"), None);
-        assert_eq!(parse_duration_ns("5 fortnights"), None);
-        let r: Record<'static> = [("t", Value::I64(1500))].into_iter().collect();
-        let mut o = Options::new("x", Some(&r));
-        assert_eq!(o.duration_ns("t"), Ok(Some(1_500_000_000)));
-    }
 
     #[test]
     fn suggestions() {

@@ -1,6 +1,7 @@
-//! InfluxData's line protocol conformance corpus (`../shared/corpus/influx/corpus.json`):
-//! every decode case (expected points or an error) and every encode case (expected line or
-//! an error). Skips with a message when the corpus is not checked out.
+//! InfluxData's line protocol conformance corpus, carried in the repository at
+//! `codecs/tests/data/influx-line-protocol/corpus.json` (MIT, see its `LICENSE`; commit in
+//! `SOURCE_COMMIT`): every decode case (expected points or an error) and every encode case
+//! (expected line or an error). A missing corpus fails the test.
 
 mod common;
 
@@ -139,15 +140,13 @@ fn codec_for(p: &str) -> Codec {
 
 #[test]
 fn influx_conformance_corpus() {
-    let Some(dir) = common::corpus_dir() else {
-        eprintln!("SKIPPED: ../shared/corpus not found (set SLUICE_CORPUS to its path)");
-        return;
-    };
-    let path = dir.join("influx/corpus.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIPPED: {} not readable", path.display());
-        return;
-    };
+    let path = common::data_dir().join("influx-line-protocol/corpus.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the corpus is part of the repository)",
+            path.display()
+        )
+    });
     let corpus = common::json(&text);
 
     let decode = corpus

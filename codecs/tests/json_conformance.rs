@@ -1,9 +1,9 @@
 //! The json codec against the JSON parsing test suite (nst/JSONTestSuite, `test_parsing/`):
 //! `y_*` must decode, `n_*` must be rejected, `i_*` may go either way but must not panic.
 //!
-//! The corpus is third-party data referenced in place at `../shared/corpus/` from the
-//! repository root (from a git worktree under `wt/`, one level further up). The test skips
-//! with a message when it is missing.
+//! The corpus is third-party data carried in the repository at
+//! `codecs/tests/data/JSONTestSuite/` (MIT, see its `LICENSE`; commit in `SOURCE_COMMIT`).
+//! A missing corpus fails the test.
 
 use std::path::PathBuf;
 
@@ -13,22 +13,13 @@ use sluice_codecs::Codec;
 /// Empty: every must-reject file is rejected (checked below, so a regression fails here).
 const KNOWN_DIVERGENCES: &[(&str, &str)] = &[];
 
-fn corpus() -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    [
-        root.join("../shared/corpus/json/test_parsing"),
-        root.join("../../shared/corpus/json/test_parsing"),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir())
+fn corpus() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/JSONTestSuite/test_parsing")
 }
 
 #[test]
 fn json_test_suite() {
-    let Some(dir) = corpus() else {
-        eprintln!("SKIPPED: ../shared/corpus/json/test_parsing not found");
-        return;
-    };
+    let dir = corpus();
     let mut codec = Codec::from_spec("json", None).unwrap();
     let (mut y, mut n, mut i_ok, mut i_err) = (0, 0, 0, 0);
     let mut failures = Vec::new();

@@ -113,11 +113,6 @@ fn syslog() {
             b("<13>1 - - - - - [id"),
             b("<13>1 - - - - - [id a=\"x"),
             b("<13>1 - - - - - [id a=\"x\""),
-            // invalid UTF-8
-            b"<13>Oct 11 22:14:15 host app: \xff".to_vec(),
-            b"<13>1 - - - - - - \xc3\x28".to_vec(),
-            b"<13>1 - - - - - [id a=\"\xff\"]".to_vec(),
-            b"\xff\xfe".to_vec(),
             // wrong types
             b("<abc>x"),
             b("<>x"),
@@ -143,6 +138,19 @@ fn syslog() {
             b("<13>1 99999-10-11T22:14:15Z - - - - -"),
             b("<13>1 9999-12-31T23:59:59Z - - - - -"),
             b("<13>1 2003-10-11T22:14:15.1234567Z - - - - -"),
+        ],
+    );
+    // Invalid UTF-8 is read as Latin-1 by default (see `syslog_non_utf8` in
+    // syslog_examples.rs); with `non_utf8 = "reject"` it is a decode error.
+    check(
+        "syslog",
+        r#"{"non_utf8":"reject"}"#,
+        b"<13>Oct 11 22:14:15 host app: ok",
+        &[
+            b"<13>Oct 11 22:14:15 host app: \xff".to_vec(),
+            b"<13>1 - - - - - - \xc3\x28".to_vec(),
+            b"<13>1 - - - - - [id a=\"\xff\"]".to_vec(),
+            b"\xff\xfe".to_vec(),
         ],
     );
     // In `auto`, `<13>1000 ...` is RFC 3164 text; read as RFC 5424 its version is too big.

@@ -282,3 +282,43 @@ fn encodes_both_formats() {
         assert!(encode(&mut c, &json(bad)).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn syslog_non_utf8() {
+    // RFC 5424 6.4: MSG without a BOM may hold any octets; RFC 3164 senders write Latin-1.
+    let latin1 = b"<13>Oct 11 22:14:15 host app: caf\xe9 cr\xe8me";
+    let bytes = b"<13>1 2003-10-11T22:14:15Z host app - - - \xff\xfe \xc3\xa9";
+    let mut c = codec("syslog", "{}");
+    let v = decode(&mut c, latin1, 0).unwrap().unwrap();
+    assert_eq!(v.get("msg").and_then(|m| m.as_str()), Some("café crème"));
+    // Valid UTF-8 ("é") stays as it is next to the bytes read as Latin-1.
+    let v = decode(&mut c, bytes, 0).unwrap().unwrap();
+    assert_eq!(v.get("msg").and_then(|m| m.as_str()), Some("ÿþ é"));
+    assert_eq!(v.get("hostname").and_then(|m| m.as_str()), Some("host"));
+
+    // Only MSG may hold them in RFC 5424, and only without a BOM (then it must be UTF-8).
+    for bad in [
+        &b"<13>1 2003-10-11T22:14:15Z host app - - - \xef\xbb\xbfbom then \xff"[..],
+        b"<13>1 2003-10-11T22:14:15Z h\xffst app - - - msg",
+        b"<13>1 2003-10-11T22:14:15Z host app - - [id a=\"\xff\"] msg",
+    ] {
+        assert!(
+            decode(&mut c, bad, 0).is_err(),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+
+    let mut c = codec("syslog", r#"{"non_utf8":"replace"}"#);
+    let v = decode(&mut c, latin1, 0).unwrap().unwrap();
+    assert_eq!(
+        v.get("msg").and_then(|m| m.as_str()),
+        Some("caf\u{fffd} cr\u{fffd}me")
+    );
+
+    let mut c = codec("syslog", r#"{"non_utf8":"reject"}"#);
+    assert!(decode(&mut c, latin1, 0).is_err());
+
+    let opts = json(r#"{"non_utf8":"ascii"}"#);
+    assert!(sluice_codecs::Codec::from_spec("syslog", opts.as_record()).is_err());
+}

@@ -256,6 +256,25 @@ impl SinkPlan {
         PostprocessorChain::new(stages)
             .map_err(component(format!("sink `{}` postprocessors", self.id)))
     }
+
+    /// The header this sink's output starts with (CSV with `header = true`), framed by its
+    /// postprocessors. Several ingest shards encode rows for one sink, so their encoders
+    /// leave the header out and the sink writes it: a file sink once per file (when the file
+    /// is empty as it is opened), stdout and stderr once at start.
+    ///
+    /// # Errors
+    /// A codec or chain that does not build, or a header that cannot be known in advance.
+    pub fn header(&self) -> Result<Option<Vec<u8>>, crate::Error> {
+        let what = || format!("sink `{}` codec", self.id);
+        let mut codec = self.codec.codec().map_err(component(what()))?;
+        let Some(mut row) = codec.detach_header().map_err(component(what()))? else {
+            return Ok(None);
+        };
+        let mut post = self.postprocessor_chain()?;
+        post.process(&mut row, 0, &mut Vec::new())
+            .map_err(component(format!("sink `{}` postprocessors", self.id)))?;
+        Ok(Some(row))
+    }
 }
 
 /// Wraps a codec error with where the component is used.
@@ -359,6 +378,7 @@ impl Plan {
                 .codec()
                 .map_err(component(format!("sink `{}` codec", s.id)))?;
             s.postprocessor_chain()?;
+            s.header()?;
         }
         Ok(())
     }

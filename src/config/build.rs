@@ -49,25 +49,32 @@ fn cpus(
     Ok(list)
 }
 
+/// Ids to their index; an empty or repeated id is an error (the first of equal ids counts).
 fn unique_ids<'r>(
     src: &Source<'_>,
     what: &str,
     ids: impl Iterator<Item = &'r Spanned<String>>,
-) -> Result<HashMap<String, usize>, ConfigError> {
+    errs: &mut Errors,
+) -> HashMap<String, usize> {
     let mut map = HashMap::new();
     for (i, id) in ids.enumerate() {
         if id.get_ref().is_empty() {
-            return Err(src.error(id.span(), format!("{what}.id"), "an id cannot be empty"));
-        }
-        if map.insert(id.get_ref().clone(), i).is_some() {
-            return Err(src.error(
+            errs.ok::<()>(Err(src.error(
+                id.span(),
+                format!("{what}.id"),
+                "an id cannot be empty",
+            )));
+        } else if map.contains_key(id.get_ref()) {
+            errs.ok::<()>(Err(src.error(
                 id.span(),
                 format!("{what}.id"),
                 format!("duplicate {what} id `{}`", id.get_ref()),
-            ));
+            )));
+        } else {
+            map.insert(id.get_ref().clone(), i);
         }
     }
-    Ok(map)
+    map
 }
 
 fn lookup(
@@ -96,46 +103,88 @@ pub(super) fn path_of(base: Option<&Path>, p: &str) -> PathBuf {
     }
 }
 
+/// Collects every error of a config, so that `sluice check` reports them all at once.
+#[derive(Default)]
+pub(super) struct Errors(Vec<ConfigError>);
+
+impl Errors {
+    /// The value of `r`, or `None` with its error kept.
+    pub(super) fn ok<T>(&mut self, r: Result<T, ConfigError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    /// Every error, in file order (line, then column); `Ok` if there is none.
+    pub(super) fn finish(mut self) -> Result<(), Vec<ConfigError>> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        self.0.sort_by_key(|e| (e.line, e.column));
+        Err(self.0)
+    }
+}
+
 pub(super) fn build(
     src: &Source<'_>,
     raw: Raw,
     topo: &Topology,
     base: Option<&Path>,
-) -> Result<(Plan, Option<SocketAddr>), ConfigError> {
+) -> Result<(Plan, Option<SocketAddr>), Vec<ConfigError>> {
+    // Every part is checked even after an error, so that all of them are reported; a part
+    // that failed is replaced by a default that lets the rest be checked.
+    let mut errs = Errors::default();
+    let default_cpu = vec![topo.allowed.first().copied().unwrap_or(0)];
     let sh = &raw.shards;
     let ingest_cpus = match &sh.ingest {
-        Some(f) => cpus(src, "shards.ingest", f, topo)?,
-        None => vec![topo.allowed.first().copied().unwrap_or(0)],
+        Some(f) => errs
+            .ok(cpus(src, "shards.ingest", f, topo))
+            .unwrap_or_else(|| default_cpu.clone()),
+        None => default_cpu.clone(),
     };
     let sink_cpus = match &sh.sink {
-        Some(f) => cpus(src, "shards.sink", f, topo)?,
+        Some(f) => errs
+            .ok(cpus(src, "shards.sink", f, topo))
+            .unwrap_or_else(|| ingest_cpus.clone()),
         None => ingest_cpus.clone(),
     };
     let ring_capacity = match &sh.ring_capacity {
         Some(r) if *r.get_ref() == 0 => {
-            return Err(src.error(r.span(), "shards.ring_capacity", "must be at least 1"))
+            errs.ok::<()>(Err(src.error(
+                r.span(),
+                "shards.ring_capacity",
+                "must be at least 1",
+            )));
+            64
         }
         Some(r) => *r.get_ref(),
         None => 64,
     };
     let batch_bytes = match &sh.batch_size {
-        Some(b) => size(src, "shards.batch_size", b)?.max(512),
+        Some(b) => errs
+            .ok(size(src, "shards.batch_size", b))
+            .unwrap_or(64 * 1024)
+            .max(512),
         None => 64 * 1024,
     };
     let shutdown_timeout = match &sh.shutdown_timeout {
-        Some(d) => duration(src, "shards.shutdown_timeout", d)?,
+        Some(d) => errs
+            .ok(duration(src, "shards.shutdown_timeout", d))
+            .unwrap_or(Duration::from_secs(10)),
         None => Duration::from_secs(10),
     };
     let (admin, metrics_interval) = match &raw.admin {
         Some(a) => (
             a.listen
                 .as_ref()
-                .map(|l| addr(src, "admin.listen", l))
-                .transpose()?,
+                .and_then(|l| errs.ok(addr(src, "admin.listen", l))),
             a.metrics_interval
                 .as_ref()
-                .map(|d| duration(src, "admin.metrics_interval", d))
-                .transpose()?,
+                .and_then(|d| errs.ok(duration(src, "admin.metrics_interval", d))),
         ),
         None => (None, None),
     };
@@ -143,57 +192,69 @@ pub(super) fn build(
         .unwrap_or(Duration::from_secs(2))
         .max(Duration::from_millis(100));
 
-    let source_ids = unique_ids(src, "source", raw.sources.iter().map(|s| &s.id))?;
-    let pipeline_ids = unique_ids(src, "pipeline", raw.pipelines.iter().map(|p| &p.id))?;
-    let sink_ids = unique_ids(src, "sink", raw.sinks.iter().map(|s| &s.id))?;
+    let source_ids = unique_ids(src, "source", raw.sources.iter().map(|s| &s.id), &mut errs);
+    let pipeline_ids = unique_ids(
+        src,
+        "pipeline",
+        raw.pipelines.iter().map(|p| &p.id),
+        &mut errs,
+    );
+    let sink_ids = unique_ids(src, "sink", raw.sinks.iter().map(|s| &s.id), &mut errs);
     let _ = source_ids;
 
     let mut sinks = Vec::with_capacity(raw.sinks.len());
     for (i, s) in raw.sinks.iter().enumerate() {
-        sinks.push(sink(src, s, i, &sink_cpus, base)?);
+        if let Some(s) = errs.ok(sink(src, s, i, &sink_cpus, base)) {
+            sinks.push(s);
+        }
     }
     let mut pipelines = Vec::with_capacity(raw.pipelines.len());
     for p in &raw.pipelines {
-        pipelines.push(pipeline(src, p, &sink_ids, base)?);
+        if let Some(p) = errs.ok(pipeline(src, p, &sink_ids, base)) {
+            pipelines.push(p);
+        }
     }
     let mut sources: Vec<SourcePlan> = Vec::with_capacity(raw.sources.len());
     let mut ports_in_use: Vec<(SocketAddr, bool, String)> = Vec::new();
     for s in &raw.sources {
-        let plan = source(src, s, &pipeline_ids, base)?;
+        let Some(plan) = errs.ok(source(src, s, &pipeline_ids, base)) else {
+            continue;
+        };
         if let SourceKind::Tcp { listen, .. } | SourceKind::Udp { listen, .. } = &plan.kind {
             let udp = matches!(plan.kind, SourceKind::Udp { .. });
+            let span = s.listen.as_ref().map_or(s.id.span(), Spanned::span);
+            let key = format!("source.{}.listen", s.id.get_ref());
             if let Some((_, _, other)) = ports_in_use
                 .iter()
                 .find(|(a, u, _)| *u == udp && clash(*a, *listen))
             {
-                let span = s.listen.as_ref().map_or(s.id.span(), Spanned::span);
-                return Err(src.error(
-                    span,
-                    format!("source.{}.listen", s.id.get_ref()),
+                errs.ok::<()>(Err(src.error(
+                    span.clone(),
+                    key.clone(),
                     format!("{listen} is already used by source `{other}`"),
-                ));
+                )));
             }
             if let Some(a) = admin.filter(|a| !udp && clash(*a, *listen)) {
-                let span = s.listen.as_ref().map_or(s.id.span(), Spanned::span);
-                return Err(src.error(
+                errs.ok::<()>(Err(src.error(
                     span,
-                    format!("source.{}.listen", s.id.get_ref()),
+                    key,
                     format!("{a} is the admin endpoint's address"),
-                ));
+                )));
             }
             ports_in_use.push((*listen, udp, s.id.get_ref().clone()));
         }
         if matches!(plan.kind, SourceKind::Stdin)
             && sources.iter().any(|o| matches!(o.kind, SourceKind::Stdin))
         {
-            return Err(src.error(
+            errs.ok::<()>(Err(src.error(
                 s.kind.span(),
                 format!("source.{}.type", s.id.get_ref()),
                 "only one source can read stdin",
-            ));
+            )));
         }
         sources.push(plan);
     }
+    errs.finish()?;
     let plan = Plan {
         ingest_cpus,
         sink_cpus,
@@ -311,7 +372,20 @@ fn source(
         }
     };
     let codec = match &s.codec {
-        Some(c) => component(src, &key("codec"), c, ComponentSpec::codec)?,
+        Some(c) => {
+            let spec = component(src, &key("codec"), c, ComponentSpec::codec)?;
+            if spec.codec().is_ok_and(|codec| !codec.decodes()) {
+                return Err(src.error(
+                    c.span(),
+                    key("codec"),
+                    format!(
+                        "`{}` only encodes (a sink codec); a source needs one that decodes",
+                        spec.name
+                    ),
+                ));
+            }
+            spec
+        }
         None => ComponentSpec::named("json"),
     };
     let preprocessors = s
@@ -455,7 +529,10 @@ fn sink(
         }
     };
     let codec = match &s.codec {
-        Some(c) => component(src, &key("codec"), c, ComponentSpec::codec)?,
+        // A sink's codec also says now whether it has a header it cannot know in advance.
+        Some(c) => component(src, &key("codec"), c, |spec| {
+            spec.codec().and_then(|mut codec| codec.detach_header())
+        })?,
         None => ComponentSpec::named("json"),
     };
     let postprocessors = s

@@ -28,7 +28,10 @@ pub struct ConfigError {
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.key.is_empty() {
+        if self.line == 0 {
+            // Not about a place in the file (it could not be read): the message alone.
+            write!(f, "{}", self.message)
+        } else if self.key.is_empty() {
             write!(
                 f,
                 "{}:{}:{}: {}",
@@ -45,6 +48,30 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// Every error of a config, in file order.
+#[derive(Debug)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+impl From<ConfigError> for ConfigErrors {
+    fn from(e: ConfigError) -> Self {
+        ConfigErrors(vec![e])
+    }
+}
 
 /// A validated config, ready to run.
 #[derive(Debug)]
@@ -91,8 +118,8 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// Loads `path`, or the embedded default when `None`.
 ///
 /// # Errors
-/// The first problem found, positioned.
-pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
+/// Every problem found, positioned, in file order.
+pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigErrors> {
     let (name, text) = match path {
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| ConfigError {
@@ -100,7 +127,7 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
                 line: 0,
                 column: 0,
                 key: String::new(),
-                message: format!("cannot read the config: {e}"),
+                message: format!("cannot read {}: {}", p.display(), io_reason(&e)),
             })?;
             (p.display().to_string(), text)
         }
@@ -119,7 +146,8 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
         src.error(span, key, msg)
     })?;
     let topology = Topology::detect();
-    let (plan, admin) = build::build(&src, raw, &topology, path.and_then(Path::parent))?;
+    let (plan, admin) =
+        build::build(&src, raw, &topology, path.and_then(Path::parent)).map_err(ConfigErrors)?;
     Ok(Loaded {
         plan,
         admin,
@@ -128,10 +156,20 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
     })
 }
 
-/// Parses `"2s"`, `"500ms"`, `"1m 30s"`.
+/// An I/O error as a reader wants it: "No such file or directory", without "(os error 2)".
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// Parses `"2s"`, `"500ms"`, `"1m 30s"` (the same forms as component options).
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s)
-        .map_err(|e| format!("`{s}` is not a duration ({e}); examples: \"500ms\", \"2s\", \"1m\""))
+    sluice_codecs::parse_duration_ns(s)
+        .map(Duration::from_nanos)
+        .ok_or_else(|| format!("`{s}` is not a duration; examples: \"500ms\", \"2s\", \"1m 30s\""))
 }
 
 #[cfg(test)]

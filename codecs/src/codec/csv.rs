@@ -14,7 +14,12 @@
 //! Encoding writes an array, or a record's values (in `columns` order when configured), as
 //! one row without a line end, quoting fields that need it. Numbers and booleans are written
 //! as text, null as an empty field, arrays and records as JSON. With `header = true` the
-//! first row written is preceded by a header line.
+//! first row written is preceded by a header line, unless the header was taken out with
+//! [`CsvCodec::detach_header`]: the engine does that for sinks, where several ingest
+//! shards encode rows for one file and the sink writes the header once.
+//!
+//! Decoding with `header = true` keeps state (the header row seen): the engine gives every
+//! stream (connection) its own decoder, see [`crate::Codec::has_stream_state`].
 //!
 //! Options: `separator` (one ASCII character, default `","`), `columns`, `header`.
 
@@ -210,11 +215,16 @@ impl CsvCodec {
             )));
         };
         if row.len() != cols.len() {
+            // The column list is the sender's (a header row): name only the first few, so
+            // that the cost of a bad row does not grow with the header.
+            let mut names = cols.iter().take(8).cloned().collect::<Vec<_>>().join(",");
+            if cols.len() > 8 {
+                names.push_str(",...");
+            }
             return Err(decode_err(format!(
-                "row has {} fields, expected {} ({})",
+                "row has {} fields, expected {} ({names})",
                 row.len(),
                 cols.len(),
-                cols.join(",")
             )));
         }
         let mut r = Record::with_capacity(cols.len());
@@ -222,6 +232,38 @@ impl CsvCodec {
             r.insert(k.clone(), Value::String(v));
         }
         Ok(Some(Value::Record(r)))
+    }
+
+    /// With `header = true`: the header row (without a line end), and from now on `encode`
+    /// writes rows only. `Ok(None)` without a header; an error when the columns are not
+    /// configured (they would come from the first record each encoder sees, and the
+    /// encoders of different shards could disagree).
+    ///
+    /// # Errors
+    /// [`Error::Encode`] for `header = true` without `columns`.
+    pub fn detach_header(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        if !self.header {
+            return Ok(None);
+        }
+        let Some(cols) = &self.columns else {
+            return Err(encode_err(
+                "`header = true` on a sink needs `columns` (the sink writes the header once, before any row)",
+            ));
+        };
+        let mut out = Vec::new();
+        for (i, n) in cols.iter().enumerate() {
+            if i > 0 {
+                out.push(self.sep);
+            }
+            write_field(n, self.sep, &mut out);
+        }
+        self.header_written = true;
+        Ok(Some(out))
+    }
+
+    /// Decoding keeps per-stream state (the header row).
+    pub(crate) fn has_stream_state(&self) -> bool {
+        self.header
     }
 
     pub(crate) fn encode(&mut self, value: &Value<'_>, out: &mut Vec<u8>) -> Result<(), Error> {

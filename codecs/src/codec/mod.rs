@@ -201,6 +201,35 @@ impl Codec {
         }
     }
 
+    /// False for encode-only codecs (`elastic-bulk`): a source cannot use them.
+    #[must_use]
+    pub fn decodes(&self) -> bool {
+        !matches!(self, Codec::ElasticBulk(_))
+    }
+
+    /// True when decoding depends on earlier frames of the same stream (a CSV header row):
+    /// the engine then gives every connection its own decoder instead of one per source.
+    #[must_use]
+    pub fn has_stream_state(&self) -> bool {
+        match self {
+            Codec::Csv(c) => c.has_stream_state(),
+            _ => false,
+        }
+    }
+
+    /// For a sink: the header its output starts with (CSV `header = true`), which the sink
+    /// writes once per file; this encoder then writes rows only. See
+    /// [`CsvCodec::detach_header`].
+    ///
+    /// # Errors
+    /// A header that cannot be known before the first event (CSV without `columns`).
+    pub fn detach_header(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        match self {
+            Codec::Csv(c) => c.detach_header(),
+            _ => Ok(None),
+        }
+    }
+
     /// True when re-emitting the bytes this codec decoded from is a faithful encoding of an
     /// unchanged event in `other`'s format, so the engine can skip decode and encode.
     #[must_use]

@@ -176,6 +176,18 @@ impl PostprocessorChain {
         &self.stages
     }
 
+    /// The byte an encoded event must not contain for its frame to stay one frame: the
+    /// separator when the chain starts with `separate` (an event holding it, or ending
+    /// with it, would come out as several frames or with an empty one). `None` when any
+    /// bytes frame safely (length prefixes, datagrams, no postprocessor).
+    #[must_use]
+    pub fn forbidden_byte(&self) -> Option<u8> {
+        match self.stages.first() {
+            Some(Postprocessor::Separate(s)) => Some(s.separator()),
+            _ => None,
+        }
+    }
+
     /// Runs every stage over the frame `buf[start..]`. Frame boundaries for datagram sinks
     /// (absolute offsets into `buf`, every frame's end but the last) are pushed to `splits`.
     ///

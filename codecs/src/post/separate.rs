@@ -24,6 +24,12 @@ impl SeparatePost {
         Ok(SeparatePost { separator })
     }
 
+    /// The byte appended.
+    #[must_use]
+    pub fn separator(&self) -> u8 {
+        self.separator
+    }
+
     pub(crate) fn process(&self, buf: &mut Vec<u8>) {
         buf.push(self.separator);
     }

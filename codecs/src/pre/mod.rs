@@ -316,6 +316,17 @@ impl PreprocessorChain {
         }
     }
 
+    /// A byte no frame of this chain can contain: the separator when the last stage is
+    /// `separate` (it cuts frames there). The engine then knows that such frames fit a sink
+    /// separated by the same byte without looking at them.
+    #[must_use]
+    pub fn excluded_byte(&self) -> Option<u8> {
+        match self.stages.last() {
+            Some(Preprocessor::Separate(s)) => Some(s.separator()),
+            _ => None,
+        }
+    }
+
     /// True when the chain has no stages (every read is one frame).
     #[must_use]
     pub fn is_empty(&self) -> bool {

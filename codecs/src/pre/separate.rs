@@ -29,6 +29,12 @@ pub struct Separate {
 }
 
 impl Separate {
+    /// The byte frames are cut at.
+    #[must_use]
+    pub fn separator(&self) -> u8 {
+        self.separator
+    }
+
     /// A newline separator with the given limit.
     #[must_use]
     pub fn new(separator: u8, max_length: usize) -> Self {

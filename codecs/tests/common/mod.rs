@@ -6,19 +6,10 @@ use std::path::PathBuf;
 use sluice_codecs::Codec;
 use sluice_script::{JsonDecoder, Record, Value};
 
-/// The shared third-party corpus folder, if present. CI checks the repository out next to
-/// `shared/`; engineers' worktrees sit one level deeper. `SLUICE_CORPUS` overrides both.
-pub fn corpus_dir() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("SLUICE_CORPUS") {
-        return Some(PathBuf::from(p));
-    }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    [
-        root.join("../shared/corpus"),
-        root.join("../../shared/corpus"),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir())
+/// `codecs/tests/data`: test data and the third-party corpora carried in the repository,
+/// each corpus with its `LICENSE` and `SOURCE_COMMIT`.
+pub fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 /// Parses a JSON document into an owned value.

@@ -14,9 +14,6 @@ use super::{Record, Value};
 /// Deepest nesting accepted; deeper input is an error rather than a deep recursion.
 pub const MAX_DEPTH: usize = 512;
 
-/// Records at most this long check duplicate keys by scanning; longer ones use a hash set.
-const SCAN_DEDUP_MAX: usize = 32;
-
 /// Why a JSON document was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JsonError {
@@ -157,10 +154,6 @@ fn build<'a>(nodes: &[Node<'a>], pos: &mut usize, depth: usize) -> Result<Value<
         }
         Node::Object { len, .. } => {
             let mut r = Record::with_capacity(len);
-            let mut seen: Option<std::collections::HashMap<&'a str, ()>> = None;
-            if len > SCAN_DEDUP_MAX {
-                seen = Some(std::collections::HashMap::with_capacity(len));
-            }
             for _ in 0..len {
                 let key = match nodes.get(*pos) {
                     Some(Node::String(k)) => *k,
@@ -173,15 +166,11 @@ fn build<'a>(nodes: &[Node<'a>], pos: &mut usize, depth: usize) -> Result<Value<
                 };
                 *pos += 1;
                 let v = build(nodes, pos, depth + 1)?;
-                // Duplicate keys: the last one wins, as in tremor.
-                let dup = match &mut seen {
-                    Some(set) => set.insert(key, ()).is_some(),
-                    None => r.contains_key(key),
-                };
-                if dup {
-                    r.insert(key, v);
-                } else {
-                    r.push_unique(key, v);
+                // Duplicate keys: the last one wins, as in tremor. A large record indexes its
+                // keys, so this stays linear however many keys the object has.
+                match r.get_mut(key) {
+                    Some(slot) => *slot = v,
+                    None => r.push_unique(key, v),
                 }
             }
             Value::Record(r)

@@ -5,6 +5,7 @@
 //! from its buffer when it must outlive it (script `state`, values crossing a batch).
 
 mod cmp;
+mod index;
 mod json;
 mod record;
 

@@ -46,11 +46,52 @@ struct SourceRt {
     /// Its plan: each new stream builds its preprocessor chain from it.
     plan: crate::plan::SourcePlan,
     pipeline: usize,
+    /// The source's decoder; a stream whose codec keeps state across frames (a CSV header)
+    /// has its own, swapped in here while its reads are processed (see `streams.rs`).
     decoder: Codec,
     /// Per sink: may the original bytes of an unchanged event be forwarded as its encoding?
-    raw_ok: Vec<bool>,
+    raw_ok: Vec<RawFit>,
     /// Passthrough pipeline and every `out` sink takes the raw bytes: validate, do not build.
     validate_only: bool,
+    /// With `validate_only`: bytes that an `out` sink's framing forbids. A frame holding one
+    /// is decoded and re-encoded instead (usually empty: frames cut at the same separator).
+    validate_unless: Vec<u8>,
+}
+
+/// May the original bytes of an unchanged event be a sink's encoding of it? The codecs must
+/// agree ([`Codec::passes_through_to`]), and the bytes must stay one frame in the sink's
+/// framing: pretty-printed JSON from a length-prefixed source holds newlines, and forwarded
+/// as is to a newline-separated sink it would become many broken lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RawFit {
+    /// Re-encode.
+    Never,
+    /// Forward.
+    Always,
+    /// Forward unless the bytes hold this separator byte.
+    Without(u8),
+}
+
+impl RawFit {
+    fn new(decoder: &Codec, sink: &SinkOut, frames_exclude: Option<u8>) -> RawFit {
+        if !decoder.passes_through_to(&sink.codec) {
+            return RawFit::Never;
+        }
+        match sink.post.forbidden_byte() {
+            None => RawFit::Always,
+            Some(b) if frames_exclude == Some(b) => RawFit::Always,
+            Some(b) => RawFit::Without(b),
+        }
+    }
+
+    #[inline]
+    fn fits(self, bytes: &[u8]) -> bool {
+        match self {
+            RawFit::Never => false,
+            RawFit::Always => true,
+            RawFit::Without(b) => memchr::memchr(b, bytes).is_none(),
+        }
+    }
 }
 
 struct SinkOut {
@@ -110,9 +151,13 @@ impl Ingest {
         let mut outs = Vec::with_capacity(plan.sinks.len());
         for (s, sink) in plan.sinks.iter().enumerate() {
             let (link, local) = locs[s];
-            let codec = sink
+            let mut codec = sink
                 .codec
                 .codec()
+                .map_err(comp(format!("sink `{}` codec", sink.id)))?;
+            // The sink writes the header once (`SinkPlan::header`), not every shard's encoder.
+            codec
+                .detach_header()
                 .map_err(comp(format!("sink `{}` codec", sink.id)))?;
             let post = sink.postprocessor_chain()?;
             outs.push(Some(SinkOut {
@@ -139,16 +184,27 @@ impl Ingest {
                 .codec
                 .codec()
                 .map_err(comp(format!("source `{}` codec", src.id)))?;
-            let raw_ok: Vec<bool> = outs
+            let frames_exclude = src.preprocessor_chain()?.excluded_byte();
+            let raw_ok: Vec<RawFit> = outs
                 .iter()
                 .map(|o| {
                     o.as_ref()
-                        .is_some_and(|o| decoder.passes_through_to(&o.codec))
+                        .map_or(RawFit::Never, |o| RawFit::new(&decoder, o, frames_exclude))
                 })
                 .collect();
             let pl = &pipelines[src.pipeline];
+            let out_sinks = &pl.ports[PipelinePlan::OUT];
             let validate_only =
-                pl.stage.is_passthrough() && pl.ports[PipelinePlan::OUT].iter().all(|s| raw_ok[*s]);
+                pl.stage.is_passthrough() && out_sinks.iter().all(|s| raw_ok[*s] != RawFit::Never);
+            let mut validate_unless: Vec<u8> = out_sinks
+                .iter()
+                .filter_map(|s| match raw_ok[*s] {
+                    RawFit::Without(b) => Some(b),
+                    _ => None,
+                })
+                .collect();
+            validate_unless.sort_unstable();
+            validate_unless.dedup();
             sources.push(SourceRt {
                 id: src.id.clone(),
                 plan: src.clone(),
@@ -156,6 +212,7 @@ impl Ingest {
                 decoder,
                 raw_ok,
                 validate_only,
+                validate_unless,
             });
         }
         let outbox = flush::Outbox::new(plan, links.len());
@@ -201,7 +258,12 @@ impl Ingest {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         scratch.extend_from_slice(bytes);
-        if self.sources[src].validate_only {
+        let s = &self.sources[src];
+        let validate = s.validate_only
+            && s.validate_unless
+                .iter()
+                .all(|b| memchr::memchr(*b, bytes).is_none());
+        if validate {
             match self.sources[src].decoder.validate(&mut scratch) {
                 Ok(()) => self.route_raw(p, PipelinePlan::OUT, bytes, read),
                 Err(e) => self.source_error(src, &e, Some(bytes), read),
@@ -245,7 +307,8 @@ impl Ingest {
     }
 }
 
-/// The event an error becomes: `{"error": {kind, message, source}, "raw": "<bytes>"}`.
+/// The event an error becomes: `{"error": {kind, message, source}, "raw": "<bytes>"}`, or
+/// `"raw_base64"` when the bytes are not UTF-8, so that they can be recovered exactly.
 #[must_use]
 pub fn error_event(kind: &str, message: &str, source: &str, raw: Option<&[u8]>) -> Value<'static> {
     let mut err = sluice_script::Record::with_capacity(3);
@@ -255,10 +318,14 @@ pub fn error_event(kind: &str, message: &str, source: &str, raw: Option<&[u8]>) 
     let mut ev = sluice_script::Record::with_capacity(2);
     ev.push_unique("error", Value::Record(err));
     if let Some(raw) = raw {
-        ev.push_unique(
-            "raw",
-            Value::from(String::from_utf8_lossy(raw).into_owned()),
-        );
+        match std::str::from_utf8(raw) {
+            Ok(text) => ev.push_unique("raw", Value::from(text.to_string())),
+            Err(_) => {
+                use base64::Engine as _;
+                let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
+                ev.push_unique("raw_base64", Value::from(b64));
+            }
+        }
     }
     Value::Record(ev)
 }

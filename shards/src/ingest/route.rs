@@ -25,8 +25,9 @@ impl Ingest {
         }
     }
 
-    /// Sends `value` out of `port`. Where `raw` is given (the event is unchanged) and the
-    /// sink's codec accepts the source's bytes as they are, those are forwarded instead.
+    /// Sends `value` out of `port`. Where `raw` is given (the event is unchanged), the
+    /// sink's codec accepts the source's bytes as they are and they stay one frame in the
+    /// sink's framing, those are forwarded instead.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn route_value(
         &mut self,
@@ -42,7 +43,7 @@ impl Ingest {
         for k in 0..self.pipelines[p].ports[port].len() {
             let s = self.pipelines[p].ports[port][k];
             let body = match raw {
-                Some(bytes) if self.sources[src].raw_ok[s] => Body::Raw(bytes),
+                Some(bytes) if self.sources[src].raw_ok[s].fits(bytes) => Body::Raw(bytes),
                 _ => Body::Value(value, meta),
             };
             self.emit(s, p, body, read);

@@ -1,8 +1,12 @@
 //! Streams: each connection, socket, file or stdin gets its own preprocessor chain, held
 //! here (not in the source task) so the shard can report the chains' counters (frames cut,
 //! chunks dropped, bombs stopped, ...) while streams are open and after they close.
+//!
+//! A codec whose decoding depends on earlier frames (CSV with `header = true`) also gets a
+//! decoder per stream: one connection's header row says nothing about another's. (A UDP
+//! socket is one stream: its datagrams share the header.)
 
-use sluice_codecs::PreprocessorChain;
+use sluice_codecs::{Codec, PreprocessorChain};
 
 use super::{Ingest, Read};
 use crate::metrics::{Snapshot, SourceCounters};
@@ -22,10 +26,17 @@ impl StreamId {
     }
 }
 
+/// An open stream: its source, its preprocessors and, for stateful codecs, its decoder.
+struct Open {
+    src: usize,
+    chain: PreprocessorChain,
+    decoder: Option<Codec>,
+}
+
 /// Chains of open streams, and the counters of closed ones.
 #[derive(Default)]
 pub(super) struct Streams {
-    open: Vec<Option<(usize, PreprocessorChain)>>,
+    open: Vec<Option<Open>>,
     free: Vec<usize>,
     /// Per source: (stage, counter, total) over closed streams.
     closed: Vec<Vec<(&'static str, &'static str, u64)>>,
@@ -64,28 +75,48 @@ impl Ingest {
             .plan
             .preprocessor_chain()
             .unwrap_or_default();
+        // Built from the same spec as the source's decoder, which was checked at start-up.
+        let decoder = if self.sources[src].decoder.has_stream_state() {
+            self.sources[src].plan.codec.codec().ok()
+        } else {
+            None
+        };
+        let open = Open {
+            src,
+            chain,
+            decoder,
+        };
         let slot = match self.streams.free.pop() {
             Some(s) => {
-                self.streams.open[s] = Some((src, chain));
+                self.streams.open[s] = Some(open);
                 s
             }
             None => {
-                self.streams.open.push(Some((src, chain)));
+                self.streams.open.push(Some(open));
                 self.streams.open.len() - 1
             }
         };
         StreamId { slot, src }
     }
 
-    /// Takes a stream's chain out while it runs (the chain's frames need `&mut self`).
+    /// Takes a stream's chain out while it runs (the chain's frames need `&mut self`), and
+    /// puts the stream's own decoder, if it has one, in the source's place meanwhile.
     fn with_chain(&mut self, id: &StreamId, f: impl FnOnce(&mut Self, &mut PreprocessorChain)) {
-        let Some(Some((_, chain))) = self.streams.open.get_mut(id.slot) else {
+        let Some(Some(open)) = self.streams.open.get_mut(id.slot) else {
             return;
         };
-        let mut chain = std::mem::take(chain);
+        let mut chain = std::mem::take(&mut open.chain);
+        let mut decoder = open.decoder.take();
+        if let Some(d) = decoder.as_mut() {
+            std::mem::swap(d, &mut self.sources[id.src].decoder);
+        }
         f(self, &mut chain);
-        if let Some(Some((_, c))) = self.streams.open.get_mut(id.slot) {
-            *c = chain;
+        if let Some(d) = decoder.as_mut() {
+            std::mem::swap(d, &mut self.sources[id.src].decoder);
+        }
+        if let Some(Some(open)) = self.streams.open.get_mut(id.slot) {
+            open.chain = chain;
+            open.decoder = decoder;
         }
     }
 
@@ -117,9 +148,10 @@ impl Ingest {
         self.with_chain(&id, |ing, chain| {
             chain.finish(read.now_ns, &mut |f| ing.frame(src, f, read))
         });
-        if let Some(Some((src, chain))) = self.streams.open.get_mut(id.slot).map(Option::take) {
-            let closed = &mut self.streams.closed[src];
-            chain.counters(&mut |stage, counter, v| add(closed, stage, counter, v));
+        if let Some(Some(open)) = self.streams.open.get_mut(id.slot).map(Option::take) {
+            let closed = &mut self.streams.closed[open.src];
+            open.chain
+                .counters(&mut |stage, counter, v| add(closed, stage, counter, v));
             self.streams.free.push(id.slot);
         }
     }
@@ -153,7 +185,7 @@ impl Ingest {
             origin: None,
         };
         for slot in 0..self.streams.open.len() {
-            let Some(src) = self.streams.open[slot].as_ref().map(|(src, _)| *src) else {
+            let Some(src) = self.streams.open[slot].as_ref().map(|o| o.src) else {
                 continue;
             };
             self.with_chain(&StreamId { slot, src }, |ing, chain| {
@@ -170,9 +202,10 @@ impl Ingest {
         for (src, c) in snap.sources.iter_mut().enumerate() {
             c.preprocessors = self.streams.closed[src].clone();
         }
-        for (src, chain) in self.streams.open.iter().flatten() {
-            let pre: &mut SourceCounters = &mut snap.sources[*src];
-            chain.counters(&mut |stage, counter, v| add(&mut pre.preprocessors, stage, counter, v));
+        for open in self.streams.open.iter().flatten() {
+            let pre: &mut SourceCounters = &mut snap.sources[open.src];
+            open.chain
+                .counters(&mut |stage, counter, v| add(&mut pre.preprocessors, stage, counter, v));
         }
         snap
     }

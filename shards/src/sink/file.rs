@@ -44,6 +44,8 @@ pub(crate) struct FileSink {
     retry: Duration,
     /// Shutdown gives up: stop retrying (set by `start`).
     hard: Rc<Signal>,
+    /// A header row (CSV) written first into a file that is empty when opened.
+    header: Option<Vec<u8>>,
 }
 
 async fn open_append(path: &Path) -> std::io::Result<BufferedFile> {
@@ -56,13 +58,40 @@ async fn open_append(path: &Path) -> std::io::Result<BufferedFile> {
         .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))
 }
 
+/// Writes `header` into `f` if the file is empty: one header per file, however many
+/// ingest shards encode its rows.
+async fn write_header(f: &BufferedFile, header: Option<&[u8]>) -> std::io::Result<()> {
+    let Some(h) = header else { return Ok(()) };
+    if f.file_size().await.map_err(std::io::Error::from)? != 0 {
+        return Ok(());
+    }
+    let mut off = 0;
+    while off < h.len() {
+        // O_APPEND: the position is ignored.
+        let n = f
+            .write_at(h[off..].to_vec(), 0)
+            .await
+            .map_err(std::io::Error::from)?;
+        if n == 0 {
+            return Err(std::io::Error::other("wrote nothing"));
+        }
+        off += n;
+    }
+    Ok(())
+}
+
 impl FileSink {
     pub(crate) async fn open(
         path: &Path,
         interval: Duration,
         buffer: usize,
+        header: Option<&[u8]>,
     ) -> std::io::Result<Self> {
         let file = open_append(path).await?;
+        let header = header.map(<[u8]>::to_vec);
+        write_header(&file, header.as_deref())
+            .await
+            .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
         let limit = buffer.max(4096);
         Ok(FileSink {
             path: path.to_path_buf(),
@@ -75,6 +104,7 @@ impl FileSink {
             checked: Instant::now(),
             retry: RETRY_MIN,
             hard: Rc::new(Signal::default()),
+            header,
         })
     }
 
@@ -170,6 +200,11 @@ impl FileSink {
         }
         match open_append(&self.path).await {
             Ok(f) => {
+                // A new (empty) file after a rotation gets its header too.
+                if let Err(e) = write_header(&f, self.header.as_deref()).await {
+                    c.errors += 1;
+                    tracing::error!(path = %self.path.display(), error = %e, "writing the header failed");
+                }
                 self.file = Some(f);
                 c.reopens += 1;
                 tracing::info!(path = %self.path.display(), "file sink reopened its path");

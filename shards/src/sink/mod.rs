@@ -107,14 +107,18 @@ pub(crate) enum SinkRt {
 impl SinkRt {
     /// Opens the sink (inside the shard's executor).
     pub(crate) async fn open(plan: &SinkPlan) -> std::io::Result<SinkRt> {
+        // Checked at start-up (`Plan::check_components`).
+        let header = plan.header().ok().flatten();
         Ok(match &plan.kind {
             SinkKind::File {
                 path,
                 flush_interval,
                 buffer,
-            } => SinkRt::File(file::FileSink::open(path, *flush_interval, *buffer).await?),
-            SinkKind::Stdout => SinkRt::Stdout(stdio::StdSink::stdout()?),
-            SinkKind::Stderr => SinkRt::Stderr(stdio::StdSink::stderr()?),
+            } => SinkRt::File(
+                file::FileSink::open(path, *flush_interval, *buffer, header.as_deref()).await?,
+            ),
+            SinkKind::Stdout => SinkRt::Stdout(stdio::StdSink::stdout(header.as_deref())?),
+            SinkKind::Stderr => SinkRt::Stderr(stdio::StdSink::stderr(header.as_deref())?),
             SinkKind::Tcp {
                 addr,
                 backoff_min,

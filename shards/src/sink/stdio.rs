@@ -34,15 +34,17 @@ pub(crate) struct StdSink {
 }
 
 impl StdSink {
-    pub(crate) fn stdout() -> std::io::Result<Self> {
-        Self::start(false)
+    /// `header` (a CSV header row) is written once, before anything else.
+    pub(crate) fn stdout(header: Option<&[u8]>) -> std::io::Result<Self> {
+        Self::start(false, header.map(<[u8]>::to_vec))
     }
 
-    pub(crate) fn stderr() -> std::io::Result<Self> {
-        Self::start(true)
+    /// As [`StdSink::stdout`].
+    pub(crate) fn stderr(header: Option<&[u8]>) -> std::io::Result<Self> {
+        Self::start(true, header.map(<[u8]>::to_vec))
     }
 
-    fn start(err: bool) -> std::io::Result<Self> {
+    fn start(err: bool, header: Option<Vec<u8>>) -> std::io::Result<Self> {
         let (tx, rx) = sync_channel::<(Vec<u8>, u64)>(IN_FLIGHT);
         let (done_tx, done) = sync_channel::<Done>(IN_FLIGHT + 1);
         std::thread::Builder::new()
@@ -55,6 +57,18 @@ impl StdSink {
                 .into(),
             )
             .spawn(move || {
+                if let Some(h) = header {
+                    let r = if err {
+                        let mut e = std::io::stderr().lock();
+                        e.write_all(&h).and_then(|()| e.flush())
+                    } else {
+                        let mut o = std::io::stdout().lock();
+                        o.write_all(&h).and_then(|()| o.flush())
+                    };
+                    if let Err(e) = r {
+                        tracing::debug!(error = %e, "writing the header failed");
+                    }
+                }
                 while let Ok((buf, events)) = rx.recv() {
                     let r = if err {
                         let mut e = std::io::stderr().lock();

@@ -14,12 +14,17 @@
 //!   and writes RFC 5424 when there is none; the other two force a format.
 //! - `strip_bom` (default `true`): drop the UTF-8 byte order mark RFC 5424 puts in front of
 //!   a UTF-8 `msg`; it marks the encoding and is not part of the text.
+//! - `non_utf8`: what a message that is not valid UTF-8 decodes to (`charset.rs`):
+//!   `"latin1"` (default: every byte outside a valid UTF-8 sequence is the Latin-1
+//!   character of that value, so RFC 3164 senders' Latin-1 reads right and no byte is lost),
+//!   `"replace"` (U+FFFD) or `"reject"` (a decode error, the message goes to `err`).
 //!
 //! RFC 3164 timestamps carry no year and no zone: they are read as UTC, in the latest year
 //! that does not put them more than a week after the ingest time. Written RFC 3164 headers
 //! are UTC, without a year or fractions (the format has neither); an event without
 //! `timestamp` is written without one (a codec has no clock), RFC 5424 writes `-`.
 
+mod charset;
 mod encode;
 mod rfc3164;
 mod rfc5424;
@@ -56,6 +61,7 @@ pub(crate) enum Protocol {
 pub struct SyslogCodec {
     protocol: Protocol,
     strip_bom: bool,
+    non_utf8: charset::NonUtf8,
 }
 
 /// A decoded message before it becomes a record.
@@ -179,10 +185,23 @@ impl SyslogCodec {
             }
         };
         let strip_bom = o.bool("strip_bom")?.unwrap_or(true);
+        let non_utf8 = match o.string("non_utf8")? {
+            None => charset::NonUtf8::Latin1,
+            Some(m) => match charset::NonUtf8::parse(m) {
+                Some(m) => m,
+                None => {
+                    return Err(o.error(
+                        "non_utf8",
+                        format!("`{m}` is not one of {}", charset::NonUtf8::NAMES),
+                    ))
+                }
+            },
+        };
         o.finish()?;
         Ok(SyslogCodec {
             protocol,
             strip_bom,
+            non_utf8,
         })
     }
 
@@ -199,9 +218,23 @@ impl SyslogCodec {
         if end == 0 {
             return Ok(None);
         }
-        // Both formats need text; checking it once lets every field be a slice of it.
-        let data = std::str::from_utf8(&data[..end])
-            .map_err(|e| decode_err(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
+        // Both formats need text; checking it once lets every field be a slice of it. Text
+        // that had to be converted is owned here, so the value is detached from it.
+        let data = &data[..end];
+        match charset::text(data, self.non_utf8) {
+            Ok(Cow::Borrowed(text)) => Ok(Some(
+                self.parse(text, ingest_ns)?.into_value(self.strip_bom),
+            )),
+            Ok(Cow::Owned(text)) => {
+                let m = self.parse(&text, ingest_ns)?;
+                check_converted(data, &text, &m)?;
+                Ok(Some(m.into_value(self.strip_bom).into_static()))
+            }
+            Err(at) => Err(decode_err(format!("invalid UTF-8 at byte {at}"))),
+        }
+    }
+
+    fn parse<'a>(&self, data: &'a str, ingest_ns: u64) -> Result<Message<'a>, Error> {
         let now = i64::try_from(ingest_ns).unwrap_or(i64::MAX);
         let m = match split_pri(data)? {
             Some((pri, rest)) if self.protocol != Protocol::Rfc3164 && looks_like_5424(rest) => {
@@ -216,7 +249,7 @@ impl SyslogCodec {
             // RFC 3164 4.3.3: without a PRI the whole message is the content, at user.notice.
             None => rfc3164::parse(13, data, now)?,
         };
-        Ok(Some(m.into_value(self.strip_bom)))
+        Ok(m)
     }
 
     pub(crate) fn encode(&self, value: &Value<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -227,6 +260,31 @@ impl SyslogCodec {
         }
         r
     }
+}
+
+/// RFC 5424 (6.4) lets MSG hold any octets unless it starts with a BOM; everything before
+/// it (header, structured data) is ASCII or UTF-8. So a converted RFC 5424 message is kept
+/// only when its first byte that is not UTF-8 lies in a MSG without a BOM. (RFC 3164 has no
+/// such rule; its senders write Latin-1 anywhere.)
+fn check_converted(original: &[u8], text: &str, m: &Message<'_>) -> Result<(), Error> {
+    if m.version.is_none() {
+        return Ok(());
+    }
+    let first_bad = std::str::from_utf8(original)
+        .err()
+        .map_or(0, |e| e.valid_up_to());
+    // Conversion leaves the bytes before the first bad one alone, so offsets up to there are
+    // the same in `text` and `original`.
+    let msg_at = (m.msg.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    let bom = original
+        .get(msg_at..)
+        .is_some_and(|r| r.starts_with(b"\xef\xbb\xbf"));
+    if m.msg.is_empty() || msg_at > first_bad || bom {
+        return Err(decode_err(format!(
+            "invalid UTF-8 at byte {first_bad} (RFC 5424 allows other bytes only in a MSG without BOM)"
+        )));
+    }
+    Ok(())
 }
 
 /// A record field as text, if it is a string (or, for convenience, an integer).

@@ -1,6 +1,9 @@
-//! The parser: source text to [`ast::Script`](super::ast::Script), written with nom.
+//! The parser: source text to [`ast::Script`](super::ast::Script).
 //!
-//! It is a recursive-descent parser over `&str` built from nom's primitives. Positions are
+//! It is a hand-written recursive-descent parser over `&str` that speaks nom's protocol
+//! (`IResult`, `nom::Err::Error` to backtrack, `nom::Err::Failure` to commit, a custom
+//! [`ParseError`]) but uses none of nom's combinators: the grammar's precedence climbing,
+//! spans and "furthest error" bookkeeping are clearer written out. Positions are
 //! recorded as "bytes remaining" (see [`RSpan`]); errors keep the furthest position reached
 //! so the diagnostic points at the first token that could not be understood. Nesting is
 //! bounded ([`MAX_DEPTH`]) so hostile input cannot exhaust the stack.

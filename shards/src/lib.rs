@@ -54,6 +54,7 @@ pub mod metrics;
 mod plan;
 mod ring;
 mod runtime;
+pub mod shaper;
 mod shard;
 mod signal;
 mod sink;

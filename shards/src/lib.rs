@@ -34,6 +34,7 @@
 //!         id: "main".into(),
 //!         ports: vec![("out".into(), vec![0]), ("err".into(), vec![0])],
 //!         script: None,
+//!         shaper: None,
 //!     }],
 //!     sinks: vec![SinkPlan {
 //!         id: "out".into(),

@@ -148,6 +148,15 @@ impl Runtime {
         } else {
             None
         };
+        let mut shaper_peers: Vec<Option<crate::shaper::Peers>> =
+            if plan.pipelines.iter().any(|p| p.shaper.is_some()) {
+                crate::shaper::mesh(plan.ingest_cpus.len())
+                    .into_iter()
+                    .map(Some)
+                    .collect()
+            } else {
+                Vec::new()
+            };
         let (tx, rx) = channel();
         let mut shards = Vec::new();
         let mut control = Vec::new();
@@ -168,6 +177,7 @@ impl Runtime {
                 sink: sink.and_then(|j| Some((j, sink_links[j].take()?))),
                 control: ctl_parking,
                 reports: tx.clone(),
+                shaper_peers: ingest.and_then(|i| shaper_peers.get_mut(i)?.take()),
             };
             let handle = LocalExecutorBuilder::new(Placement::Fixed(cpu))
                 .name(&format!("sluice-cpu{cpu}"))

@@ -35,6 +35,8 @@ pub(crate) struct ShardParts {
     pub(crate) sink: Option<(usize, (Vec<SinkLink>, Parking))>,
     pub(crate) control: Parking,
     pub(crate) reports: Sender<ControlMsg>,
+    /// This ingest shard's ends of the shapers' report mesh.
+    pub(crate) shaper_peers: Option<crate::shaper::Peers>,
 }
 
 fn fail(reports: &Sender<ControlMsg>, cpu: usize, error: String) {
@@ -52,6 +54,7 @@ pub(crate) async fn run_shard(parts: ShardParts) {
         sink,
         control,
         reports,
+        shaper_peers,
     } = parts;
     let stop = Rc::new(Signal::default());
     let hard = Rc::new(Signal::default());
@@ -112,6 +115,7 @@ pub(crate) async fn run_shard(parts: ShardParts) {
             Ok(c) => Rc::new(RefCell::new(c)),
             Err(e) => return fail(&reports, cpu, e.to_string()),
         };
+        spawn_shaper_tick(&ctx, shaper_peers, &done);
         for SourceSocket { src, socket } in sockets {
             let sp = Rc::new(plan.sources[src].clone());
             let (ctx, stop, hard) = (Rc::clone(&ctx), Rc::clone(&stop), Rc::clone(&hard));
@@ -236,6 +240,22 @@ pub(crate) async fn run_shard(parts: ShardParts) {
     done.fire();
     let _ = reporter.await;
     report(true);
+}
+
+/// Joins the shapers' report mesh and starts their share tick (when a pipeline has one).
+fn spawn_shaper_tick(
+    ctx: &Rc<RefCell<Ingest>>,
+    peers: Option<crate::shaper::Peers>,
+    done: &Rc<Signal>,
+) {
+    if let Some(p) = peers {
+        ctx.borrow_mut().attach_peers(p);
+    }
+    let interval = ctx.borrow().shaper_interval();
+    if let Some(interval) = interval {
+        let t = crate::shaper::control::run(Rc::downgrade(ctx), interval, Rc::clone(done));
+        glommio::spawn_local(t).detach();
+    }
 }
 
 fn send_reports(

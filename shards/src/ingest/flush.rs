@@ -41,5 +41,6 @@ pub(super) fn try_flush(ing: &mut Ingest, policy: OnFull, src: usize) -> bool {
             link.bell.ring();
         }
     }
-    blocked
+    // A lossless source whose shaper sheds under pressure may pause instead (`pause_lossless`).
+    blocked || (policy == OnFull::Block && ing.shaper_pausing(src))
 }

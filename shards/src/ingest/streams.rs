@@ -152,6 +152,7 @@ impl Ingest {
             let pre: &mut SourceCounters = &mut snap.sources[*src];
             chain.counters(&mut |stage, counter, v| add(&mut pre.preprocessors, stage, counter, v));
         }
+        self.shaper_counters(&mut snap);
         snap
     }
 }

@@ -109,7 +109,9 @@ impl Bucket {
     }
 
     /// Takes a new share of the host-wide rate (0 < share <= 1) from `now_ns` on; the time
-    /// before is credited at the old share.
+    /// before is credited at the old share. Tokens held are kept (up to the new capacity):
+    /// scaling them with the share would mint tokens whenever an idle, full bucket's share
+    /// grows, so a shard that takes a class over refills at its new rate instead.
     pub fn set_share(&mut self, share: f64, now_ns: u64) {
         if (share - self.share).abs() > f64::EPSILON {
             self.refill(now_ns);
@@ -226,7 +228,7 @@ mod tests {
         assert_eq!(passes(&mut b, 0, 1000, 1), 250);
         let n = passes(&mut b, 10 * MS, 10 * S + 10 * MS, 10_000);
         assert_eq!(n, 2500);
-        // Growing the share does not mint tokens; shrinking it gives up the excess.
+        // Growing the share mints no tokens; shrinking it gives up the excess.
         b.set_share(1.0, 20 * S);
         let n = passes(&mut b, 20 * S, 21 * S, 10_000);
         // 99 granule boundaries in (20 s, 21 s).

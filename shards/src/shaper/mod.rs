@@ -29,6 +29,7 @@
 //! event path, the tick time on the control path), so tests drive time.
 
 mod bucket;
+pub(crate) mod control;
 mod plan;
 mod request;
 mod shed;
@@ -227,6 +228,12 @@ impl Shaper {
     /// Its buckets.
     pub fn table(&mut self) -> &mut Table {
         &mut self.table
+    }
+
+    /// How often it wants a share tick.
+    #[must_use]
+    pub fn share_interval(&self) -> std::time::Duration {
+        self.plan.share_interval
     }
 
     /// The `overflow` port.

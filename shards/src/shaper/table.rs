@@ -27,6 +27,33 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 }
 const SEED: u64 = 0x51_u64 << 56 | 0x00c1_a55e;
 
+/// Dimension bytes: up to 32 inline (in the entry's own cache lines), longer on the heap.
+#[derive(Debug)]
+enum Key {
+    Inline(u8, [u8; 32]),
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    fn new(b: &[u8]) -> Key {
+        if b.len() <= 32 {
+            let mut a = [0u8; 32];
+            a[..b.len()].copy_from_slice(b);
+            Key::Inline(u8::try_from(b.len()).unwrap_or(32), a)
+        } else {
+            Key::Heap(b.into())
+        }
+    }
+
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Key::Inline(n, a) => &a[..usize::from(*n)],
+            Key::Heap(b) => b,
+        }
+    }
+}
+
 /// A class: its name, its bucket list in use order, and what it resolved to at creation.
 #[derive(Debug)]
 pub struct Class {
@@ -50,9 +77,7 @@ pub struct Entry {
     class: u32,
     /// Host-wide name of the bucket.
     pub hash: u64,
-    key: Box<[u8]>,
-    prev: u32,
-    next: u32,
+    key: Key,
     /// The token bucket.
     pub bucket: Bucket,
     /// Events seen since the last share tick.
@@ -80,6 +105,9 @@ pub struct Table {
     classes: Vec<Class>,
     class_index: HashTable<u32>,
     entries: Vec<Entry>,
+    /// Per slot: (previous, next) in its class's use order; apart from the entries so the
+    /// list updates of a hit touch a small, cache-resident array.
+    links: Vec<[u32; 2]>,
     free: Vec<u32>,
     index: HashTable<u32>,
     cardinality: usize,
@@ -95,6 +123,7 @@ impl Table {
             classes: Vec::new(),
             class_index: HashTable::new(),
             entries: Vec::new(),
+            links: Vec::new(),
             free: Vec::new(),
             index: HashTable::new(),
             cardinality: cardinality.max(1),
@@ -162,7 +191,7 @@ impl Table {
         let cu = c as u32;
         if let Some(&slot) = self.index.find(hash, |&s| {
             let e = &entries[s as usize];
-            e.class == cu && same_bytes(&e.key, key)
+            e.class == cu && same_bytes(e.key.bytes(), key)
         }) {
             self.touch(slot);
             return Found {
@@ -180,9 +209,7 @@ impl Table {
         let entry = Entry {
             class: cu,
             hash,
-            key: key.into(),
-            prev: NONE,
-            next: NONE,
+            key: Key::new(key),
             bucket: Bucket::new(rate, share, now_ns),
             arrivals: 0,
             smoothed: 0.0,
@@ -190,10 +217,12 @@ impl Table {
         let slot = match self.free.pop() {
             Some(s) => {
                 self.entries[s as usize] = entry;
+                self.links[s as usize] = [NONE, NONE];
                 s
             }
             None => {
                 self.entries.push(entry);
+                self.links.push([NONE, NONE]);
                 u32::try_from(self.entries.len() - 1).unwrap_or(NONE)
             }
         };
@@ -232,7 +261,7 @@ impl Table {
         let e = &mut self.entries[slot as usize];
         let c = e.class as usize;
         e.class = NONE;
-        e.key = Box::default();
+        e.key = Key::Inline(0, [0; 32]);
         self.classes[c].live -= 1;
         self.free.push(slot);
     }
@@ -247,37 +276,29 @@ impl Table {
     }
 
     fn unlink(&mut self, slot: u32) {
-        let (prev, next, c) = {
-            let e = &self.entries[slot as usize];
-            (e.prev, e.next, e.class as usize)
-        };
+        let [prev, next] = self.links[slot as usize];
+        let c = self.entries[slot as usize].class as usize;
         if prev == NONE {
             self.classes[c].head = next;
         } else {
-            self.entries[prev as usize].next = next;
+            self.links[prev as usize][1] = next;
         }
         if next == NONE {
             self.classes[c].tail = prev;
         } else {
-            self.entries[next as usize].prev = prev;
+            self.links[next as usize][0] = prev;
         }
-        let e = &mut self.entries[slot as usize];
-        e.prev = NONE;
-        e.next = NONE;
+        self.links[slot as usize] = [NONE, NONE];
     }
 
     fn link_front(&mut self, slot: u32) {
         let c = self.entries[slot as usize].class as usize;
         let old = self.classes[c].head;
-        {
-            let e = &mut self.entries[slot as usize];
-            e.prev = NONE;
-            e.next = old;
-        }
+        self.links[slot as usize] = [NONE, old];
         if old == NONE {
             self.classes[c].tail = slot;
         } else {
-            self.entries[old as usize].prev = slot;
+            self.links[old as usize][0] = slot;
         }
         self.classes[c].head = slot;
     }
@@ -288,8 +309,8 @@ impl Table {
         let mut out = Vec::new();
         let mut s = self.classes[c].head;
         while s != NONE {
-            out.push(&*self.entries[s as usize].key);
-            s = self.entries[s as usize].next;
+            out.push(self.entries[s as usize].key.bytes());
+            s = self.links[s as usize][1];
         }
         out
     }

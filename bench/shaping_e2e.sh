@@ -11,11 +11,13 @@
 #
 # usage: bench/shaping_e2e.sh [--ingest 0] [--sink 1] [--conns 4] [--duration 10]
 #                             [--corpus bench/data/script_logs.ndjson] [--rate-scale 1]
-# --rate-scale multiplies every class rate (e.g. 1000 so that almost everything passes).
+#                             [--no-shaper]
+# --rate-scale multiplies every class rate (e.g. 1000 so that almost everything passes);
+# --no-shaper runs the same pipeline without the bucket (the shaper's share by difference).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/script_logs.ndjson SCALE=1
+INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/script_logs.ndjson SCALE=1 NOSHAPER=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --ingest) INGEST=$2; shift 2 ;;
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
     --duration) DURATION=$2; shift 2 ;;
     --corpus) CORPUS=$2; shift 2 ;;
     --rate-scale) SCALE=$2; shift 2 ;;
+    --no-shaper) NOSHAPER=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,6 +47,7 @@ text = open(sys.argv[2]).read()
 print(re.sub(r"let \$rate = (\d+)", lambda m: "let $rate = %g" % (float(m.group(1)) * scale), text), end="")
 PY
 SHAPER=$(grep '^shaper = ' ops/examples/shaping.toml)
+[ "$NOSHAPER" = 1 ] && SHAPER=""
 
 cat > "$TMP/shaping.toml" <<TOML
 [shards]

@@ -17,7 +17,10 @@ fn meta(class: usize, host: Option<usize>) -> Value<'static> {
     r.insert("class", Value::from(format!("class-{class}")));
     r.insert("rate", Value::I64(1_000_000));
     if let Some(h) = host {
-        r.insert("dimensions", Value::from(format!("web-{h:03}.dc1.example.com")));
+        r.insert(
+            "dimensions",
+            Value::from(format!("web-{h:03}.dc1.example.com")),
+        );
     }
     Value::Record(r)
 }
@@ -43,7 +46,9 @@ fn benches(c: &mut Criterion) {
     for (name, metas) in [
         (
             "decide_1000_buckets",
-            (0..1000).map(|i| meta(i % 10, Some(i / 10))).collect::<Vec<_>>(),
+            (0..1000)
+                .map(|i| meta(i % 10, Some(i / 10)))
+                .collect::<Vec<_>>(),
         ),
         (
             "decide_no_dimensions",

@@ -15,7 +15,10 @@ fn main() {
             r.insert("class", Value::from(format!("class-{}", i % 10)));
             r.insert("rate", Value::I64(1_000_000));
             if dims {
-                r.insert("dimensions", Value::from(format!("web-{:03}.dc1.example.com", i / 10)));
+                r.insert(
+                    "dimensions",
+                    Value::from(format!("web-{:03}.dc1.example.com", i / 10)),
+                );
             }
             Value::Record(r)
         })
@@ -33,7 +36,10 @@ fn main() {
     }
     #[allow(clippy::cast_precision_loss)]
     let ns = t.elapsed().as_nanos() as f64 / n as f64;
-    println!("{ns:.1} ns/event, {passed} passed, {} live buckets", s.table().entries_mut().count());
+    println!(
+        "{ns:.1} ns/event, {passed} passed, {} live buckets",
+        s.table().entries_mut().count()
+    );
 }
 
 #[allow(dead_code)]

@@ -24,19 +24,13 @@ impl Ingest {
             .min()
     }
 
-    /// What the shard sees of its sinks: the fullest ring's fill, and whether a batch is
-    /// waiting for room (a sink is not keeping up).
+    /// What the shard sees of its sinks: how much of its `ring_capacity` credits the
+    /// busiest sink has out (batches on the ring or queued at the sink, not yet written),
+    /// and whether a batch is waiting for room (a sink is not keeping up).
     #[must_use]
     pub fn pressure(&self) -> Pressure {
-        let mut p = Pressure::default();
-        for (j, link) in self.links.iter().enumerate() {
-            let cap = link.tx.buffer().capacity().max(1);
-            #[allow(clippy::cast_precision_loss)]
-            let fill = (cap - link.tx.slots().min(cap)) as f64 / cap as f64;
-            p.fill = p.fill.max(fill);
-            p.waiting |= !self.pending[j].is_empty();
-        }
-        p
+        let (fill, waiting) = self.outbox.pressure();
+        Pressure { fill, waiting }
     }
 
     /// One share tick at `now_ns`: takes in the peers' reports, sets shares and shed

@@ -75,7 +75,7 @@ pub(super) fn plan(
             "kind" => {}
             "cardinality" => plan.cardinality = count(v, 1, 10_000_000).map_err(|m| bad(&m))?,
             "max_classes" => plan.max_classes = count(v, 1, 10_000_000).map_err(|m| bad(&m))?,
-            "metrics_classes" => plan.metrics_classes = count(v, 1, 10_000).map_err(|m| bad(&m))?,
+            "metrics_classes" => plan.metrics_classes = count(v, 1, 1000).map_err(|m| bad(&m))?,
             "max_dimension_bytes" => {
                 plan.max_dimension_bytes = count(v, 16, 1 << 20).map_err(|m| bad(&m))?;
             }

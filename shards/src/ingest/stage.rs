@@ -79,7 +79,7 @@ impl Ingest {
                             Verdict::Pass => {
                                 if sh.sample_latency() {
                                     let ns = crate::signal::now_ns().saturating_sub(read.now_ns);
-                                    sh.record_latency(&meta, ns);
+                                    sh.record_latency(ns);
                                 }
                             }
                             Verdict::Overflow | Verdict::Shed(ShedAction::Overflow) => {

@@ -71,6 +71,8 @@ pub struct Shaper {
     scratch: Vec<u8>,
     /// Latency is sampled: one passed event in `SAMPLE`.
     sample: u32,
+    /// Metrics slot of the class of the last event decided.
+    last_stats: usize,
 }
 
 const SAMPLE: u32 = 16;
@@ -92,6 +94,7 @@ impl Shaper {
             counters: ShaperCounters::new(plan.metrics_classes),
             scratch: Vec::with_capacity(256),
             sample: 0,
+            last_stats: 0,
             plan: plan.clone(),
         }
     }
@@ -132,6 +135,7 @@ impl Shaper {
             let k = &self.table.classes()[c];
             (k.priority, k.stats)
         };
+        self.last_stats = stats;
         let prio = req.priority.unwrap_or(class_prio);
         if !self.shed.idle() && self.shed.sheds(prio) && !(lossless && self.plan.pause_lossless) {
             self.counters.classes[stats].1.shed_one(self.shed.reason());
@@ -181,18 +185,10 @@ impl Shaper {
         self.sample % SAMPLE == 0
     }
 
-    /// Records the latency of a passed event of `class` (by its metadata).
-    pub fn record_latency(&mut self, meta: &Value<'_>, ns: u64) {
-        if let Some(Value::String(name)) = meta.get("class") {
-            let stats = self
-                .table
-                .classes()
-                .iter()
-                .find(|k| &*k.name == name.as_ref())
-                .map(|k| k.stats);
-            if let Some(s) = stats {
-                self.counters.classes[s].1.latency.record(ns);
-            }
+    /// Records the latency of the event just passed by [`Shaper::decide`].
+    pub fn record_latency(&mut self, ns: u64) {
+        if let Some(c) = self.counters.classes.get_mut(self.last_stats) {
+            c.1.latency.record(ns);
         }
     }
 

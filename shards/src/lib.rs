@@ -9,6 +9,8 @@
 //! - [`Plan`]: the validated configuration, names resolved to indices.
 //! - [`Runtime`]: starts the shards, collects their [`metrics::Snapshot`]s, stops them.
 //! - [`Topology`] / [`CpuSpec`]: CPUs and NUMA nodes from sysfs, CPU lists as written.
+//! - [`shaper::Shaper`]: per-class token buckets after a pipeline's script, host-wide rates
+//!   split between the ingest shards, load-adaptive shedding (design in [`shaper`]).
 //!
 //! ```no_run
 //! use std::time::Duration;

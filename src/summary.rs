@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use sluice_shards::metrics::{Latency, Snapshot};
+use sluice_shards::metrics::{Latency, ShaperCounters, Snapshot};
 use sluice_shards::Plan;
 
 fn ms(ns: u64) -> String {
@@ -69,6 +69,11 @@ pub fn render(plan: &Plan, s: &Snapshot) -> String {
             latency(&c.latency)
         );
     }
+    for (p, c) in plan.pipelines.iter().zip(&s.pipelines) {
+        if p.shaper.is_some() {
+            shaper(&mut o, &p.id, &c.shaper);
+        }
+    }
     for (p, c) in plan.sinks.iter().zip(&s.sinks) {
         let _ = writeln!(
             o,
@@ -81,4 +86,24 @@ pub fn render(plan: &Plan, s: &Snapshot) -> String {
         );
     }
     o
+}
+
+/// One line per class of a pipeline's shaper, and its unshaped/invalid counts.
+fn shaper(o: &mut String, pipeline: &str, s: &ShaperCounters) {
+    let _ = writeln!(
+        o,
+        "  shaper {pipeline:<12} {} unshaped, {} invalid (to err)",
+        s.unshaped, s.invalid
+    );
+    for (class, c) in &s.classes {
+        let _ = writeln!(
+            o,
+            "    class {class:<16} passed {}, overflowed {}, evicted {}, shed: {}; latency {}",
+            c.passed,
+            c.overflowed,
+            c.evicted,
+            labelled(&c.shed),
+            latency(&c.latency)
+        );
+    }
 }

@@ -9,6 +9,8 @@
 //! - [`Plan`]: the validated configuration, names resolved to indices.
 //! - [`Runtime`]: starts the shards, collects their [`metrics::Snapshot`]s, stops them.
 //! - [`Topology`] / [`CpuSpec`]: CPUs and NUMA nodes from sysfs, CPU lists as written.
+//! - [`shaper::Shaper`]: per-class token buckets after a pipeline's script, host-wide rates
+//!   split between the ingest shards, load-adaptive shedding (design in [`shaper`]).
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -34,6 +36,7 @@
 //!         id: "main".into(),
 //!         ports: vec![("out".into(), vec![0]), ("err".into(), vec![0])],
 //!         script: None,
+//!         shaper: None,
 //!     }],
 //!     sinks: vec![SinkPlan {
 //!         id: "out".into(),
@@ -55,6 +58,7 @@ pub mod metrics;
 mod plan;
 mod ring;
 mod runtime;
+pub mod shaper;
 mod shard;
 mod signal;
 mod sink;

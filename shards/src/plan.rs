@@ -161,6 +161,8 @@ pub struct PipelinePlan {
     pub ports: Vec<(String, Vec<usize>)>,
     /// The script; `None` passes every event through to `out`.
     pub script: Option<ScriptPlan>,
+    /// The traffic shaper after the script (`shaper = "bucket"`), if any.
+    pub shaper: Option<crate::shaper::ShaperPlan>,
 }
 
 impl PipelinePlan {
@@ -334,6 +336,7 @@ impl Plan {
                 id: "p".into(),
                 ports: vec![("out".into(), vec![0]), ("err".into(), vec![0])],
                 script: None,
+                shaper: None,
             }],
             sinks: vec![SinkPlan {
                 id: "s".into(),

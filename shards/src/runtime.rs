@@ -191,6 +191,15 @@ impl Runtime {
         } else {
             None
         };
+        let mut shaper_peers: Vec<Option<crate::shaper::Peers>> =
+            if plan.pipelines.iter().any(|p| p.shaper.is_some()) {
+                crate::shaper::mesh(plan.ingest_cpus.len())
+                    .into_iter()
+                    .map(Some)
+                    .collect()
+            } else {
+                Vec::new()
+            };
         let (tx, rx) = channel();
         let state = Arc::new(ControlState::default());
         let mut shards = Vec::new();
@@ -213,6 +222,7 @@ impl Runtime {
                 control: ctl_parking,
                 state: Arc::clone(&state),
                 reports: tx.clone(),
+                shaper_peers: ingest.and_then(|i| shaper_peers.get_mut(i)?.take()),
             };
             let handle = spawn_shard(cpu, parts, tx.clone())?;
             shards.push((cpu, handle));

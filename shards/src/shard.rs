@@ -37,6 +37,8 @@ pub(crate) struct ShardParts {
     pub(crate) control: Parking,
     pub(crate) state: Arc<ControlState>,
     pub(crate) reports: Sender<ControlMsg>,
+    /// This ingest shard's ends of the shapers' report mesh.
+    pub(crate) shaper_peers: Option<crate::shaper::Peers>,
 }
 
 fn fail(reports: &Sender<ControlMsg>, cpu: usize, error: String) {
@@ -55,6 +57,7 @@ pub(crate) async fn run_shard(parts: ShardParts) {
         control,
         state,
         reports,
+        shaper_peers,
     } = parts;
     let stop = Rc::new(Signal::default());
     let hard = Rc::new(Signal::default());
@@ -121,6 +124,7 @@ pub(crate) async fn run_shard(parts: ShardParts) {
             Ok(c) => Rc::new(RefCell::new(c)),
             Err(e) => return fail(&reports, cpu, e.to_string()),
         };
+        spawn_shaper_tick(&ctx, shaper_peers, &done);
         for SourceSocket { src, socket } in sockets {
             let sp = Rc::new(plan.sources[src].clone());
             let (ctx, stop, hard) = (Rc::clone(&ctx), Rc::clone(&stop), Rc::clone(&hard));
@@ -252,6 +256,22 @@ pub(crate) async fn run_shard(parts: ShardParts) {
     done.fire();
     let _ = reporter.await;
     report(true);
+}
+
+/// Joins the shapers' report mesh and starts their share tick (when a pipeline has one).
+fn spawn_shaper_tick(
+    ctx: &Rc<RefCell<Ingest>>,
+    peers: Option<crate::shaper::Peers>,
+    done: &Rc<Signal>,
+) {
+    if let Some(p) = peers {
+        ctx.borrow_mut().attach_peers(p);
+    }
+    let interval = ctx.borrow().shaper_interval();
+    if let Some(interval) = interval {
+        let t = crate::shaper::control::run(Rc::downgrade(ctx), interval, Rc::clone(done));
+        glommio::spawn_local(t).detach();
+    }
 }
 
 fn send_reports(

@@ -464,12 +464,14 @@ fn pipeline(
             .ok_or_else(|| src.error(p.id.span(), key.clone(), "expected a list of sink ids"))?;
         ports.push((name.clone(), resolve(&format!("ports.{name}"), &list)?));
     }
+    let shaper = super::shaper::plan(src, p, &mut ports)?;
     let names: Vec<String> = ports.iter().map(|(n, _)| n.clone()).collect();
     let script = super::script::compile(src, p, &names, base)?;
     Ok(PipelinePlan {
         id: id.clone(),
         ports,
         script,
+        shaper,
     })
 }
 

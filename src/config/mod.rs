@@ -4,6 +4,7 @@
 mod build;
 mod raw;
 mod script;
+mod shaper;
 mod values;
 
 use std::net::SocketAddr;

@@ -110,6 +110,16 @@ pub struct RawPipeline {
     /// Extra grok pattern files (`NAME pattern` per line) for the script's extractors.
     #[serde(default)]
     pub grok_patterns: Vec<Spanned<String>>,
+    /// The traffic shaper: `"bucket"` or `{ kind = "bucket", ... }`.
+    pub shaper: Option<Spanned<ShaperField>>,
+}
+
+/// `shaper = "bucket"` or `shaper = { kind = "bucket", cardinality = 1000 }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ShaperField {
+    Name(String),
+    Table(toml::Table),
 }
 
 /// `[[sink]]`

@@ -70,6 +70,18 @@ impl Outbox {
         }
     }
 
+    /// The shaper's pressure signal: the largest share of its credits any sink has out
+    /// (0..=1), and whether any batch is waiting for a credit or ring room.
+    pub(super) fn pressure(&self) -> (f64, bool) {
+        #[allow(clippy::cast_precision_loss)]
+        let fill = self
+            .in_flight
+            .iter()
+            .map(|&n| n as f64 / self.limit as f64)
+            .fold(0.0, f64::max);
+        (fill, self.pending.iter().any(|q| !q.is_empty()))
+    }
+
     /// Takes back the batches the sink shard returned on `link`, with their credits.
     fn reclaim(&mut self, link: &mut IngestLink, j: usize) {
         while let Ok(b) = link.recycled.pop() {
@@ -156,5 +168,6 @@ pub(super) fn try_flush(ing: &mut Ingest, policy: OnFull, src: Option<usize>) ->
             link.bell.ring();
         }
     }
-    blocked
+    // A lossless source whose shaper sheds under pressure may pause instead (`pause_lossless`).
+    blocked || (policy == OnFull::Block && src.is_some_and(|s| ing.shaper_pausing(s)))
 }

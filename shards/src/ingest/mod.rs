@@ -9,6 +9,7 @@
 
 mod flush;
 mod route;
+mod shaping;
 mod stage;
 mod streams;
 
@@ -39,6 +40,8 @@ struct PipelineRt {
     /// Port -> sinks (plan indices).
     ports: Vec<Vec<usize>>,
     stage: Stage,
+    /// Its shaper, after the stage.
+    shaper: Option<crate::shaper::Shaper>,
 }
 
 struct SourceRt {
@@ -114,6 +117,8 @@ pub struct Ingest {
     scratch: Vec<u8>,
     streams: streams::Streams,
     batch_bytes: usize,
+    /// This shard's ends of the shapers' report mesh (several ingest shards, a shaper).
+    peers: Option<crate::shaper::Peers>,
     /// The shard's counters (ingest side).
     pub counters: Snapshot,
     /// When the read being processed happened, on the monotonic clock (events' `ingest_ns`).
@@ -176,6 +181,10 @@ impl Ingest {
                 id: p.id.clone(),
                 ports: p.ports.iter().map(|(_, sinks)| sinks.clone()).collect(),
                 stage: Stage::new(p.script.as_ref()),
+                shaper: p
+                    .shaper
+                    .as_ref()
+                    .map(|s| crate::shaper::Shaper::new(s, plan.ingest_cpus.len())),
             })
             .collect();
         let mut sources = Vec::with_capacity(plan.sources.len());
@@ -225,6 +234,7 @@ impl Ingest {
             scratch: Vec::with_capacity(64 * 1024),
             streams: streams::Streams::new(plan.sources.len()),
             batch_bytes: plan.batch_bytes,
+            peers: None,
             counters: Snapshot::for_plan(plan),
             read_mono_ns: 0,
             _not_send: std::marker::PhantomData,

@@ -8,6 +8,7 @@ use sluice_script::{Outcome, Record, Runner, Value};
 
 use super::{Ingest, Read};
 use crate::plan::{PipelinePlan, ScriptPlan};
+use crate::shaper::{ShedAction, Verdict};
 
 /// What a pipeline does to each event.
 pub(crate) enum Stage {
@@ -70,7 +71,28 @@ impl Ingest {
                 }),
         };
         match outcome {
-            Ok(Some((port, changed))) => {
+            Ok(Some((mut port, changed))) => {
+                // The shaper sees what leaves on `out`, before anything is encoded for it.
+                if port == PipelinePlan::OUT {
+                    if let Some(sh) = self.pipelines[p].shaper.as_mut() {
+                        match sh.decide(&meta, read.lossless, read.now_ns) {
+                            Verdict::Pass => {
+                                if sh.sample_latency() {
+                                    let ns = crate::signal::now_ns().saturating_sub(read.now_ns);
+                                    sh.record_latency(ns);
+                                }
+                            }
+                            Verdict::Overflow | Verdict::Shed(ShedAction::Overflow) => {
+                                port = sh.overflow_port();
+                            }
+                            // Counted by the shaper as shed.
+                            Verdict::Shed(ShedAction::Drop) => return,
+                            Verdict::Invalid(message) => {
+                                return self.shaper_error(src, p, value, meta, &message, read)
+                            }
+                        }
+                    }
+                }
                 let raw = (!changed).then_some(bytes);
                 self.route_value(src, p, port, &value, &meta, raw, read);
             }
@@ -95,5 +117,39 @@ impl Ingest {
                 );
             }
         }
+    }
+}
+
+impl Ingest {
+    /// An event whose shaping metadata is unusable goes to `err` as
+    /// `{"error": {"kind": "shaper", "message", "source", "pipeline"}, "event": <the event>}`.
+    fn shaper_error(
+        &mut self,
+        src: usize,
+        p: usize,
+        value: Value<'_>,
+        mut meta: Value<'_>,
+        message: &str,
+        read: &Read<'_>,
+    ) {
+        let mut err = Record::with_capacity(4);
+        err.push_unique("kind", Value::from("shaper"));
+        err.push_unique("message", Value::from(message.to_string()));
+        err.push_unique("source", Value::from(self.sources[src].id.clone()));
+        err.push_unique("pipeline", Value::from(self.pipelines[p].id.clone()));
+        let err = Value::Record(err);
+        meta.insert("error", err.clone());
+        let mut ev = Record::with_capacity(2);
+        ev.push_unique("error", err);
+        ev.push_unique("event", value);
+        self.route_value(
+            src,
+            p,
+            PipelinePlan::ERR,
+            &Value::Record(ev),
+            &meta,
+            None,
+            read,
+        );
     }
 }

@@ -207,6 +207,7 @@ impl Ingest {
             open.chain
                 .counters(&mut |stage, counter, v| add(&mut pre.preprocessors, stage, counter, v));
         }
+        self.shaper_counters(&mut snap);
         snap
     }
 }

@@ -6,12 +6,14 @@
 //! (for `/metrics` and the shutdown summary). Nothing on the event path touches shared memory.
 
 mod prometheus;
+mod shaper;
 
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
 pub use prometheus::render_prometheus;
+pub use shaper::{ClassCounters, ShaperCounters};
 
 /// Highest latency a histogram records exactly (ns); larger values are clamped to it.
 const HIST_MAX_NS: u64 = 3_600_000_000_000;
@@ -30,6 +32,16 @@ fn new_histogram() -> Histogram<u64> {
 }
 
 impl Latency {
+    /// A histogram with 2 significant digits (about 36 KB instead of 260 KB), for families
+    /// with many label values such as per-class shaper latencies.
+    #[must_use]
+    pub fn coarse() -> Latency {
+        match Histogram::new_with_bounds(1, HIST_MAX_NS, 2) {
+            Ok(h) => Latency(Some(Box::new(h))),
+            Err(_) => Latency(None),
+        }
+    }
+
     /// Records one latency.
     pub fn record(&mut self, ns: u64) {
         self.0
@@ -135,6 +147,8 @@ pub struct PipelineCounters {
     pub errors: u64,
     /// Ingest-to-sink latency of its events, recorded where they leave.
     pub latency: Latency,
+    /// Its shaper's per-class counters (empty without a shaper).
+    pub shaper: ShaperCounters,
 }
 
 /// Counters of one sink on one shard.
@@ -235,6 +249,7 @@ impl Snapshot {
             a.dropped += b.dropped;
             a.errors += b.errors;
             a.latency.merge(&b.latency);
+            a.shaper.merge(&b.shaper);
         }
         for (a, b) in self.sinks.iter_mut().zip(&other.sinks) {
             a.events += b.events;

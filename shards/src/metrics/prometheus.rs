@@ -278,6 +278,7 @@ pub fn render_prometheus(plan: &Plan, snap: &Snapshot) -> String {
             &c.latency,
         );
     }
+    shaper_families(&mut o, plan, snap);
 
     let sinks = || plan.sinks.iter().zip(&snap.sinks);
     o.family(
@@ -351,4 +352,92 @@ pub fn render_prometheus(plan: &Plan, snap: &Snapshot) -> String {
         );
     }
     o.text
+}
+
+/// Per-class shaper families, for pipelines that have a shaper.
+fn shaper_families(o: &mut Out, plan: &Plan, snap: &Snapshot) {
+    let shaped = || {
+        plan.pipelines
+            .iter()
+            .zip(&snap.pipelines)
+            .filter(|(p, _)| p.shaper.is_some())
+            .map(|(p, c)| (p.id.as_str(), &c.shaper))
+    };
+    if shaped().next().is_none() {
+        return;
+    }
+    type Field = fn(&super::ClassCounters) -> u64;
+    let counters: [(&str, &str, Field); 3] = [
+        (
+            "sluice_shaper_passed_total",
+            "Events a class's buckets let through.",
+            |c| c.passed,
+        ),
+        (
+            "sluice_shaper_overflowed_total",
+            "Events over their class's rate, sent to the overflow port.",
+            |c| c.overflowed,
+        ),
+        (
+            "sluice_shaper_evicted_total",
+            "Buckets evicted (least recently used) to keep a class within its cardinality.",
+            |c| c.evicted,
+        ),
+    ];
+    for (name, help, field) in counters {
+        o.family(name, "counter", help);
+        for (p, s) in shaped() {
+            for (class, c) in &s.classes {
+                o.sample(name, &[("pipeline", p), ("class", class)], field(c));
+            }
+        }
+    }
+    o.family(
+        "sluice_shaper_shed_total",
+        "counter",
+        "Events shed under load, by class and reason.",
+    );
+    for (p, s) in shaped() {
+        for (class, c) in &s.classes {
+            for (reason, n) in &c.shed {
+                o.sample(
+                    "sluice_shaper_shed_total",
+                    &[("pipeline", p), ("class", class), ("reason", reason)],
+                    n,
+                );
+            }
+        }
+    }
+    o.family(
+        "sluice_shaper_unshaped_total",
+        "counter",
+        "Events without $class (passed unshaped).",
+    );
+    o.family(
+        "sluice_shaper_invalid_total",
+        "counter",
+        "Events whose shaping metadata was unusable (sent to err).",
+    );
+    for (p, s) in shaped() {
+        o.sample(
+            "sluice_shaper_unshaped_total",
+            &[("pipeline", p)],
+            s.unshaped,
+        );
+        o.sample("sluice_shaper_invalid_total", &[("pipeline", p)], s.invalid);
+    }
+    o.family(
+        "sluice_shaper_latency_seconds",
+        "summary",
+        "From the read that brought an event in to its passing the shaper (1 in 16 sampled).",
+    );
+    for (p, s) in shaped() {
+        for (class, c) in &s.classes {
+            o.summary(
+                "sluice_shaper_latency_seconds",
+                &[("pipeline", p), ("class", class)],
+                &c.latency,
+            );
+        }
+    }
 }

@@ -15,12 +15,20 @@ use crate::{Record, Value};
 /// Evaluates an expression that reads nothing from an event (all its inputs are
 /// constants). `None` when evaluation fails: the error then happens at run time.
 pub(crate) fn const_eval(e: &Expr) -> Option<Value<'static>> {
+    const_eval_with(e, &[])
+}
+
+/// [`const_eval`] with the user functions compiled so far callable.
+pub(crate) fn const_eval_with(
+    e: &Expr,
+    fns: &[crate::lang::ir::Function],
+) -> Option<Value<'static>> {
     let mut env = Env::default();
     let mut sys = Sys {
         env: &mut env,
         ingest_ns: 0,
         origin: None,
-        fns: &[],
+        fns,
         depth: 0,
     };
     let view = View {
@@ -101,6 +109,9 @@ impl Compiler<'_> {
                 fold(Expr::Array(out), c)
             }
             ast::ExprKind::Path(p) => self.path_expr(p)?,
+            // `present name` of a name that is not defined is false, as in tremor.
+            ast::ExprKind::Present(p) if self.undefined_root(p) => Expr::Const(Value::Bool(false)),
+            ast::ExprKind::Absent(p) if self.undefined_root(p) => Expr::Const(Value::Bool(true)),
             ast::ExprKind::Present(p) => Expr::Present(Box::new(self.path(p)?)),
             ast::ExprKind::Absent(p) => Expr::Unary(
                 UnOp::Not,
@@ -193,8 +204,14 @@ impl Compiler<'_> {
             let mut kind = BytesKind::Integer;
             let mut signed = false;
             let mut little = false;
-            for t in &p.types {
-                match t.name.as_str() {
+            // Tremor writes one type as words joined by `_` (`little_signed_integer`);
+            // the Erlang-style `-` separated list is accepted too.
+            let words = p
+                .types
+                .iter()
+                .flat_map(|t| t.name.split('_').map(move |w| (w, t)));
+            for (w, t) in words {
+                match w {
                     "binary" | "bytes" => kind = BytesKind::Binary,
                     "integer" => kind = BytesKind::Integer,
                     "signed" => signed = true,
@@ -280,6 +297,19 @@ impl Compiler<'_> {
         }
     }
 
+    /// A path whose root is a bare name that is neither a local nor a constant.
+    fn undefined_root(&self, p: &ast::Path) -> bool {
+        match &p.root {
+            ast::Root::Local(id) => {
+                self.frame.lookup(&id.name).is_none()
+                    && !self
+                        .consts
+                        .contains_key(&(self.module.clone(), id.name.clone()))
+            }
+            _ => false,
+        }
+    }
+
     fn no_event_in_fn(&self, what: &str, span: Span) -> CResult<()> {
         if self.frame.in_fn {
             return Err(Diagnostic::new(
@@ -293,8 +323,23 @@ impl Compiler<'_> {
     }
 
     /// Resolves a module path through `use` aliases.
+    /// A path that names a module nested in the current one (`b::f` inside `mod a`) is
+    /// taken relative to it first, as tremor does.
     pub(crate) fn module_path(&self, m: &[ast::Ident]) -> String {
         let names: Vec<&str> = m.iter().map(|i| i.name.as_str()).collect();
+        if !self.module.is_empty() && !names.is_empty() {
+            let mut scope = self.module.as_str();
+            loop {
+                let rel = format!("{scope}::{}", names.join("::"));
+                if self.loaded.contains(&rel) {
+                    return rel;
+                }
+                match scope.rfind("::") {
+                    Some(i) => scope = &scope[..i],
+                    None => break,
+                }
+            }
+        }
         match names.first().and_then(|f| self.uses.get(*f)) {
             Some(full) => {
                 let mut p: Vec<&str> = full.iter().map(String::as_str).collect();
@@ -339,7 +384,12 @@ impl Compiler<'_> {
                 } else if let Some(v) = self.consts.get(&(self.module.clone(), id.name.clone())) {
                     (Root::Expr(Expr::Const(v.clone())), intern(&id.name))
                 } else {
-                    return Err(self.unknown_name(&id.name, self.span(id.span)));
+                    // Tremor reports an unknown name only when it is evaluated: it is a
+                    // warning here and a run-time error if reached.
+                    let d = self.unknown_name(&id.name, self.span(id.span));
+                    let e = Expr::Fail(Box::new(d.clone()));
+                    self.warnings.push(d);
+                    (Root::Expr(e), intern(&id.name))
                 }
             }
             ast::Root::Const(m, id) => {

@@ -38,6 +38,8 @@ pub(crate) struct Compiler<'o> {
     module: String,
     uses: HashMap<String, Vec<String>>,
     frame: FrameScope,
+    /// Unknown names compiled to run-time errors (tremor reports them only if reached).
+    warnings: Vec<Diagnostic>,
 }
 
 /// Compiles a script.
@@ -65,6 +67,7 @@ pub(crate) fn compile(source: &str, opts: &CompileOptions) -> Result<Script, Dia
         module: String::new(),
         uses: HashMap::new(),
         frame: FrameScope::new(false),
+        warnings: Vec::new(),
     };
     let stmts = match parse_script(source) {
         Ok(ast) => c.items(&ast.items, true),
@@ -93,6 +96,10 @@ pub(crate) fn compile(source: &str, opts: &CompileOptions) -> Result<Script, Dia
         fns: c.fns,
         locals: c.frame.slots(),
         ports: c.ports,
+        warnings: Diagnostics {
+            files: c.files.clone(),
+            errors: c.warnings,
+        },
         files: c.files,
     })
 }
@@ -169,9 +176,17 @@ impl Compiler<'_> {
             }
         }
         let mut stmts = Vec::new();
-        for item in items {
+        for (n, item) in items.iter().enumerate() {
             let r = match item {
                 ast::Item::Use(_) => Ok(()),
+                ast::Item::Mod(m) => self.inline_module(m),
+                // A script that ends with a constant has that constant's value.
+                ast::Item::Const(c) if main && n + 1 == items.len() => self.constant(c).map(|()| {
+                    let key = (self.module.clone(), c.name.name.clone());
+                    if let Some(v) = self.consts.get(&key) {
+                        stmts.push(Stmt::Expr(super::ir::Expr::Const(v.clone())));
+                    }
+                }),
                 ast::Item::Const(c) => self.constant(c),
                 ast::Item::Fn(f) => self.function(f),
                 ast::Item::Expr(e) => {
@@ -210,12 +225,17 @@ impl Compiler<'_> {
             // Keep the name known so its uses do not cascade into more errors.
             self.consts.insert(key.clone(), Value::Null);
         }
-        match r? {
-            super::ir::Expr::Const(v) => {
-                self.consts.insert(key, v);
+        let folded = match r? {
+            super::ir::Expr::Const(v) => Some(v),
+            // Calls of user functions are folded here, where their bodies are compiled.
+            other => expr::const_eval_with(&other, &self.fns),
+        };
+        match folded {
+            Some(v) => {
+                self.consts.insert(key, expr::intern_value(v));
                 Ok(())
             }
-            _ => {
+            None => {
                 self.consts.insert(key, Value::Null);
                 Err(Diagnostic::new(
                     codes::NOT_CONSTANT,
@@ -228,6 +248,28 @@ impl Compiler<'_> {
                 .with_hint("constants may use literals, other constants and pure functions"))
             }
         }
+    }
+
+    /// `mod name with ... end`: its items live under `enclosing::name`.
+    fn inline_module(&mut self, m: &ast::Module) -> CResult<()> {
+        let joined = if self.module.is_empty() {
+            m.name.name.clone()
+        } else {
+            format!("{}::{}", self.module, m.name.name)
+        };
+        if self.loaded.contains(&joined) {
+            return Err(Diagnostic::new(
+                codes::DUPLICATE,
+                format!("module `{joined}` is already defined"),
+                self.span(m.name.span),
+            ));
+        }
+        self.loaded.insert(joined.clone());
+        let saved = std::mem::replace(&mut self.module, joined);
+        let stray = self.items(&m.items, false);
+        debug_assert!(stray.is_empty());
+        self.module = saved;
+        Ok(())
     }
 
     fn register_fn(&mut self, f: &ast::FnDecl) -> CResult<()> {

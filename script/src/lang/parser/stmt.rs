@@ -8,34 +8,39 @@ use super::{
     commit, cut_err, depth_check, fail, ident, kw, peek_kw, peek_sym, sym, ws, PErr, PResult,
 };
 use crate::lang::ast::{
-    Case, Const, Expr, ExprKind, FnBody, FnDecl, For, ForCase, Ident, Item, Match, Patch,
+    Case, Const, Expr, ExprKind, FnBody, FnDecl, For, ForCase, Ident, Item, Match, Module, Patch,
     PatchKind, PatchOp, Pattern, Script, Use,
 };
 use crate::lang::span::RSpan;
 
 /// Parses a whole script or module file.
 pub(crate) fn parse_script(src: &str) -> Result<Script, PErr> {
+    let (rest, items) = items(src, false).map_err(unwrap_err)?;
+    let t = ws(rest);
+    if !t.is_empty() {
+        return Err(PErr::new(t, "expected `;` or the end of the script"));
+    }
+    Ok(Script { items })
+}
+
+/// Items separated by `;` up to the end of the input, or (in an inline module) up to
+/// its `end`.
+fn items(src: &str, in_mod: bool) -> PResult<'_, Vec<Item>> {
     let mut items = Vec::new();
     let mut i = src;
     loop {
-        if ws(i).is_empty() {
+        if ws(i).is_empty() || (in_mod && peek_kw(i, "end")) {
             break;
         }
-        let (r, item) = item(i).map_err(unwrap_err)?;
-        items.push(item);
+        let (r, more) = item(i)?;
+        items.extend(more);
         i = r;
         match sym(i, ";") {
             Ok((r, _)) => i = r,
-            Err(_) => {
-                let t = ws(i);
-                if t.is_empty() {
-                    break;
-                }
-                return Err(PErr::new(t, "expected `;` or the end of the script"));
-            }
+            Err(_) => break,
         }
     }
-    Ok(Script { items })
+    Ok((i, items))
 }
 
 fn unwrap_err(e: nom::Err<PErr>) -> PErr {
@@ -45,32 +50,73 @@ fn unwrap_err(e: nom::Err<PErr>) -> PErr {
     }
 }
 
-fn item(i: &str) -> PResult<'_, Item> {
+/// The targets of one `use`: `a::b [as c]`, or a group `a::{b, c::{d, e as f}}` that
+/// stands for one `use` per leaf.
+fn use_tree<'a>(i: &'a str, prefix: &[Ident], start: usize, out: &mut Vec<Use>) -> PResult<'a, ()> {
+    let (mut r, first) = commit(ident(i))?;
+    let mut path = prefix.to_vec();
+    path.push(first);
+    loop {
+        let Some(r2) = ws(r).strip_prefix("::") else {
+            break;
+        };
+        if let Some(r3) = ws(r2).strip_prefix('{') {
+            let mut r4 = r3;
+            loop {
+                r4 = use_tree(r4, &path, start, out)?.0;
+                match sym(r4, ",") {
+                    Ok((r5, _)) if !peek_sym(r5, "}") => r4 = r5,
+                    Ok((r5, _)) => {
+                        r4 = r5;
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            let (r5, _) = commit(sym(r4, "}"))?;
+            return Ok((r5, ()));
+        }
+        let (r3, id) = commit(ident(r2))?;
+        path.push(id);
+        r = r3;
+    }
+    let mut alias = None;
+    if peek_kw(r, "as") {
+        let (r2, _) = kw(r, "as")?;
+        let (r3, id) = commit(ident(r2))?;
+        alias = Some(id);
+        r = r3;
+    }
+    out.push(Use {
+        path,
+        alias,
+        span: RSpan::new(start, r.len()),
+    });
+    Ok((r, ()))
+}
+
+fn item(i: &str) -> PResult<'_, Vec<Item>> {
     let t = ws(i);
     let start = t.len();
     if peek_kw(t, "use") {
         let (r, _) = kw(t, "use")?;
-        let (mut r, first) = commit(ident(r))?;
-        let mut path = vec![first];
-        while let Some(r2) = ws(r).strip_prefix("::") {
-            let (r3, id) = commit(ident(r2))?;
-            path.push(id);
-            r = r3;
-        }
-        let mut alias = None;
-        if peek_kw(r, "as") {
-            let (r2, _) = kw(r, "as")?;
-            let (r3, id) = commit(ident(r2))?;
-            alias = Some(id);
-            r = r3;
-        }
+        let mut uses = Vec::new();
+        let (r, ()) = use_tree(r, &[], start, &mut uses)?;
+        return Ok((r, uses.into_iter().map(Item::Use).collect()));
+    }
+    if peek_kw(t, "mod") {
+        let (r, _) = kw(t, "mod")?;
+        let (r, name) = commit(ident(r))?;
+        let (r, _) = commit(kw(r, "with"))?;
+        let (r, body) = items(r, true)?;
+        let (r, _) = commit(kw(r, "end"))?;
         return Ok((
             r,
-            Item::Use(Use {
-                path,
-                alias,
+            vec![Item::Mod(Module {
+                name,
+                items: body,
                 span: RSpan::new(start, r.len()),
-            }),
+            })],
         ));
     }
     if peek_kw(t, "const") {
@@ -80,19 +126,19 @@ fn item(i: &str) -> PResult<'_, Item> {
         let (r, e) = commit(expr(r, 1))?;
         return Ok((
             r,
-            Item::Const(Const {
+            vec![Item::Const(Const {
                 name,
                 expr: e,
                 span: RSpan::new(start, r.len()),
-            }),
+            })],
         ));
     }
     if peek_kw(t, "fn") || peek_kw(t, "intrinsic") {
         let (r, f) = fn_decl(t)?;
-        return Ok((r, Item::Fn(f)));
+        return Ok((r, vec![Item::Fn(f)]));
     }
     let (r, e) = stmt(t, 1)?;
-    Ok((r, Item::Expr(e)))
+    Ok((r, vec![Item::Expr(e)]))
 }
 
 fn fn_args(i: &str) -> PResult<'_, (Vec<Ident>, bool)> {
@@ -178,12 +224,19 @@ fn fn_decl(t: &str) -> PResult<'_, FnDecl> {
         let cstart = t.len();
         if peek_kw(t, "case") {
             let (r2, _) = kw(t, "case")?;
-            let (r2, tp) = commit(tuple_pat(r2, 2))?;
+            // `case (a, b)` tests the arguments as a tuple; `case _` (or any other
+            // pattern, `x = _`) takes them all.
+            let (r2, pattern) = if ws(r2).starts_with('(') {
+                let (r3, tp) = commit(tuple_pat(r2, 2))?;
+                (r3, Pattern::Tuple(tp))
+            } else {
+                commit(case_pattern(r2, 2))?
+            };
             let (r2, guard) = guard(r2)?;
             let (r2, _) = commit(sym(r2, "=>"))?;
             let (r2, body) = block(r2, 2)?;
             cases.push(Case {
-                pattern: Pattern::Tuple(tp),
+                pattern,
                 guard,
                 body,
                 span: RSpan::new(cstart, r2.len()),

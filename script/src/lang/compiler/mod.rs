@@ -448,8 +448,13 @@ impl Compiler<'_> {
             ast::FnBody::Cases(cases) => {
                 let tuple = self.frame.new_slot();
                 let span = self.span(f.span);
-                let m =
-                    self.cases_match(super::ir::Expr::Local(tuple, span), cases, span, Self::stmt)?;
+                let cases: Vec<ast::Case> = cases.iter().map(|c| rebind_args(c, &f.args)).collect();
+                let m = self.cases_match(
+                    super::ir::Expr::Local(tuple, span),
+                    &cases,
+                    span,
+                    Self::stmt,
+                )?;
                 Ok(FnImpl::Cases(Box::new(m)))
             }
             ast::FnBody::Intrinsic { module, name } => {
@@ -459,5 +464,58 @@ impl Compiler<'_> {
                 Ok(FnImpl::Native(def))
             }
         }
+    }
+}
+
+/// The name a match function's tuple result is bound to (not a name a script can write).
+const FN_RESULT: &str = "fn result";
+
+/// A match function case `case (p1, p2) => body` rebinds each argument to what its
+/// pattern yields (the extractor's result for `~ json||`) before the body runs, as tremor
+/// does: `case x = %(p1, p2) => let a = x[0]; let b = x[1]; body`. The guard still sees
+/// the arguments as passed.
+fn rebind_args(c: &ast::Case, args: &[ast::Ident]) -> ast::Case {
+    let ast::Pattern::Tuple(_) = &c.pattern else {
+        return c.clone();
+    };
+    let at = c.span;
+    let local = |name: &str, segs: Vec<ast::Seg>| ast::Path {
+        root: ast::Root::Local(ast::Ident {
+            name: name.to_string(),
+            span: at,
+        }),
+        segs,
+        span: at,
+    };
+    let mut body: Vec<ast::Expr> = args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let index = ast::Expr {
+                kind: ast::ExprKind::Int(i as u64),
+                span: at,
+            };
+            let value = ast::Expr {
+                kind: ast::ExprKind::Path(local(FN_RESULT, vec![ast::Seg::Index(index)])),
+                span: at,
+            };
+            ast::Expr {
+                kind: ast::ExprKind::Let(local(&a.name, Vec::new()), Box::new(value)),
+                span: at,
+            }
+        })
+        .collect();
+    body.extend(c.body.iter().cloned());
+    ast::Case {
+        pattern: ast::Pattern::Assign(
+            ast::Ident {
+                name: FN_RESULT.to_string(),
+                span: at,
+            },
+            Box::new(c.pattern.clone()),
+        ),
+        guard: c.guard.clone(),
+        body,
+        span: at,
     }
 }

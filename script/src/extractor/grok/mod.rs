@@ -419,6 +419,8 @@ fn to_int(t: &str) -> Option<i64> {
 }
 
 #[cfg(test)]
+mod families;
+#[cfg(test)]
 mod samples;
 #[cfg(test)]
 mod tests;

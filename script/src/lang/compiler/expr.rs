@@ -23,6 +23,15 @@ pub(crate) fn const_eval_with(
     e: &Expr,
     fns: &[crate::lang::ir::Function],
 ) -> Option<Value<'static>> {
+    const_eval_result(e, fns).ok().flatten()
+}
+
+/// Evaluates a constant expression: `Ok(None)` when it cannot be evaluated here (it
+/// `recur`s), `Err` with the error it would raise at run time.
+fn const_eval_result(
+    e: &Expr,
+    fns: &[crate::lang::ir::Function],
+) -> Result<Option<Value<'static>>, Box<crate::lang::interp::RtErr>> {
     let mut env = Env::default();
     let mut sys = Sys {
         env: &mut env,
@@ -39,18 +48,30 @@ pub(crate) fn const_eval_with(
         args: &NULL,
         overlay: None,
     };
-    interp::eval(e, &view, &mut sys)
-        .ok()
-        .map(|v| v.into_owned().into_static())
+    match interp::eval(e, &view, &mut sys) {
+        Ok(v) => Ok(Some(v.into_owned().into_static())),
+        Err(interp::Ctrl::Err(e)) => Err(e),
+        Err(interp::Ctrl::Recur(_)) => Ok(None),
+    }
 }
 
-fn fold(e: Expr, all_const: bool) -> Expr {
+/// Folds an expression whose inputs are all constants into its value. An expression that
+/// fails is a compile error, as in tremor (it would fail on every event).
+fn fold(e: Expr, all_const: bool) -> CResult<Expr> {
     if all_const {
-        if let Some(v) = const_eval(&e) {
-            return Expr::Const(intern_value(v));
+        match const_eval_result(&e, &[]) {
+            Ok(Some(v)) => return Ok(Expr::Const(intern_value(v))),
+            Ok(None) => {}
+            Err(rt) => {
+                let d = Diagnostic::new(codes::CONST_EVAL, rt.msg, rt.span);
+                return Err(match rt.hint {
+                    Some(h) => d.with_hint(h),
+                    None => d,
+                });
+            }
         }
     }
-    e
+    Ok(e)
 }
 
 /// Re-homes the strings of a folded constant in the intern table.
@@ -98,7 +119,7 @@ impl Compiler<'_> {
                     out.push((self.expr(k)?, self.expr(v)?));
                 }
                 let c = out.iter().all(|(k, v)| is_const(k) && is_const(v));
-                fold(Expr::Record(out, span), c)
+                fold(Expr::Record(out, span), c)?
             }
             ast::ExprKind::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -106,7 +127,7 @@ impl Compiler<'_> {
                     out.push(self.expr(x)?);
                 }
                 let c = out.iter().all(is_const);
-                fold(Expr::Array(out), c)
+                fold(Expr::Array(out), c)?
             }
             ast::ExprKind::Path(p) => self.path_expr(p)?,
             // `present name` of a name that is not defined is false, as in tremor.
@@ -121,13 +142,13 @@ impl Compiler<'_> {
             ast::ExprKind::Unary(op, x) => {
                 let x = self.expr(x)?;
                 let c = is_const(&x);
-                fold(Expr::Unary(*op, Box::new(x), span), c)
+                fold(Expr::Unary(*op, Box::new(x), span), c)?
             }
             ast::ExprKind::Binary(op, l, r) => {
                 let l = self.expr(l)?;
                 let r = self.expr(r)?;
                 let c = is_const(&l) && is_const(&r);
-                fold(Expr::Binary(*op, Box::new((l, r)), span), c)
+                fold(Expr::Binary(*op, Box::new((l, r)), span), c)?
             }
             ast::ExprKind::Call { module, name, args } => self.call(module, name, args, span)?,
             ast::ExprKind::Recur(args) => {
@@ -162,7 +183,7 @@ impl Compiler<'_> {
                 let t = self.expr(t)?;
                 let s = self.expr(s)?;
                 let c = is_const(&t) && is_const(&s);
-                fold(Expr::Merge(Box::new((t, s)), span), c)
+                fold(Expr::Merge(Box::new((t, s)), span), c)?
             }
             ast::ExprKind::Let(..) | ast::ExprKind::Emit { .. } | ast::ExprKind::Drop => {
                 let what = match &e.kind {
@@ -194,7 +215,7 @@ impl Compiler<'_> {
             }
         }
         let c = out.iter().all(is_const);
-        Ok(fold(Expr::Str(out), c))
+        fold(Expr::Str(out), c)
     }
 
     fn bytes(&mut self, parts: &[ast::BytesPart]) -> CResult<Expr> {
@@ -259,7 +280,7 @@ impl Compiler<'_> {
             });
         }
         let c = segs.iter().all(|s| is_const(&s.value));
-        Ok(fold(Expr::Bytes(segs), c))
+        fold(Expr::Bytes(segs), c)
     }
 
     fn path_expr(&mut self, p: &ast::Path) -> CResult<Expr> {
@@ -269,11 +290,12 @@ impl Compiler<'_> {
             Root::Expr(Expr::Const(v)) if path.segs.is_empty() => Expr::Const(v),
             _ => {
                 let c = matches!(path.root, Root::Expr(Expr::Const(_)))
-                    && path
-                        .segs
-                        .iter()
-                        .all(|s| matches!(s, Seg::Key(..) | Seg::Idx(..)));
-                fold(Expr::Path(Box::new(path)), c)
+                    && path.segs.iter().all(|s| match s {
+                        Seg::Key(..) | Seg::Idx(..) => true,
+                        Seg::Range(a, b, _) => is_const(a) && is_const(b),
+                        Seg::Elem(..) => false,
+                    });
+                fold(Expr::Path(Box::new(path)), c)?
             }
         })
     }
@@ -637,6 +659,6 @@ impl Compiler<'_> {
             ));
         }
         let c = def.pure && cargs.iter().all(is_const);
-        Ok(fold(Expr::Native(def, cargs, span), c))
+        fold(Expr::Native(def, cargs, span), c)
     }
 }

@@ -138,6 +138,14 @@ pub(crate) fn apply<'a, 'ev>(
                 let from = eval_str(a, v, s, *sp)?;
                 let to = eval_str(b, v, s, *sp)?;
                 let r = rec(target, *sp)?;
+                // As tremor: the destination must not exist yet.
+                if r.contains_key(&to) {
+                    return err(
+                        codes::PATCH,
+                        format!("the key `{to}` that is written to already exists"),
+                        *sp,
+                    );
+                }
                 let moved = if matches!(op, PatchOp::Move(..)) {
                     r.remove(&from)
                 } else {
@@ -154,7 +162,22 @@ pub(crate) fn apply<'a, 'ev>(
                         let key = eval_str(k, v, s, *sp)?;
                         let r = rec(target, *sp)?;
                         match r.get_mut(&key) {
-                            Some(existing) => merge_into(existing, &spec),
+                            Some(existing @ Value::Record(_))
+                                if matches!(&*spec, Value::Record(_)) =>
+                            {
+                                merge_into(existing, &spec);
+                            }
+                            // As tremor: only a missing key or two records merge.
+                            Some(other) => {
+                                return err(
+                                    codes::PATCH,
+                                    format!(
+                                        "merge needs the key `{key}` to be missing or a record, but it is {}",
+                                        other.value_type()
+                                    ),
+                                    *sp,
+                                );
+                            }
                             None => {
                                 let mut fresh = Value::Record(Record::new());
                                 merge_into(&mut fresh, &spec);

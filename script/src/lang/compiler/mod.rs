@@ -5,6 +5,7 @@
 mod expr;
 mod scope;
 mod stmt;
+mod tail;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path as FsPath, PathBuf};
@@ -436,6 +437,19 @@ impl Compiler<'_> {
         if f.varargs {
             let slot = self.frame.new_slot();
             self.frame.varargs = Some(slot);
+        }
+        let misplaced = match &f.body {
+            ast::FnBody::Exprs(body) => tail::misplaced_recur(body),
+            ast::FnBody::Cases(cases) => cases.iter().find_map(|c| tail::misplaced_recur(&c.body)),
+            ast::FnBody::Intrinsic { .. } => None,
+        };
+        if let Some(at) = misplaced {
+            return Err(Diagnostic::new(
+                codes::RECUR_OUTSIDE_FN,
+                "`recur` can only be the last thing a function does (tail position)",
+                self.span(at),
+            )
+            .with_hint("make `recur(...)` the last expression of the function or of its case"));
         }
         match &f.body {
             ast::FnBody::Exprs(body) => {

@@ -74,6 +74,8 @@ pub mod codes {
     pub const UNSET_LOCAL: &str = "E0210";
     /// A bad bit shift or binary segment at run time.
     pub const BITS: &str = "E0211";
+    /// An extractor gave up at its step bound (pathological backtracking).
+    pub const EXTRACTOR_LIMIT: &str = "E0212";
 }
 
 /// A source file a span can point into.

@@ -396,6 +396,8 @@ pub(crate) fn select<'a, 'ev, B>(
     v: &View<'a, 'ev>,
     s: &mut Sys<'_>,
 ) -> R<'ev, Option<Selected<'ev>>> {
+    // Only a bound hit while testing these cases counts (not one left by a direct caller).
+    crate::extractor::take_over_budget();
     // Look up the keys the simple cases test once, instead of once per case.
     let mut pre: [Option<&Value<'ev>>; MAX_FAST_KEYS] = [None; MAX_FAST_KEYS];
     let rec = match target {
@@ -443,9 +445,22 @@ pub(crate) fn select<'a, 'ev, B>(
                 continue;
             }
         }
-        return Ok(Some((i, bind)));
+        return budget(m.span).map(|()| Some((i, bind)));
     }
-    Ok(None)
+    budget(m.span).map(|()| None)
+}
+
+/// A pattern whose extractor gave up at its step bound (pathological backtracking) fails
+/// the event with an error rather than counting as "no match".
+fn budget<'ev>(span: crate::lang::span::Span) -> R<'ev, ()> {
+    if crate::extractor::take_over_budget() {
+        return err(
+            codes::EXTRACTOR_LIMIT,
+            "an extractor gave up: matching needed more than its step bound (1,000,000 backtracking steps)",
+            span,
+        );
+    }
+    Ok(())
 }
 
 /// The expression form of `match`: case bodies are expressions, the last one's value is

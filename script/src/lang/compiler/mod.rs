@@ -3,6 +3,7 @@
 //! folds constants, loads modules, and reports every error with a span, a code and a hint.
 
 mod expr;
+mod fold;
 mod scope;
 mod stmt;
 mod tail;
@@ -229,11 +230,11 @@ impl Compiler<'_> {
         let folded = match r? {
             super::ir::Expr::Const(v) => Some(v),
             // Calls of user functions are folded here, where their bodies are compiled.
-            other => expr::const_eval_with(&other, &self.fns),
+            other => fold::const_eval_with(&other, &self.fns),
         };
         match folded {
             Some(v) => {
-                self.consts.insert(key, expr::intern_value(v));
+                self.consts.insert(key, fold::intern_value(v));
                 Ok(())
             }
             None => {

@@ -30,6 +30,9 @@ pub enum ScriptCmd {
         /// Directory to search for `use`d modules (repeatable; SLUICE_PATH is searched too).
         #[arg(short = 'I')]
         include: Vec<PathBuf>,
+        /// The events' origin for `tremor::origin::*`, as a URI (`tcp://10.0.0.1:514/logs`).
+        #[arg(long, value_name = "URI")]
+        origin: Option<String>,
     },
     /// Compile a script and report every error.
     Check {
@@ -50,7 +53,12 @@ fn compile(path: &PathBuf, include: Vec<PathBuf>) -> anyhow::Result<Result<Scrip
         ..CompileOptions::default()
     }
     .with_env_paths();
-    Ok(Script::compile(&src, &opts).map_err(|d| d.to_string()))
+    let compiled = Script::compile(&src, &opts).map_err(|d| d.to_string());
+    if let Ok(s) = &compiled {
+        // Unknown names fail only when reached (as in tremor): say so before running.
+        eprint!("{}", s.warnings().render_warnings());
+    }
+    Ok(compiled)
 }
 
 /// Runs a `script` subcommand.
@@ -84,7 +92,12 @@ pub fn run(cmd: ScriptCmd) -> anyhow::Result<ExitCode> {
             input,
             ports,
             include,
+            origin,
         } => {
+            let origin = origin
+                .map(|u| sluice_script::stdlib::origin_from_uri(&u))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--origin: {e}"))?;
             let compiled = match compile(&script, include)? {
                 Ok(s) => s,
                 Err(d) => {
@@ -102,7 +115,13 @@ pub fn run(cmd: ScriptCmd) -> anyhow::Result<ExitCode> {
                 ),
                 None => (Box::new(io::stdin()), io::stdin().is_terminal()),
             };
-            run_events(compiled, BufReader::new(reader), ports, interactive)
+            run_events(
+                compiled,
+                BufReader::new(reader),
+                ports,
+                interactive,
+                origin.as_ref(),
+            )
         }
     }
 }
@@ -112,6 +131,7 @@ fn run_events(
     mut input: impl BufRead,
     ports: bool,
     interactive: bool,
+    origin: Option<&Value<'static>>,
 ) -> anyhow::Result<ExitCode> {
     let port_names = script.ports().to_vec();
     let mut runner = Runner::new(Arc::new(script), Env::default(), Value::record());
@@ -144,7 +164,7 @@ fn run_events(
             }
         };
         let mut meta = Value::record();
-        match runner.run(&mut event, &mut meta, 0, None) {
+        match runner.run(&mut event, &mut meta, 0, origin) {
             Ok(Outcome::Emit { port, .. }) => {
                 encoded.clear();
                 if ports {

@@ -163,7 +163,9 @@ fn a_bad_script_fails_check_with_its_position_in_the_config() {
         config(
             4242,
             "[0]",
-            "match event of\n  case %{ level == \"x\" } => dorp\n  default => emit event\nend",
+            // An unknown function is an error (an unknown bare name is only a warning, as in
+            // tremor, where it fails when reached).
+            "match event of\n  case %{ level == \"x\" } => dorp()\n  default => emit event\nend",
         ),
     )
     .unwrap();
@@ -175,7 +177,7 @@ fn a_bad_script_fails_check_with_its_position_in_the_config() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`pipeline.main.script`"), "{err}");
-    assert!(err.contains("unknown name `dorp`"), "{err}");
+    assert!(err.contains("unknown function `dorp`"), "{err}");
     let line = std::fs::read_to_string(&path)
         .unwrap()
         .lines()

@@ -114,7 +114,19 @@ fn check_reports_diagnostics() {
         .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("ok (ports: out, err, x)"));
-    let bad = write(dir.path(), "bad.tremor", "let a = 1;\nevnt.a");
+    // An unknown name is a warning (it fails only when reached, as in tremor).
+    let typo = write(dir.path(), "typo.tremor", "let a = 1;\nevnt.a");
+    let out = sluice()
+        .args(["script", "check"])
+        .arg(&typo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning[E0101]: unknown name `evnt`"), "{err}");
+    assert!(err.contains("typo.tremor:2:1"), "{err}");
+    assert!(err.contains("hint: did you mean `event`?"), "{err}");
+    let bad = write(dir.path(), "bad.tremor", "let a = 1;\nlet = 2");
     let out = sluice()
         .args(["script", "check"])
         .arg(&bad)
@@ -122,9 +134,8 @@ fn check_reports_diagnostics() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("error[E0101]: unknown name `evnt`"), "{err}");
-    assert!(err.contains("bad.tremor:2:1"), "{err}");
-    assert!(err.contains("hint: did you mean `event`?"), "{err}");
+    assert!(err.contains("error[E0001]"), "{err}");
+    assert!(err.contains("bad.tremor:2:"), "{err}");
     let out = sluice().args(["script", "run"]).arg(&bad).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
@@ -169,4 +180,75 @@ fn modules_come_from_include_paths_and_sluice_path() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("module `text::util` not found"));
+}
+
+#[test]
+fn origin_flag_sets_what_the_origin_functions_return() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "s.tremor",
+        "use tremor::origin;\n[origin::as_uri_string(), origin::host(), origin::port(), origin::path()]",
+    );
+    let input = write(dir.path(), "in.ndjson", "0\n");
+    let out = sluice()
+        .args(["script", "run", "--origin", "snot://test:23/snot/badger"])
+        .arg(&script)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "[\"snot://test:23/snot/badger\",\"test\",23,[\"snot\",\"badger\"]]\n"
+    );
+    // Without the flag the event has no origin.
+    let out = sluice()
+        .args(["script", "run"])
+        .arg(&script)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "[null,null,null,null]\n"
+    );
+    // A malformed URI is refused before anything runs.
+    let out = sluice()
+        .args(["script", "run", "--origin", "no-scheme"])
+        .arg(&script)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--origin"));
+}
+
+#[test]
+fn unknown_names_warn_and_fail_only_when_reached() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "s.tremor",
+        "match event of case 1 => \"one\" case _ => nosuch end",
+    );
+    let input = write(dir.path(), "in.ndjson", "1\n2\n");
+    let out = sluice()
+        .args(["script", "run"])
+        .arg(&script)
+        .arg(&input)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "\"one\"\n");
+    assert!(
+        err.contains("warning[E0101]: unknown name `nosuch`"),
+        "{err}"
+    );
+    assert!(err.contains("input line 2"), "{err}");
+    assert_eq!(out.status.code(), Some(1));
 }

@@ -86,6 +86,14 @@ pub(super) fn compile(
             format!("the script does not compile:\n{d}"),
         )
     })?;
+    if !script.warnings().errors.is_empty() {
+        // Unknown names compile to run-time errors (as in tremor); say so at load time.
+        tracing::warn!(
+            pipeline = %id,
+            "the script has names that are not defined; they fail when reached:\n{}",
+            script.warnings().render_warnings()
+        );
+    }
     let mut map = Vec::with_capacity(script.ports().len());
     for name in script.ports() {
         let Some(i) = ports.iter().position(|n| n == name) else {

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `%{name}` | the text up to the next delimiter becomes `name` |
 //! | `%{name:int}` / `%{name:float}` / `%{name:string}` | typed; a value that does not parse fails the match |
-//! | `%{+name}` | appends to `name`, joined by a space (as tremor's docs and Logstash do) |
+//! | `%{+name}` | appends to `name`, joined by the last padding before it (a space when there is none), as tremor does |
 //! | `%{?name}` / `%{}` | matched but left out of the result |
 //! | `%{&name}` | the value is stored under the key captured by the earlier `%{?name}` |
 //! | `%{_}` / `%{_(chars)}` | padding: skips any run of spaces (or of `chars`) |
@@ -316,6 +316,7 @@ impl Dissect {
             Vec::new()
         };
         let mut pos = 0;
+        let mut sep: &'p str = " ";
         let mut i = 0;
         while let Some(item) = self.items.get(i) {
             match item {
@@ -331,6 +332,7 @@ impl Dissect {
                     }
                 }
                 Item::Pad(p) => {
+                    sep = p.as_str();
                     while s[pos..].starts_with(p.as_str()) {
                         pos += p.len();
                     }
@@ -407,7 +409,7 @@ impl Dissect {
                         }
                         Kind::Append => {
                             if let Some(r) = out.as_deref_mut() {
-                                append(r, key(name), s, start, end)?;
+                                append(r, key(name), s, (start, end), sep)?;
                             }
                         }
                     }
@@ -459,13 +461,14 @@ fn convert(v: &str, conv: Conv) -> Option<Value<'_>> {
     })
 }
 
-/// Appends `s[start..start + len]` to the string under `k`, joined by a space.
+/// Appends `s[start..start + len]` to the string under `k`, joined by `sep` (as tremor: the
+/// last padding seen before it, a space when there was none).
 fn append<'i>(
     r: &mut Record<'i>,
     k: Cow<'i, str>,
     s: &'i str,
-    start: usize,
-    len: usize,
+    (start, len): (usize, usize),
+    sep: &str,
 ) -> Option<()> {
     let v = &s[start..start + len];
     match r.get_mut(&k) {
@@ -475,15 +478,15 @@ fn append<'i>(
         Some(Value::String(prev)) => {
             // The usual case (`%{+ts} %{+ts}` over `Oct 11`): the earlier part ends one space
             // before this one, so the joined text is a slice of the input; no copy.
-            if let Cow::Borrowed(p) = prev {
+            if let (Cow::Borrowed(p), " ") = (&*prev, sep) {
                 if let Some(joined) = adjacent(s, p, start, len) {
                     *prev = Cow::Borrowed(joined);
                     return Some(());
                 }
             }
-            let mut out = String::with_capacity((prev.len() + 1 + v.len()).max(32));
+            let mut out = String::with_capacity((prev.len() + sep.len() + v.len()).max(32));
             out.push_str(prev);
-            out.push(' ');
+            out.push_str(sep);
             out.push_str(v);
             *prev = Cow::Owned(out);
         }

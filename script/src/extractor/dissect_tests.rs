@@ -105,8 +105,9 @@ fn matches_table() {
         // tremor's docs example.
         (
             "%{date}%{_(-)} %{?priority} %{&priority} %{+snot} %{+snot}",
+            // As tremor: appended parts join with the last padding seen (`-` here).
             "2019-04-20------------------- high 3 foo bar",
-            Some(r#"{"date":"2019-04-20","high":"3","snot":"foo bar"}"#),
+            Some(r#"{"date":"2019-04-20","high":"3","snot":"foo-bar"}"#),
         ),
         (
             "%{protocol}://%{host}.%{.tld}",

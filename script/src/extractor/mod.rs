@@ -105,6 +105,23 @@ impl ExtractorError {
     }
 }
 
+thread_local! {
+    /// Set when a match gave up at its step bound (the backtracking engine's limit).
+    static OVER_BUDGET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Records that a match gave up at its step bound: the caller turns it into a runtime
+/// error for the event instead of a silent "no match". Thread-local because the compiled
+/// extractor is shared, immutable, between shards; each shard's thread reads its own flag.
+pub(crate) fn note_over_budget() {
+    OVER_BUDGET.with(|c| c.set(true));
+}
+
+/// Whether a match on this thread gave up at its step bound since the last call (clears it).
+pub(crate) fn take_over_budget() -> bool {
+    OVER_BUDGET.with(|c| c.replace(false))
+}
+
 /// Reads the escapes a delimiter in a dissect or kv pattern may use (`\\ \n \t \r`); `at` is
 /// the delimiter's offset in the pattern, for the error.
 pub(crate) fn unescape_delimiter(

@@ -29,6 +29,19 @@ pub enum Item {
     Fn(FnDecl),
     /// Any other statement.
     Expr(Expr),
+    /// `mod name with items end`
+    Mod(Module),
+}
+
+/// An inline module: `mod name with use/const/fn/mod items end`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Module {
+    /// Its name (a path segment under the enclosing module).
+    pub name: Ident,
+    /// Its items.
+    pub items: Vec<Item>,
+    /// Where.
+    pub span: RSpan,
 }
 
 /// `use a::b [as c]`

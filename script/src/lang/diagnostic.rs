@@ -74,6 +74,8 @@ pub mod codes {
     pub const UNSET_LOCAL: &str = "E0210";
     /// A bad bit shift or binary segment at run time.
     pub const BITS: &str = "E0211";
+    /// An extractor gave up at its step bound (pathological backtracking).
+    pub const EXTRACTOR_LIMIT: &str = "E0212";
 }
 
 /// A source file a span can point into.
@@ -134,8 +136,16 @@ impl Diagnostics {
     }
 }
 
-impl fmt::Display for Diagnostics {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Diagnostics {
+    /// The messages rendered as warnings (`warning[E0101]: ...`).
+    #[must_use]
+    pub fn render_warnings(&self) -> String {
+        let mut out = String::new();
+        let _ = self.write(&mut out, "warning");
+        out
+    }
+
+    fn write(&self, f: &mut impl fmt::Write, level: &str) -> fmt::Result {
         for (i, d) in self.errors.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
@@ -143,7 +153,7 @@ impl fmt::Display for Diagnostics {
             let file = self.files.get(d.span.file as usize);
             render(
                 f,
-                "error",
+                level,
                 d.code,
                 &d.message,
                 file.map_or("<unknown>", |s| s.name.as_str()),
@@ -153,6 +163,12 @@ impl fmt::Display for Diagnostics {
             )?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, "error")
     }
 }
 

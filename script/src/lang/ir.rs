@@ -33,6 +33,8 @@ pub(crate) enum Expr {
     For(Box<For<Expr>>),
     Patch(Box<Patch>),
     Merge(Box<(Expr, Expr)>, Span),
+    /// A name the compiler could not resolve: an error when evaluated.
+    Fail(Box<super::diagnostic::Diagnostic>),
 }
 
 /// Statements: may assign, emit or drop.

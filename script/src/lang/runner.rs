@@ -54,6 +54,7 @@ pub struct Script {
     pub(crate) locals: usize,
     pub(crate) ports: Vec<String>,
     pub(crate) files: Vec<SourceFile>,
+    pub(crate) warnings: Diagnostics,
 }
 
 impl Script {
@@ -63,6 +64,13 @@ impl Script {
     /// Every syntax and compile error found, rendered by [`Diagnostics`]'s `Display`.
     pub fn compile(source: &str, opts: &CompileOptions) -> Result<Script, Diagnostics> {
         super::compiler::compile(source, opts)
+    }
+
+    /// Warnings: names that could not be resolved, compiled to run-time errors (tremor
+    /// reports them only when reached). `Display` renders them.
+    #[must_use]
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.warnings
     }
 
     /// Ports the script can emit to: `out`, `err`, then the others in order of appearance.

@@ -16,7 +16,18 @@ pub const CONST_MODULES: &[&str] = &[
     "std::time::nanos",
 ];
 
+// Tremor's library spells them `MIN` and `MAX`; the lower-case names are kept as well.
 static SIGNED: &[ConstDef] = &[
+    ConstDef {
+        name: "MIN",
+        value: ConstValue::Int(i64::MIN),
+        doc: "The smallest signed integer.",
+    },
+    ConstDef {
+        name: "MAX",
+        value: ConstValue::Int(i64::MAX),
+        doc: "The largest signed integer.",
+    },
     ConstDef {
         name: "min",
         value: ConstValue::Int(i64::MIN),
@@ -30,6 +41,16 @@ static SIGNED: &[ConstDef] = &[
 ];
 
 static UNSIGNED: &[ConstDef] = &[
+    ConstDef {
+        name: "MIN",
+        value: ConstValue::Int(0),
+        doc: "The smallest unsigned integer.",
+    },
+    ConstDef {
+        name: "MAX",
+        value: ConstValue::Uint(u64::MAX),
+        doc: "The largest unsigned integer.",
+    },
     ConstDef {
         name: "min",
         value: ConstValue::Int(0),

@@ -44,6 +44,7 @@ mod url;
 pub use consts::{constant, constants, CONST_MODULES};
 pub use def::{Arity, ConstDef, ConstValue, FnDef, FnError, NativeFn};
 pub use env::{Clock, Env, FnCtx, JsonScratch, RandomState, RegexCache};
+pub use origin::origin_from_uri;
 pub use reference::reference_markdown;
 
 /// Every module path the library provides functions in.

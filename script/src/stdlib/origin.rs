@@ -98,6 +98,58 @@ fn as_uri_record<'v>(ctx: &mut FnCtx<'_>, _: &[Value<'v>]) -> R<'v> {
     Ok(Value::Record(r))
 }
 
+/// An origin record `{scheme, host, port, path[, query]}` from a URI such as
+/// `tcp://10.0.0.1:514/logs?x=1` (what `sluice script run --origin` takes).
+///
+/// # Errors
+/// A text without `scheme://`, or a port that is not a number from 0 to 65535.
+pub fn origin_from_uri(uri: &str) -> Result<Value<'static>, String> {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return Err(format!(
+            "`{uri}` is not a URI (expected scheme://host[:port][/path])"
+        ));
+    };
+    if scheme.is_empty() {
+        return Err(format!("`{uri}` has no scheme"));
+    }
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    // `[::1]:80`: the port follows the closing bracket of an IPv6 address.
+    let (host, port) = match authority.rfind(':') {
+        Some(i) if !authority[i..].contains(']') => {
+            let p = &authority[i + 1..];
+            let port: u16 = p
+                .parse()
+                .map_err(|_| format!("`{p}` in `{uri}` is not a port number"))?;
+            (&authority[..i], Some(port))
+        }
+        _ => (authority, None),
+    };
+    let mut r = Record::with_capacity(5);
+    r.push_unique("scheme", Value::String(Cow::Owned(scheme.to_string())));
+    r.push_unique("host", Value::String(Cow::Owned(host.to_string())));
+    r.push_unique(
+        "port",
+        port.map_or(Value::Null, |p| Value::I64(i64::from(p))),
+    );
+    r.push_unique(
+        "path",
+        Value::Array(
+            path.split('/')
+                .filter(|p| !p.is_empty())
+                .map(|p| Value::String(Cow::Owned(p.to_string())))
+                .collect(),
+        ),
+    );
+    if let Some(q) = query {
+        r.push_unique("query", Value::String(Cow::Owned(q.to_string())));
+    }
+    Ok(Value::Record(r))
+}
+
 macro_rules! origin_def {
     ($name:ident, $doc:expr) => {
         FnDef {

@@ -2,7 +2,8 @@
 //!
 //! Numbers compare by numeric value across `I64`, `U64` and `F64` (so `1 == 1.0`), records
 //! compare as sets of fields (order does not matter), arrays element by element. Values of
-//! different kinds are unequal and unordered, as in tremor-script.
+//! different kinds are unequal and unordered, as in tremor-script, except binaries and
+//! strings, which compare by their bytes (as tremor's do).
 
 use std::cmp::Ordering;
 
@@ -38,6 +39,10 @@ impl PartialEq for Value<'_> {
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::String(a), Value::String(b)) => super::short_eq(a.as_bytes(), b.as_bytes()),
             (Value::Bytes(a), Value::Bytes(b)) => a == b,
+            // As in tremor, a binary equals the string with the same bytes.
+            (Value::Bytes(a), Value::String(b)) | (Value::String(b), Value::Bytes(a)) => {
+                a.as_ref() == b.as_bytes()
+            }
             (Value::Array(a), Value::Array(b)) => a == b,
             (Value::Record(a), Value::Record(b)) => a == b,
             (a, b) if is_num(a) && is_num(b) => num_cmp(a, b) == Some(Ordering::Equal),
@@ -62,6 +67,8 @@ impl PartialOrd for Value<'_> {
             (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
             (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
             (Value::Bytes(a), Value::Bytes(b)) => Some(a.cmp(b)),
+            (Value::Bytes(a), Value::String(b)) => Some(a.as_ref().cmp(b.as_bytes())),
+            (Value::String(a), Value::Bytes(b)) => Some(a.as_bytes().cmp(b.as_ref())),
             (Value::Array(a), Value::Array(b)) => {
                 for (x, y) in a.iter().zip(b.iter()) {
                     match x.partial_cmp(y)? {

@@ -322,7 +322,10 @@ impl Grok {
             // The translation without look-arounds accepts a superset.
             return false;
         }
-        full.is_match(s).unwrap_or(false)
+        full.is_match(s).unwrap_or_else(|_| {
+            super::note_over_budget();
+            false
+        })
     }
 
     /// Positions of every field's capture, or `None` when `s` does not match.
@@ -341,7 +344,13 @@ impl Grok {
                 );
             }
         }
-        let caps = self.full.as_ref()?.captures(s).ok()??;
+        let caps = match self.full.as_ref()?.captures(s) {
+            Ok(c) => c?,
+            Err(_) => {
+                super::note_over_budget();
+                return None;
+            }
+        };
         Some(
             self.fields
                 .iter()
@@ -418,6 +427,8 @@ fn to_int(t: &str) -> Option<i64> {
     })
 }
 
+#[cfg(test)]
+mod families;
 #[cfg(test)]
 mod samples;
 #[cfg(test)]

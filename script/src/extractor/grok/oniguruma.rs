@@ -43,6 +43,13 @@ pub(super) fn quantifier(src: &str, i: usize) -> Option<(usize, String, bool)> {
         Some(b'+') => len += 1,
         _ => {}
     }
+    // A repeat of a repeat (`.?*` in Logstash's SHOREWALL) is legal in Oniguruma and means
+    // `(?:.?)*`; for the greedy one-character-or-more forms that is the same as `.*`.
+    while b.get(i + len) == Some(&b'*') && matches!(text.as_str(), "?" | "*" | "+") {
+        text = "*".to_string();
+        len += 1;
+    }
+    let many = many || text == "*";
     Some((len, text, many))
 }
 

@@ -1,7 +1,9 @@
 //! The built-in Logstash pattern set and the `NAME pattern` file format.
 //!
-//! The files under `patterns/` are compiled into the binary, so `%{COMBINEDAPACHELOG}`,
-//! `%{SYSLOGLINE}`, `%{IP}` and the rest work without any file on disk.
+//! The files under `patterns/` (Logstash's legacy set, every file, plus `zeek` and the
+//! netfilter `IPTABLES` definitions; see `patterns/NOTICE.md`) are compiled into the binary,
+//! so `%{COMBINEDAPACHELOG}`, `%{SYSLOGLINE}`, `%{IP}` and the rest work without any file on
+//! disk.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -18,27 +20,30 @@ macro_rules! pattern_files {
 }
 
 pattern_files!(
-    "grok.pattern",
-    "aws.pattern",
-    "bacula.pattern",
-    "bind.pattern",
-    "bro.pattern",
-    "exim.pattern",
-    "firewalls.pattern",
-    "haproxy.pattern",
-    "httpd.pattern",
-    "java.pattern",
-    "junos.pattern",
-    "linux-syslog.pattern",
-    "maven.pattern",
-    "mcollective.pattern",
-    "mongodb.pattern",
-    "nagios.pattern",
-    "postgresql.pattern",
-    "rails.pattern",
-    "redis.pattern",
-    "ruby.pattern",
-    "squid.pattern",
+    "grok-patterns",
+    "aws",
+    "bacula",
+    "bind",
+    "bro",
+    "exim",
+    "firewalls",
+    "haproxy",
+    "httpd",
+    "iptables",
+    "java",
+    "junos",
+    "linux-syslog",
+    "maven",
+    "mcollective",
+    "mcollective-patterns",
+    "mongodb",
+    "nagios",
+    "postgresql",
+    "rails",
+    "redis",
+    "ruby",
+    "squid",
+    "zeek",
 );
 
 /// Parses a grok pattern file: one `NAME pattern` definition per line (the name, then

@@ -9,7 +9,7 @@ fn parse(json: &str) -> Value<'static> {
 }
 
 /// Extracts with `pattern` and checks the listed (path, JSON value) pairs.
-fn check(pattern: &str, line: &str, want: &[(&str, &str)]) {
+pub(super) fn check(pattern: &str, line: &str, want: &[(&str, &str)]) {
     let got = run(pattern, line).unwrap_or_else(|| panic!("{pattern} did not match {line:?}"));
     let got = parse(&got);
     for (path, value) in want {

@@ -227,3 +227,14 @@ proptest::proptest! {
         proptest::prop_assert_eq!(fast, slow, "{}", input);
     }
 }
+
+/// A pattern that makes the backtracking engine explode on its input stops at the engine's
+/// step limit: the line does not match, and the call returns (no hang, no stack overflow).
+#[test]
+fn pathological_backtracking_is_bounded() {
+    // The regex crate finds `x...x` at once; the look-behind then fails, so the match goes
+    // to the backtracking engine, which would try 2^40 ways to split the run of `x`.
+    let line = "x".repeat(40);
+    assert_eq!(run(r"^(?:x+x+)+(?<!x)", &line), None);
+    assert_eq!(run(r"^(?:x+x+)+(?<!x)", "y"), None);
+}

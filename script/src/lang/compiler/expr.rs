@@ -1,63 +1,16 @@
-//! Expressions: paths, calls, literals, operators, with constant folding.
+//! Expressions: paths, calls, literals, operators (folded by `fold` when constant).
 
 use std::borrow::Cow;
 
+use super::fold::{fold, intern_value};
 use super::{CResult, Compiler};
 use crate::lang::ast::{self, UnOp};
 use crate::lang::diagnostic::{codes, did_you_mean, Diagnostic};
 use crate::lang::intern::intern;
-use crate::lang::interp::{self, Sys, View, NULL};
 use crate::lang::ir::{BytesKind, BytesSeg, Expr, Path, Root, Seg};
 use crate::lang::span::Span;
-use crate::stdlib::{self, Env, FnDef};
-use crate::{Record, Value};
-
-/// Evaluates an expression that reads nothing from an event (all its inputs are
-/// constants). `None` when evaluation fails: the error then happens at run time.
-pub(crate) fn const_eval(e: &Expr) -> Option<Value<'static>> {
-    let mut env = Env::default();
-    let mut sys = Sys {
-        env: &mut env,
-        ingest_ns: 0,
-        origin: None,
-        fns: &[],
-        depth: 0,
-    };
-    let view = View {
-        event: &NULL,
-        meta: &NULL,
-        state: &NULL,
-        locals: &[],
-        args: &NULL,
-        overlay: None,
-    };
-    interp::eval(e, &view, &mut sys)
-        .ok()
-        .map(|v| v.into_owned().into_static())
-}
-
-fn fold(e: Expr, all_const: bool) -> Expr {
-    if all_const {
-        if let Some(v) = const_eval(&e) {
-            return Expr::Const(intern_value(v));
-        }
-    }
-    e
-}
-
-/// Re-homes the strings of a folded constant in the intern table.
-pub(crate) fn intern_value(v: Value<'static>) -> Value<'static> {
-    match v {
-        Value::String(s) => Value::String(intern(&s)),
-        Value::Array(a) => Value::Array(a.into_iter().map(intern_value).collect()),
-        Value::Record(r) => Value::Record(
-            r.into_iter()
-                .map(|(k, x)| (intern(&k), intern_value(x)))
-                .collect::<Record<'static>>(),
-        ),
-        other => other,
-    }
-}
+use crate::stdlib::{self, FnDef};
+use crate::Value;
 
 /// Where a library path written as `path` may live: as written, or under `std::` or
 /// `tremor::` (`string::len` is `std::string::len`).
@@ -90,7 +43,7 @@ impl Compiler<'_> {
                     out.push((self.expr(k)?, self.expr(v)?));
                 }
                 let c = out.iter().all(|(k, v)| is_const(k) && is_const(v));
-                fold(Expr::Record(out, span), c)
+                fold(Expr::Record(out, span), c)?
             }
             ast::ExprKind::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -98,9 +51,12 @@ impl Compiler<'_> {
                     out.push(self.expr(x)?);
                 }
                 let c = out.iter().all(is_const);
-                fold(Expr::Array(out), c)
+                fold(Expr::Array(out), c)?
             }
             ast::ExprKind::Path(p) => self.path_expr(p)?,
+            // `present name` of a name that is not defined is false, as in tremor.
+            ast::ExprKind::Present(p) if self.undefined_root(p) => Expr::Const(Value::Bool(false)),
+            ast::ExprKind::Absent(p) if self.undefined_root(p) => Expr::Const(Value::Bool(true)),
             ast::ExprKind::Present(p) => Expr::Present(Box::new(self.path(p)?)),
             ast::ExprKind::Absent(p) => Expr::Unary(
                 UnOp::Not,
@@ -110,13 +66,13 @@ impl Compiler<'_> {
             ast::ExprKind::Unary(op, x) => {
                 let x = self.expr(x)?;
                 let c = is_const(&x);
-                fold(Expr::Unary(*op, Box::new(x), span), c)
+                fold(Expr::Unary(*op, Box::new(x), span), c)?
             }
             ast::ExprKind::Binary(op, l, r) => {
                 let l = self.expr(l)?;
                 let r = self.expr(r)?;
                 let c = is_const(&l) && is_const(&r);
-                fold(Expr::Binary(*op, Box::new((l, r)), span), c)
+                fold(Expr::Binary(*op, Box::new((l, r)), span), c)?
             }
             ast::ExprKind::Call { module, name, args } => self.call(module, name, args, span)?,
             ast::ExprKind::Recur(args) => {
@@ -151,7 +107,7 @@ impl Compiler<'_> {
                 let t = self.expr(t)?;
                 let s = self.expr(s)?;
                 let c = is_const(&t) && is_const(&s);
-                fold(Expr::Merge(Box::new((t, s)), span), c)
+                fold(Expr::Merge(Box::new((t, s)), span), c)?
             }
             ast::ExprKind::Let(..) | ast::ExprKind::Emit { .. } | ast::ExprKind::Drop => {
                 let what = match &e.kind {
@@ -183,7 +139,7 @@ impl Compiler<'_> {
             }
         }
         let c = out.iter().all(is_const);
-        Ok(fold(Expr::Str(out), c))
+        fold(Expr::Str(out), c)
     }
 
     fn bytes(&mut self, parts: &[ast::BytesPart]) -> CResult<Expr> {
@@ -193,8 +149,14 @@ impl Compiler<'_> {
             let mut kind = BytesKind::Integer;
             let mut signed = false;
             let mut little = false;
-            for t in &p.types {
-                match t.name.as_str() {
+            // Tremor writes one type as words joined by `_` (`little_signed_integer`);
+            // the Erlang-style `-` separated list is accepted too.
+            let words = p
+                .types
+                .iter()
+                .flat_map(|t| t.name.split('_').map(move |w| (w, t)));
+            for (w, t) in words {
+                match w {
                     "binary" | "bytes" => kind = BytesKind::Binary,
                     "integer" => kind = BytesKind::Integer,
                     "signed" => signed = true,
@@ -242,7 +204,7 @@ impl Compiler<'_> {
             });
         }
         let c = segs.iter().all(|s| is_const(&s.value));
-        Ok(fold(Expr::Bytes(segs), c))
+        fold(Expr::Bytes(segs), c)
     }
 
     fn path_expr(&mut self, p: &ast::Path) -> CResult<Expr> {
@@ -252,11 +214,12 @@ impl Compiler<'_> {
             Root::Expr(Expr::Const(v)) if path.segs.is_empty() => Expr::Const(v),
             _ => {
                 let c = matches!(path.root, Root::Expr(Expr::Const(_)))
-                    && path
-                        .segs
-                        .iter()
-                        .all(|s| matches!(s, Seg::Key(..) | Seg::Idx(..)));
-                fold(Expr::Path(Box::new(path)), c)
+                    && path.segs.iter().all(|s| match s {
+                        Seg::Key(..) | Seg::Idx(..) => true,
+                        Seg::Range(a, b, _) => is_const(a) && is_const(b),
+                        Seg::Elem(..) => false,
+                    });
+                fold(Expr::Path(Box::new(path)), c)?
             }
         })
     }
@@ -280,6 +243,19 @@ impl Compiler<'_> {
         }
     }
 
+    /// A path whose root is a bare name that is neither a local nor a constant.
+    fn undefined_root(&self, p: &ast::Path) -> bool {
+        match &p.root {
+            ast::Root::Local(id) => {
+                self.frame.lookup(&id.name).is_none()
+                    && !self
+                        .consts
+                        .contains_key(&(self.module.clone(), id.name.clone()))
+            }
+            _ => false,
+        }
+    }
+
     fn no_event_in_fn(&self, what: &str, span: Span) -> CResult<()> {
         if self.frame.in_fn {
             return Err(Diagnostic::new(
@@ -293,8 +269,23 @@ impl Compiler<'_> {
     }
 
     /// Resolves a module path through `use` aliases.
+    /// A path that names a module nested in the current one (`b::f` inside `mod a`) is
+    /// taken relative to it first, as tremor does.
     pub(crate) fn module_path(&self, m: &[ast::Ident]) -> String {
         let names: Vec<&str> = m.iter().map(|i| i.name.as_str()).collect();
+        if !self.module.is_empty() && !names.is_empty() {
+            let mut scope = self.module.as_str();
+            loop {
+                let rel = format!("{scope}::{}", names.join("::"));
+                if self.loaded.contains(&rel) {
+                    return rel;
+                }
+                match scope.rfind("::") {
+                    Some(i) => scope = &scope[..i],
+                    None => break,
+                }
+            }
+        }
         match names.first().and_then(|f| self.uses.get(*f)) {
             Some(full) => {
                 let mut p: Vec<&str> = full.iter().map(String::as_str).collect();
@@ -339,7 +330,12 @@ impl Compiler<'_> {
                 } else if let Some(v) = self.consts.get(&(self.module.clone(), id.name.clone())) {
                     (Root::Expr(Expr::Const(v.clone())), intern(&id.name))
                 } else {
-                    return Err(self.unknown_name(&id.name, self.span(id.span)));
+                    // Tremor reports an unknown name only when it is evaluated: it is a
+                    // warning here and a run-time error if reached.
+                    let d = self.unknown_name(&id.name, self.span(id.span));
+                    let e = Expr::Fail(Box::new(d.clone()));
+                    self.warnings.push(d);
+                    (Root::Expr(e), intern(&id.name))
                 }
             }
             ast::Root::Const(m, id) => {
@@ -587,6 +583,6 @@ impl Compiler<'_> {
             ));
         }
         let c = def.pure && cargs.iter().all(is_const);
-        Ok(fold(Expr::Native(def, cargs, span), c))
+        fold(Expr::Native(def, cargs, span), c)
     }
 }

@@ -3,8 +3,10 @@
 //! folds constants, loads modules, and reports every error with a span, a code and a hint.
 
 mod expr;
+mod fold;
 mod scope;
 mod stmt;
+mod tail;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path as FsPath, PathBuf};
@@ -38,6 +40,8 @@ pub(crate) struct Compiler<'o> {
     module: String,
     uses: HashMap<String, Vec<String>>,
     frame: FrameScope,
+    /// Unknown names compiled to run-time errors (tremor reports them only if reached).
+    warnings: Vec<Diagnostic>,
 }
 
 /// Compiles a script.
@@ -65,6 +69,7 @@ pub(crate) fn compile(source: &str, opts: &CompileOptions) -> Result<Script, Dia
         module: String::new(),
         uses: HashMap::new(),
         frame: FrameScope::new(false),
+        warnings: Vec::new(),
     };
     let stmts = match parse_script(source) {
         Ok(ast) => c.items(&ast.items, true),
@@ -93,6 +98,10 @@ pub(crate) fn compile(source: &str, opts: &CompileOptions) -> Result<Script, Dia
         fns: c.fns,
         locals: c.frame.slots(),
         ports: c.ports,
+        warnings: Diagnostics {
+            files: c.files.clone(),
+            errors: c.warnings,
+        },
         files: c.files,
     })
 }
@@ -169,9 +178,17 @@ impl Compiler<'_> {
             }
         }
         let mut stmts = Vec::new();
-        for item in items {
+        for (n, item) in items.iter().enumerate() {
             let r = match item {
                 ast::Item::Use(_) => Ok(()),
+                ast::Item::Mod(m) => self.inline_module(m),
+                // A script that ends with a constant has that constant's value.
+                ast::Item::Const(c) if main && n + 1 == items.len() => self.constant(c).map(|()| {
+                    let key = (self.module.clone(), c.name.name.clone());
+                    if let Some(v) = self.consts.get(&key) {
+                        stmts.push(Stmt::Expr(super::ir::Expr::Const(v.clone())));
+                    }
+                }),
                 ast::Item::Const(c) => self.constant(c),
                 ast::Item::Fn(f) => self.function(f),
                 ast::Item::Expr(e) => {
@@ -210,12 +227,17 @@ impl Compiler<'_> {
             // Keep the name known so its uses do not cascade into more errors.
             self.consts.insert(key.clone(), Value::Null);
         }
-        match r? {
-            super::ir::Expr::Const(v) => {
-                self.consts.insert(key, v);
+        let folded = match r? {
+            super::ir::Expr::Const(v) => Some(v),
+            // Calls of user functions are folded here, where their bodies are compiled.
+            other => fold::const_eval_with(&other, &self.fns),
+        };
+        match folded {
+            Some(v) => {
+                self.consts.insert(key, fold::intern_value(v));
                 Ok(())
             }
-            _ => {
+            None => {
                 self.consts.insert(key, Value::Null);
                 Err(Diagnostic::new(
                     codes::NOT_CONSTANT,
@@ -228,6 +250,28 @@ impl Compiler<'_> {
                 .with_hint("constants may use literals, other constants and pure functions"))
             }
         }
+    }
+
+    /// `mod name with ... end`: its items live under `enclosing::name`.
+    fn inline_module(&mut self, m: &ast::Module) -> CResult<()> {
+        let joined = if self.module.is_empty() {
+            m.name.name.clone()
+        } else {
+            format!("{}::{}", self.module, m.name.name)
+        };
+        if self.loaded.contains(&joined) {
+            return Err(Diagnostic::new(
+                codes::DUPLICATE,
+                format!("module `{joined}` is already defined"),
+                self.span(m.name.span),
+            ));
+        }
+        self.loaded.insert(joined.clone());
+        let saved = std::mem::replace(&mut self.module, joined);
+        let stray = self.items(&m.items, false);
+        debug_assert!(stray.is_empty());
+        self.module = saved;
+        Ok(())
     }
 
     fn register_fn(&mut self, f: &ast::FnDecl) -> CResult<()> {
@@ -395,6 +439,19 @@ impl Compiler<'_> {
             let slot = self.frame.new_slot();
             self.frame.varargs = Some(slot);
         }
+        let misplaced = match &f.body {
+            ast::FnBody::Exprs(body) => tail::misplaced_recur(body),
+            ast::FnBody::Cases(cases) => cases.iter().find_map(|c| tail::misplaced_recur(&c.body)),
+            ast::FnBody::Intrinsic { .. } => None,
+        };
+        if let Some(at) = misplaced {
+            return Err(Diagnostic::new(
+                codes::RECUR_OUTSIDE_FN,
+                "`recur` can only be the last thing a function does (tail position)",
+                self.span(at),
+            )
+            .with_hint("make `recur(...)` the last expression of the function or of its case"));
+        }
         match &f.body {
             ast::FnBody::Exprs(body) => {
                 let mut out = Vec::with_capacity(body.len());
@@ -406,8 +463,13 @@ impl Compiler<'_> {
             ast::FnBody::Cases(cases) => {
                 let tuple = self.frame.new_slot();
                 let span = self.span(f.span);
-                let m =
-                    self.cases_match(super::ir::Expr::Local(tuple, span), cases, span, Self::stmt)?;
+                let cases: Vec<ast::Case> = cases.iter().map(|c| rebind_args(c, &f.args)).collect();
+                let m = self.cases_match(
+                    super::ir::Expr::Local(tuple, span),
+                    &cases,
+                    span,
+                    Self::stmt,
+                )?;
                 Ok(FnImpl::Cases(Box::new(m)))
             }
             ast::FnBody::Intrinsic { module, name } => {
@@ -417,5 +479,58 @@ impl Compiler<'_> {
                 Ok(FnImpl::Native(def))
             }
         }
+    }
+}
+
+/// The name a match function's tuple result is bound to (not a name a script can write).
+const FN_RESULT: &str = "fn result";
+
+/// A match function case `case (p1, p2) => body` rebinds each argument to what its
+/// pattern yields (the extractor's result for `~ json||`) before the body runs, as tremor
+/// does: `case x = %(p1, p2) => let a = x[0]; let b = x[1]; body`. The guard still sees
+/// the arguments as passed.
+fn rebind_args(c: &ast::Case, args: &[ast::Ident]) -> ast::Case {
+    let ast::Pattern::Tuple(_) = &c.pattern else {
+        return c.clone();
+    };
+    let at = c.span;
+    let local = |name: &str, segs: Vec<ast::Seg>| ast::Path {
+        root: ast::Root::Local(ast::Ident {
+            name: name.to_string(),
+            span: at,
+        }),
+        segs,
+        span: at,
+    };
+    let mut body: Vec<ast::Expr> = args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let index = ast::Expr {
+                kind: ast::ExprKind::Int(i as u64),
+                span: at,
+            };
+            let value = ast::Expr {
+                kind: ast::ExprKind::Path(local(FN_RESULT, vec![ast::Seg::Index(index)])),
+                span: at,
+            };
+            ast::Expr {
+                kind: ast::ExprKind::Let(local(&a.name, Vec::new()), Box::new(value)),
+                span: at,
+            }
+        })
+        .collect();
+    body.extend(c.body.iter().cloned());
+    ast::Case {
+        pattern: ast::Pattern::Assign(
+            ast::Ident {
+                name: FN_RESULT.to_string(),
+                span: at,
+            },
+            Box::new(c.pattern.clone()),
+        ),
+        guard: c.guard.clone(),
+        body,
+        span: at,
     }
 }

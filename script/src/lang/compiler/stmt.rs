@@ -1,6 +1,6 @@
 //! Statements, `match`/`for` (both forms), `patch`, patterns and extractors.
 
-use super::expr::const_eval;
+use super::fold::const_eval;
 use super::{CResult, Compiler};
 use crate::extractor::Extractor;
 use crate::lang::ast::{self, BinOp};
@@ -341,7 +341,7 @@ impl Compiler<'_> {
             if let Some(v) = const_eval(&Expr::Patch(Box::new(p.clone()))) {
                 // Callers wrap the result; a folded patch is just its value.
                 return Ok(Patch {
-                    target: Expr::Const(super::expr::intern_value(v)),
+                    target: Expr::Const(super::fold::intern_value(v)),
                     ops: Vec::new(),
                     span,
                 });

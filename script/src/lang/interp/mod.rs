@@ -204,6 +204,7 @@ pub(crate) fn eval<'a, 'ev>(
             let spec = eval(&tm.1, v, s)?;
             patch::merge_values(target, &spec, *span).map(Cow::Owned)
         }
+        Expr::Fail(d) => err_hint(d.code, d.message.clone(), d.span, d.hint.clone()),
     }
 }
 

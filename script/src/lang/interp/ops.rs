@@ -125,6 +125,13 @@ pub(crate) fn binary<'ev>(
         (Lt | Le | Gt | Ge, Value::Bytes(x), Value::Bytes(y)) => {
             return Ok(Value::Bool(cmp_res(op, x.as_ref().cmp(y.as_ref()))))
         }
+        // Tremor orders a binary and a string by their bytes.
+        (Lt | Le | Gt | Ge, Value::Bytes(x), Value::String(y)) => {
+            return Ok(Value::Bool(cmp_res(op, x.as_ref().cmp(y.as_bytes()))))
+        }
+        (Lt | Le | Gt | Ge, Value::String(x), Value::Bytes(y)) => {
+            return Ok(Value::Bool(cmp_res(op, x.as_bytes().cmp(y.as_ref()))))
+        }
         _ => {}
     }
     if !is_num(a) || !is_num(b) {

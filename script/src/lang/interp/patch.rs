@@ -1,8 +1,8 @@
 //! `patch` and `merge`.
 //!
-//! `merge` follows JSON merge patch (RFC 7396), as tremor does: fields of the spec replace
-//! or recursively merge into the target, `null` in the spec removes a field, a non-record
-//! spec replaces the value.
+//! `merge` follows tremor (not JSON merge patch, RFC 7396): fields of the spec replace or
+//! recursively merge into the target, a non-record spec replaces the value, and a `null`
+//! in the spec is a value like any other (RFC 7396 would remove the field).
 
 use std::borrow::Cow;
 
@@ -17,9 +17,7 @@ pub(crate) fn merge_into<'ev>(target: &mut Value<'ev>, spec: &Value<'ev>) {
     match (target, spec) {
         (Value::Record(t), Value::Record(sp)) => {
             for (k, v) in sp.iter() {
-                if v.is_null() {
-                    t.remove(k);
-                } else if let Some(existing) = t.get_mut(k) {
+                if let Some(existing) = t.get_mut(k) {
                     merge_into(existing, v);
                 } else {
                     t.insert(k.clone(), v.clone());
@@ -27,6 +25,21 @@ pub(crate) fn merge_into<'ev>(target: &mut Value<'ev>, spec: &Value<'ev>) {
             }
         }
         (t, sp) => *t = sp.clone(),
+    }
+}
+
+/// `default => record`: missing keys are added, and records present on both sides get
+/// their own missing keys, recursively (as tremor's `apply_default`).
+fn default_into<'ev>(target: &mut Record<'ev>, defaults: &Record<'ev>) {
+    for (k, d) in defaults.iter() {
+        match (target.get_mut(k), d) {
+            (None, _) => {
+                let key: Cow<'ev, str> = k.clone();
+                target.insert(key, d.clone());
+            }
+            (Some(Value::Record(t)), Value::Record(dr)) => default_into(t, dr),
+            (Some(_), _) => {}
+        }
     }
 }
 
@@ -125,6 +138,14 @@ pub(crate) fn apply<'a, 'ev>(
                 let from = eval_str(a, v, s, *sp)?;
                 let to = eval_str(b, v, s, *sp)?;
                 let r = rec(target, *sp)?;
+                // As tremor: the destination must not exist yet.
+                if r.contains_key(&to) {
+                    return err(
+                        codes::PATCH,
+                        format!("the key `{to}` that is written to already exists"),
+                        *sp,
+                    );
+                }
                 let moved = if matches!(op, PatchOp::Move(..)) {
                     r.remove(&from)
                 } else {
@@ -141,7 +162,22 @@ pub(crate) fn apply<'a, 'ev>(
                         let key = eval_str(k, v, s, *sp)?;
                         let r = rec(target, *sp)?;
                         match r.get_mut(&key) {
-                            Some(existing) => merge_into(existing, &spec),
+                            Some(existing @ Value::Record(_))
+                                if matches!(&*spec, Value::Record(_)) =>
+                            {
+                                merge_into(existing, &spec);
+                            }
+                            // As tremor: only a missing key or two records merge.
+                            Some(other) => {
+                                return err(
+                                    codes::PATCH,
+                                    format!(
+                                        "merge needs the key `{key}` to be missing or a record, but it is {}",
+                                        other.value_type()
+                                    ),
+                                    *sp,
+                                );
+                            }
                             None => {
                                 let mut fresh = Value::Record(Record::new());
                                 merge_into(&mut fresh, &spec);
@@ -179,13 +215,7 @@ pub(crate) fn apply<'a, 'ev>(
                             *sp,
                         );
                     };
-                    let r = rec(target, *sp)?;
-                    for (k, d) in defaults.iter() {
-                        if !r.contains_key(k) {
-                            let key: Cow<'ev, str> = k.clone();
-                            r.insert(key, d.clone());
-                        }
-                    }
+                    default_into(rec(target, *sp)?, defaults);
                 }
             },
         }

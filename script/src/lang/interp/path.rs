@@ -180,29 +180,35 @@ pub(crate) fn present<'a, 'ev>(p: &'a Path, v: &View<'a, 'ev>, s: &mut Sys<'_>) 
         },
         Root::Expr(e) => eval(e, v, s)?,
     };
-    let mut cur: &Value<'ev> = &base;
+    // After a range the walk continues on the sub-slice (`a[0:2][1]`).
+    let mut cur: &[Value<'ev>] = std::slice::from_ref(&*base);
+    let mut sliced = false;
     for seg in &p.segs {
         let (st, _) = step(seg, v, s)?;
-        let next = match (&st, cur) {
-            (Step::Key(k), Value::Record(r)) => r.get(k),
-            (Step::DynKey(k), Value::Record(r)) => r.get(k),
-            (Step::Idx(i), Value::Array(a)) => a.get(*i),
-            (Step::Range(a, b), Value::Array(arr)) => {
-                if a <= b && *b <= arr.len() {
-                    // The rest of the path is checked on the first element of the range;
-                    // an empty range has nothing to look into.
-                    if p.segs.last().is_some_and(|l| std::ptr::eq(l, seg)) {
-                        return Ok(true);
-                    }
-                    arr.get(*a)
-                } else {
-                    None
-                }
+        let arr: Option<&[Value<'ev>]> = match (sliced, cur) {
+            (true, a) => Some(a),
+            (false, [Value::Array(a)]) => Some(a.as_slice()),
+            _ => None,
+        };
+        let one = if sliced { None } else { cur.first() };
+        let next: Option<(&[Value<'ev>], bool)> = match (&st, one, arr) {
+            (Step::Key(k), Some(Value::Record(r)), _) => {
+                r.get(k).map(|x| (std::slice::from_ref(x), false))
+            }
+            (Step::DynKey(k), Some(Value::Record(r)), _) => {
+                r.get(k).map(|x| (std::slice::from_ref(x), false))
+            }
+            (Step::Idx(i), _, Some(a)) => a.get(*i).map(|x| (std::slice::from_ref(x), false)),
+            (Step::Range(lo, hi), _, Some(a)) if lo <= hi && *hi <= a.len() => {
+                Some((&a[*lo..*hi], true))
             }
             _ => None,
         };
         match next {
-            Some(n) => cur = n,
+            Some((n, sl)) => {
+                cur = n;
+                sliced = sl;
+            }
             None => return Ok(false),
         }
     }

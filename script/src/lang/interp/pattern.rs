@@ -2,9 +2,10 @@
 //!
 //! A test returns `None` when the pattern does not match, else `Some(result)`; the result
 //! (the value a `case x = ...` binding receives) is only built when asked for, so plain
-//! matching allocates nothing. Record patterns yield a record of the tested fields
-//! (extractor results in place of the raw value), array patterns the matching elements,
-//! tuple patterns the positional results.
+//! matching allocates nothing. As in tremor, record patterns yield a record of
+//! the `present` fields, extractor results and sub-pattern results (comparisons add
+//! nothing), array patterns the `[index, result]` pairs of the matching elements, pattern
+//! by pattern, and tuple patterns the positional results.
 
 use std::borrow::Cow;
 
@@ -92,8 +93,10 @@ fn test_field<'a, 'ev>(
                 Pass
             }
         }
+        // Comparisons test and bind nothing (tremor's result record holds only the
+        // present fields, extractions and sub-pattern results).
         FieldPat::EqConst(k, c) => match rec.get(k) {
-            Some(x) if x == c => Hit(k, owned_or_null(build, x)),
+            Some(x) if x == c => Pass,
             _ => Fail,
         },
         FieldPat::Cmp(k, op, e) => {
@@ -102,7 +105,7 @@ fn test_field<'a, 'ev>(
             };
             let rhs = eval(e, v, s)?;
             if cmp(*op, x, &rhs) {
-                Hit(k, owned_or_null(build, x))
+                Pass
             } else {
                 Fail
             }
@@ -217,12 +220,20 @@ pub(crate) fn test_array<'a, 'ev>(
     };
     let mut out = Vec::new();
     for ep in &p.elems {
+        // `_` needs some element and binds nothing.
+        if matches!(ep, ElemPat::Ignore) {
+            if items.is_empty() {
+                return Ok(None);
+            }
+            continue;
+        }
         let mut found = false;
-        for x in items {
+        for (i, x) in items.iter().enumerate() {
             if let Some(r) = test_elem(ep, x, v, s, build)? {
                 found = true;
                 if build {
-                    out.push(r);
+                    // Each matching element as `[index, result]`, pattern by pattern.
+                    out.push(Value::Array(vec![Value::from(i), r]));
                 } else {
                     break;
                 }
@@ -385,6 +396,8 @@ pub(crate) fn select<'a, 'ev, B>(
     v: &View<'a, 'ev>,
     s: &mut Sys<'_>,
 ) -> R<'ev, Option<Selected<'ev>>> {
+    // Only a bound hit while testing these cases counts (not one left by a direct caller).
+    crate::extractor::take_over_budget();
     // Look up the keys the simple cases test once, instead of once per case.
     let mut pre: [Option<&Value<'ev>>; MAX_FAST_KEYS] = [None; MAX_FAST_KEYS];
     let rec = match target {
@@ -432,9 +445,22 @@ pub(crate) fn select<'a, 'ev, B>(
                 continue;
             }
         }
-        return Ok(Some((i, bind)));
+        return budget(m.span).map(|()| Some((i, bind)));
     }
-    Ok(None)
+    budget(m.span).map(|()| None)
+}
+
+/// A pattern whose extractor gave up at its step bound (pathological backtracking) fails
+/// the event with an error rather than counting as "no match".
+fn budget<'ev>(span: crate::lang::span::Span) -> R<'ev, ()> {
+    if crate::extractor::take_over_budget() {
+        return err(
+            codes::EXTRACTOR_LIMIT,
+            "an extractor gave up: matching needed more than its step bound (1,000,000 backtracking steps)",
+            span,
+        );
+    }
+    Ok(())
 }
 
 /// The expression form of `match`: case bodies are expressions, the last one's value is

@@ -369,6 +369,16 @@ fn fold<'ev>(acc: &mut Value<'ev>, val: Value<'ev>, op: BinOp, span: Span) -> R<
     }
 }
 
+/// A fold with `and` that reached `false` (or `or` that reached `true`) stops, as tremor's
+/// does: the remaining elements are not evaluated, so values of other types after it are
+/// never combined.
+fn settled(acc: &Value<'_>, op: BinOp) -> bool {
+    matches!(
+        (op, acc),
+        (BinOp::And, Value::Bool(false)) | (BinOp::Or, Value::Bool(true))
+    )
+}
+
 fn items<'x, 'ev>(
     target: &'x Value<'ev>,
 ) -> Box<dyn Iterator<Item = (Value<'ev>, &'x Value<'ev>)> + 'x> {
@@ -410,6 +420,9 @@ pub(crate) fn eval_for<'a, 'ev>(
                 last = eval(e, &v2, s)?.into_owned();
             }
             fold(&mut acc, last, fo.op, case.span)?;
+            if settled(&acc, fo.op) {
+                return Ok(acc);
+            }
             break;
         }
     }
@@ -452,6 +465,9 @@ fn exec_for<'ev>(fo: &For<Stmt>, f: &mut Frame<'_, 'ev>, s: &mut Sys<'_>) -> R<'
                 Err(other) => return Ok(other),
             };
             fold(&mut acc, val, fo.op, case.span)?;
+            if settled(&acc, fo.op) {
+                return Ok(Flow::Val(acc));
+            }
             break;
         }
     }

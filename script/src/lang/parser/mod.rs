@@ -9,6 +9,7 @@
 //! bounded ([`MAX_DEPTH`]) so hostile input cannot exhaust the stack.
 
 mod expr;
+mod item;
 mod literal;
 mod pattern;
 mod stmt;
@@ -22,7 +23,7 @@ use super::ast;
 use super::diagnostic::codes;
 use super::span::RSpan;
 
-pub(crate) use stmt::parse_script;
+pub(crate) use item::parse_script;
 
 /// Deepest nesting of expressions (brackets, operators, nested constructs) accepted.
 pub const MAX_DEPTH: u32 = 96;

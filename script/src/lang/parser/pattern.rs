@@ -53,23 +53,29 @@ pub(crate) fn case_pattern(i: &str, d: u32) -> PResult<'_, Pattern> {
     Ok((r, Pattern::Expr(e)))
 }
 
-/// `name|pattern|` after a `~` or `~=`.
+/// `name|pattern|` after a `~` or `~=` (whitespace may separate the name and the `|`).
+///
+/// Inside the bars, as in tremor: `\|` is a bar and `\\` a backslash; a backslash at the end
+/// of a line continues the pattern on the next line, and the indentation the continued
+/// lines share is removed before they are joined. Other backslashes are kept as written
+/// (tremor rejects them; the regex engines give them their usual meaning).
 pub(crate) fn extractor(i: &str) -> PResult<'_, ExtractPat> {
     let t = ws(i);
     let start = t.len();
     let (r, name) = ident(t)?;
-    let Some(body) = r.strip_prefix('|') else {
+    let Some(body) = ws(r).strip_prefix('|') else {
         return Err(nom::Err::Failure(PErr::new(
             r,
             "expected `|` to start the extractor pattern",
         )));
     };
     let pattern_start = body.len();
+    let mut lines: Vec<String> = Vec::new();
     let mut pattern = String::new();
     let mut rest = body;
     loop {
         match rest.chars().next() {
-            None => {
+            None | Some('\n') => {
                 return Err(nom::Err::Failure(
                     PErr::new(t, "unterminated extractor pattern")
                         .code(codes::UNTERMINATED)
@@ -84,11 +90,33 @@ pub(crate) fn extractor(i: &str) -> PResult<'_, ExtractPat> {
                 pattern.push('|');
                 rest = &rest[2..];
             }
+            Some('\\') if rest[1..].starts_with('\\') => {
+                pattern.push('\\');
+                rest = &rest[2..];
+            }
+            Some('\\') if rest[1..].starts_with('\n') || rest[1..].starts_with("\r\n") => {
+                lines.push(std::mem::take(&mut pattern));
+                rest = rest[1..].strip_prefix('\r').unwrap_or(&rest[1..]);
+                rest = &rest[1..];
+            }
             Some(c) => {
                 pattern.push(c);
                 rest = &rest[c.len_utf8()..];
             }
         }
+    }
+    if !lines.is_empty() {
+        lines.push(pattern);
+        let indent = lines
+            .iter()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.len() - l.trim_start().len())
+            .min()
+            .unwrap_or(0);
+        pattern = lines
+            .iter()
+            .map(|l| l.get(indent..).unwrap_or(""))
+            .collect();
     }
     Ok((
         rest,

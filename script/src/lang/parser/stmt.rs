@@ -1,5 +1,5 @@
 //! Statements and the block constructs: `let`, `emit`, `drop`, `match`, `for`, `patch`,
-//! `merge`, functions, `use`, `const`, and the script itself.
+//! `merge`, and function declarations (the items around them are in `item`).
 
 use super::expr::{expr, path_only, peek_binop};
 use super::literal::string_lit;
@@ -8,92 +8,10 @@ use super::{
     commit, cut_err, depth_check, fail, ident, kw, peek_kw, peek_sym, sym, ws, PErr, PResult,
 };
 use crate::lang::ast::{
-    Case, Const, Expr, ExprKind, FnBody, FnDecl, For, ForCase, Ident, Item, Match, Patch,
-    PatchKind, PatchOp, Pattern, Script, Use,
+    Case, Expr, ExprKind, FnBody, FnDecl, For, ForCase, Ident, Match, Patch, PatchKind, PatchOp,
+    Pattern,
 };
 use crate::lang::span::RSpan;
-
-/// Parses a whole script or module file.
-pub(crate) fn parse_script(src: &str) -> Result<Script, PErr> {
-    let mut items = Vec::new();
-    let mut i = src;
-    loop {
-        if ws(i).is_empty() {
-            break;
-        }
-        let (r, item) = item(i).map_err(unwrap_err)?;
-        items.push(item);
-        i = r;
-        match sym(i, ";") {
-            Ok((r, _)) => i = r,
-            Err(_) => {
-                let t = ws(i);
-                if t.is_empty() {
-                    break;
-                }
-                return Err(PErr::new(t, "expected `;` or the end of the script"));
-            }
-        }
-    }
-    Ok(Script { items })
-}
-
-fn unwrap_err(e: nom::Err<PErr>) -> PErr {
-    match e {
-        nom::Err::Error(e) | nom::Err::Failure(e) => e,
-        nom::Err::Incomplete(_) => PErr::new("", "unexpected end of input"),
-    }
-}
-
-fn item(i: &str) -> PResult<'_, Item> {
-    let t = ws(i);
-    let start = t.len();
-    if peek_kw(t, "use") {
-        let (r, _) = kw(t, "use")?;
-        let (mut r, first) = commit(ident(r))?;
-        let mut path = vec![first];
-        while let Some(r2) = ws(r).strip_prefix("::") {
-            let (r3, id) = commit(ident(r2))?;
-            path.push(id);
-            r = r3;
-        }
-        let mut alias = None;
-        if peek_kw(r, "as") {
-            let (r2, _) = kw(r, "as")?;
-            let (r3, id) = commit(ident(r2))?;
-            alias = Some(id);
-            r = r3;
-        }
-        return Ok((
-            r,
-            Item::Use(Use {
-                path,
-                alias,
-                span: RSpan::new(start, r.len()),
-            }),
-        ));
-    }
-    if peek_kw(t, "const") {
-        let (r, _) = kw(t, "const")?;
-        let (r, name) = commit(ident(r))?;
-        let (r, _) = commit(sym(r, "="))?;
-        let (r, e) = commit(expr(r, 1))?;
-        return Ok((
-            r,
-            Item::Const(Const {
-                name,
-                expr: e,
-                span: RSpan::new(start, r.len()),
-            }),
-        ));
-    }
-    if peek_kw(t, "fn") || peek_kw(t, "intrinsic") {
-        let (r, f) = fn_decl(t)?;
-        return Ok((r, Item::Fn(f)));
-    }
-    let (r, e) = stmt(t, 1)?;
-    Ok((r, Item::Expr(e)))
-}
 
 fn fn_args(i: &str) -> PResult<'_, (Vec<Ident>, bool)> {
     let (mut r, _) = commit(sym(i, "("))?;
@@ -120,7 +38,7 @@ fn fn_args(i: &str) -> PResult<'_, (Vec<Ident>, bool)> {
     Ok((r, (args, varargs)))
 }
 
-fn fn_decl(t: &str) -> PResult<'_, FnDecl> {
+pub(super) fn fn_decl(t: &str) -> PResult<'_, FnDecl> {
     let start = ws(t).len();
     if peek_kw(t, "intrinsic") {
         let (r, _) = kw(t, "intrinsic")?;
@@ -178,12 +96,19 @@ fn fn_decl(t: &str) -> PResult<'_, FnDecl> {
         let cstart = t.len();
         if peek_kw(t, "case") {
             let (r2, _) = kw(t, "case")?;
-            let (r2, tp) = commit(tuple_pat(r2, 2))?;
+            // `case (a, b)` tests the arguments as a tuple; `case _` (or any other
+            // pattern, `x = _`) takes them all.
+            let (r2, pattern) = if ws(r2).starts_with('(') {
+                let (r3, tp) = commit(tuple_pat(r2, 2))?;
+                (r3, Pattern::Tuple(tp))
+            } else {
+                commit(case_pattern(r2, 2))?
+            };
             let (r2, guard) = guard(r2)?;
             let (r2, _) = commit(sym(r2, "=>"))?;
             let (r2, body) = block(r2, 2)?;
             cases.push(Case {
-                pattern: Pattern::Tuple(tp),
+                pattern,
                 guard,
                 body,
                 span: RSpan::new(cstart, r2.len()),

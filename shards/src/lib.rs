@@ -64,8 +64,8 @@ mod topology;
 pub use error::Error;
 pub use ingest::{error_event, Ingest, Read};
 pub use plan::{
-    ComponentSpec, OnFull, PipelinePlan, Plan, ScriptPlan, SinkKind, SinkPlan, SourceKind,
-    SourcePlan,
+    ComponentSpec, ElasticPlan, HttpClientPlan, HttpSinkPlan, HttpSourcePlan, OnFull, PipelinePlan,
+    Plan, ScriptPlan, SinkKind, SinkPlan, SourceKind, SourcePlan, TailPlan, HTTP_INFLUX_PRECISIONS,
 };
 pub use ring::{mesh, Batch, FrameMeta, IngestLink, SinkLink};
 pub use runtime::{ControlMsg, Poll, Runtime};

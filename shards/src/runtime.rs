@@ -100,6 +100,7 @@ impl Runtime {
             let (addr, udp) = match &s.kind {
                 SourceKind::Tcp { listen, .. } => (*listen, false),
                 SourceKind::Udp { listen, .. } => (*listen, true),
+                SourceKind::Http(h) => (h.listen, false),
                 _ => continue,
             };
             check_free(&s.id, addr, udp)?;

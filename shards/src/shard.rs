@@ -140,6 +140,11 @@ pub(crate) async fn run_shard(parts: ShardParts) {
                     }
                     glommio::spawn_local(source::udp_source(ctx, src, sp, u, max_datagram, stop))
                 }
+                SourceKind::Http(_) => {
+                    // SAFETY: `fd` is a listening TCP socket we own; glommio takes it over.
+                    let l = unsafe { glommio::net::TcpListener::from_raw_fd(fd) };
+                    glommio::spawn_local(source::http_source(ctx, src, sp, l, stop, hard))
+                }
                 _ => continue,
             };
             source_tasks.push(task.detach());

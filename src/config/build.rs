@@ -160,7 +160,10 @@ pub(super) fn build(
     let mut ports_in_use: Vec<(SocketAddr, bool, String)> = Vec::new();
     for s in &raw.sources {
         let plan = source(src, s, &pipeline_ids, base)?;
-        if let SourceKind::Tcp { listen, .. } | SourceKind::Udp { listen, .. } = &plan.kind {
+        if let SourceKind::Tcp { listen, .. }
+        | SourceKind::Udp { listen, .. }
+        | SourceKind::Http(sluice_shards::HttpSourcePlan { listen, .. }) = &plan.kind
+        {
             let udp = matches!(plan.kind, SourceKind::Udp { .. });
             if let Some((_, _, other)) = ports_in_use
                 .iter()
@@ -285,12 +288,28 @@ fn source(
                 path: path_of(base, need(&s.path, "path", t)?.get_ref()),
             }
         }
+        "http" => {
+            let max_connections = s
+                .max_connections
+                .as_ref()
+                .map_or(DEFAULT_MAX_CONNECTIONS, |m| *m.get_ref());
+            super::connectors::http_source(src, s, &key, max_connections)?
+        }
+        "tail" => {
+            forbid(s.listen.is_some(), "listen", t)?;
+            forbid(s.path.is_some(), "path", t)?;
+            super::connectors::tail_source(src, s, &key, base)?
+        }
         other => {
-            let hint = sluice_codecs::did_you_mean(other, &["tcp", "udp", "stdin", "file"]);
+            let known = ["tcp", "udp", "stdin", "file", "http", "tail"];
+            let hint = sluice_codecs::did_you_mean(other, &known);
             return Err(src.error(
                 s.kind.span(),
                 key("type"),
-                format!("unknown source type `{other}`{hint} (known: tcp, udp, stdin, file)"),
+                format!(
+                    "unknown source type `{other}`{hint} (known: {})",
+                    known.join(", ")
+                ),
             ));
         }
     };
@@ -298,11 +317,15 @@ fn source(
         Some(c) => component(src, &key("codec"), c, ComponentSpec::codec)?,
         None => ComponentSpec::named("json"),
     };
-    let preprocessors = s
+    let mut preprocessors = s
         .preprocessors
         .iter()
         .map(|p| component(src, &key("preprocessors"), p, ComponentSpec::preprocessor))
         .collect::<Result<Vec<_>, _>>()?;
+    // Bodies and files hold many events: without framing of their own, lines.
+    if preprocessors.is_empty() && matches!(t, "http" | "tail") {
+        preprocessors.push(ComponentSpec::named("separate"));
+    }
     let on_full = match s.on_full.as_ref().map(|o| (o.get_ref().as_str(), o.span())) {
         None => {
             if t == "udp" {
@@ -401,6 +424,7 @@ fn sink(
     let dur = |f: &Option<Spanned<String>>, k: &str, d: Duration| {
         f.as_ref().map_or(Ok(d), |x| duration(src, &key(k), x))
     };
+    let mut default_codec: Option<ComponentSpec> = None;
     let kind = match t {
         "file" => SinkKind::File {
             path: path_of(base, need(&s.path, "path")?.get_ref()),
@@ -425,8 +449,34 @@ fn sink(
         "blackhole" => SinkKind::Blackhole {
             hgrm: s.hgrm.as_ref().map(|h| path_of(base, h.get_ref())),
         },
+        "elasticsearch" => {
+            let (plan, codec) = super::connectors::elastic_sink(src, s, &key, base)?;
+            default_codec = Some(codec);
+            if let Some(c) = &s.codec {
+                if !matches!(c.get_ref(), super::raw::ComponentField::Name(n) if n == "elastic-bulk")
+                    && !matches!(c.get_ref(), super::raw::ComponentField::Table(t) if t.get("name").and_then(|n| n.as_str()) == Some("elastic-bulk"))
+                {
+                    return Err(src.error(
+                        c.span(),
+                        key("codec"),
+                        "an `elasticsearch` sink writes `elastic-bulk` (leave `codec` out)",
+                    ));
+                }
+            }
+            SinkKind::Elasticsearch(plan)
+        }
+        "http" => SinkKind::Http(super::connectors::http_sink(src, s, &key)?),
         other => {
-            let known = ["file", "stdout", "stderr", "tcp", "udp", "blackhole"];
+            let known = [
+                "file",
+                "stdout",
+                "stderr",
+                "tcp",
+                "udp",
+                "blackhole",
+                "elasticsearch",
+                "http",
+            ];
             let hint = sluice_codecs::did_you_mean(other, &known);
             return Err(src.error(
                 s.kind.span(),
@@ -438,9 +488,10 @@ fn sink(
             ));
         }
     };
-    let codec = match &s.codec {
-        Some(c) => component(src, &key("codec"), c, ComponentSpec::codec)?,
-        None => ComponentSpec::named("json"),
+    let codec = match (&s.codec, default_codec) {
+        (None, Some(d)) => d,
+        (Some(c), _) => component(src, &key("codec"), c, ComponentSpec::codec)?,
+        (None, None) => ComponentSpec::named("json"),
     };
     let postprocessors = s
         .postprocessors

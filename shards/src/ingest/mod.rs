@@ -48,7 +48,13 @@ struct SourceRt {
     /// Its plan: each new stream builds its preprocessor chain from it.
     plan: crate::plan::SourcePlan,
     pipeline: usize,
-    decoder: Codec,
+    /// The source's codec first, then any a stream may pick instead (an HTTP source's
+    /// Influx paths: see [`crate::plan::SourcePlan::decoders`]).
+    decoders: Vec<Decoder>,
+}
+
+struct Decoder {
+    codec: Codec,
     /// Per sink: may the original bytes of an unchanged event be forwarded as its encoding?
     raw_ok: Vec<bool>,
     /// Passthrough pipeline and every `out` sink takes the raw bytes: validate, do not build.
@@ -75,6 +81,8 @@ pub struct Ingest {
     sources: Vec<SourceRt>,
     scratch: Vec<u8>,
     streams: streams::Streams,
+    /// The decoder and metadata of the stream whose frames are being processed.
+    cur: streams::Current,
     batch_bytes: usize,
     /// The shard's counters (ingest side).
     pub counters: Snapshot,
@@ -138,27 +146,32 @@ impl Ingest {
             .collect();
         let mut sources = Vec::with_capacity(plan.sources.len());
         for src in &plan.sources {
-            let decoder = src
-                .codec
-                .codec()
-                .map_err(comp(format!("source `{}` codec", src.id)))?;
-            let raw_ok: Vec<bool> = outs
-                .iter()
-                .map(|o| {
-                    o.as_ref()
-                        .is_some_and(|o| decoder.passes_through_to(&o.codec))
-                })
-                .collect();
-            let pl = &pipelines[src.pipeline];
-            let validate_only =
-                pl.stage.is_passthrough() && pl.ports[PipelinePlan::OUT].iter().all(|s| raw_ok[*s]);
+            let mut decoders = Vec::new();
+            for spec in src.decoders() {
+                let codec = spec
+                    .codec()
+                    .map_err(comp(format!("source `{}` codec", src.id)))?;
+                let raw_ok: Vec<bool> = outs
+                    .iter()
+                    .map(|o| {
+                        o.as_ref()
+                            .is_some_and(|o| codec.passes_through_to(&o.codec))
+                    })
+                    .collect();
+                let pl = &pipelines[src.pipeline];
+                let validate_only = pl.stage.is_passthrough()
+                    && pl.ports[PipelinePlan::OUT].iter().all(|s| raw_ok[*s]);
+                decoders.push(Decoder {
+                    codec,
+                    raw_ok,
+                    validate_only,
+                });
+            }
             sources.push(SourceRt {
                 id: src.id.clone(),
                 plan: src.clone(),
                 pipeline: src.pipeline,
-                decoder,
-                raw_ok,
-                validate_only,
+                decoders,
             });
         }
         let pending = links.iter().map(|_| VecDeque::new()).collect();
@@ -171,6 +184,7 @@ impl Ingest {
             sources,
             scratch: Vec::with_capacity(64 * 1024),
             streams: streams::Streams::new(plan.sources.len()),
+            cur: streams::Current::default(),
             batch_bytes: plan.batch_bytes,
             counters: Snapshot::for_plan(plan),
             _not_send: std::marker::PhantomData,
@@ -203,13 +217,17 @@ impl Ingest {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         scratch.extend_from_slice(bytes);
-        if self.sources[src].validate_only {
-            match self.sources[src].decoder.validate(&mut scratch) {
+        let dec = self.cur.dec.min(self.sources[src].decoders.len() - 1);
+        if self.sources[src].decoders[dec].validate_only {
+            match self.sources[src].decoders[dec].codec.validate(&mut scratch) {
                 Ok(()) => self.route_raw(p, PipelinePlan::OUT, bytes, read),
                 Err(e) => self.source_error(src, &e, Some(bytes), read),
             }
         } else {
-            match self.sources[src].decoder.decode(&mut scratch, read.now_ns) {
+            match self.sources[src].decoders[dec]
+                .codec
+                .decode(&mut scratch, read.now_ns)
+            {
                 Ok(Some(value)) => self.run_stage(src, p, value, bytes, read),
                 Ok(None) => {}
                 Err(e) => self.source_error(src, &e, Some(bytes), read),

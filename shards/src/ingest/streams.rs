@@ -3,6 +3,7 @@
 //! chunks dropped, bombs stopped, ...) while streams are open and after they close.
 
 use sluice_codecs::PreprocessorChain;
+use sluice_script::Value;
 
 use super::{Ingest, Read};
 use crate::metrics::{Snapshot, SourceCounters};
@@ -22,10 +23,25 @@ impl StreamId {
     }
 }
 
+/// What the frames being processed belong to: which of the source's decoders reads them,
+/// and the metadata (`$http`, ...) every event of the stream starts with.
+#[derive(Default)]
+pub(super) struct Current {
+    pub(super) dec: usize,
+    pub(super) meta: Option<Value<'static>>,
+}
+
+/// An open stream: its source, chain, decoder and starting metadata.
+struct Open {
+    src: usize,
+    chain: PreprocessorChain,
+    cur: Current,
+}
+
 /// Chains of open streams, and the counters of closed ones.
 #[derive(Default)]
 pub(super) struct Streams {
-    open: Vec<Option<(usize, PreprocessorChain)>>,
+    open: Vec<Option<Open>>,
     free: Vec<usize>,
     /// Per source: (stage, counter, total) over closed streams.
     closed: Vec<Vec<(&'static str, &'static str, u64)>>,
@@ -64,29 +80,57 @@ impl Ingest {
             .plan
             .preprocessor_chain()
             .unwrap_or_default();
+        self.open_stream_with(src, chain, 0, None)
+    }
+
+    /// Opens a stream of source `src` with its own chain, decoder `dec` (an index into
+    /// [`crate::plan::SourcePlan::decoders`]) and metadata every event starts with.
+    pub fn open_stream_with(
+        &mut self,
+        src: usize,
+        chain: PreprocessorChain,
+        dec: usize,
+        meta: Option<Value<'static>>,
+    ) -> StreamId {
+        let open = Open {
+            src,
+            chain,
+            cur: Current { dec, meta },
+        };
         let slot = match self.streams.free.pop() {
             Some(s) => {
-                self.streams.open[s] = Some((src, chain));
+                self.streams.open[s] = Some(open);
                 s
             }
             None => {
-                self.streams.open.push(Some((src, chain)));
+                self.streams.open.push(Some(open));
                 self.streams.open.len() - 1
             }
         };
         StreamId { slot, src }
     }
 
-    /// Takes a stream's chain out while it runs (the chain's frames need `&mut self`).
+    /// Takes a stream's chain and decoder choice out while it runs (the chain's frames need
+    /// `&mut self`).
     fn with_chain(&mut self, id: &StreamId, f: impl FnOnce(&mut Self, &mut PreprocessorChain)) {
-        let Some(Some((_, chain))) = self.streams.open.get_mut(id.slot) else {
+        let Some(Some(open)) = self.streams.open.get_mut(id.slot) else {
             return;
         };
-        let mut chain = std::mem::take(chain);
+        let mut chain = std::mem::take(&mut open.chain);
+        self.cur = std::mem::take(&mut open.cur);
         f(self, &mut chain);
-        if let Some(Some((_, c))) = self.streams.open.get_mut(id.slot) {
-            *c = chain;
+        if let Some(Some(open)) = self.streams.open.get_mut(id.slot) {
+            open.chain = chain;
+            open.cur = std::mem::take(&mut self.cur);
         }
+    }
+
+    /// Processes `frame` as one whole frame of the stream, past its preprocessors (the
+    /// elements of a JSON array body, already split).
+    pub fn whole_frame(&mut self, id: &StreamId, frame: &[u8], read: &Read<'_>) {
+        let src = id.src;
+        self.counters.sources[src].bytes += frame.len() as u64;
+        self.with_chain(id, |ing, _| ing.frame(src, Ok(frame), read));
     }
 
     /// Runs one read of a stream through its preprocessors and the pipeline.
@@ -114,9 +158,10 @@ impl Ingest {
         self.with_chain(&id, |ing, chain| {
             chain.finish(read.now_ns, &mut |f| ing.frame(src, f, read))
         });
-        if let Some(Some((src, chain))) = self.streams.open.get_mut(id.slot).map(Option::take) {
-            let closed = &mut self.streams.closed[src];
-            chain.counters(&mut |stage, counter, v| add(closed, stage, counter, v));
+        if let Some(Some(open)) = self.streams.open.get_mut(id.slot).map(Option::take) {
+            let closed = &mut self.streams.closed[open.src];
+            open.chain
+                .counters(&mut |stage, counter, v| add(closed, stage, counter, v));
             self.streams.free.push(id.slot);
         }
     }
@@ -131,7 +176,7 @@ impl Ingest {
             origin: None,
         };
         for slot in 0..self.streams.open.len() {
-            let Some(src) = self.streams.open[slot].as_ref().map(|(src, _)| *src) else {
+            let Some(src) = self.streams.open[slot].as_ref().map(|o| o.src) else {
                 continue;
             };
             self.with_chain(&StreamId { slot, src }, |ing, chain| {
@@ -148,9 +193,10 @@ impl Ingest {
         for (src, c) in snap.sources.iter_mut().enumerate() {
             c.preprocessors = self.streams.closed[src].clone();
         }
-        for (src, chain) in self.streams.open.iter().flatten() {
-            let pre: &mut SourceCounters = &mut snap.sources[*src];
-            chain.counters(&mut |stage, counter, v| add(&mut pre.preprocessors, stage, counter, v));
+        for open in self.streams.open.iter().flatten() {
+            let pre: &mut SourceCounters = &mut snap.sources[open.src];
+            open.chain
+                .counters(&mut |stage, counter, v| add(&mut pre.preprocessors, stage, counter, v));
         }
         snap
     }

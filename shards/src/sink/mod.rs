@@ -75,6 +75,9 @@ impl SinkRt {
             SinkKind::Blackhole { hgrm } => {
                 SinkRt::Blackhole(blackhole::Blackhole::new(hgrm.clone()))
             }
+            SinkKind::Elasticsearch(_) | SinkKind::Http(_) => {
+                return Err(std::io::Error::other("not built yet"))
+            }
         })
     }
 

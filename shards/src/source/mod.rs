@@ -5,6 +5,9 @@
 //! ring is full and the source must not lose data. On stop, stream sources keep reading
 //! until the peer goes quiet (so what the kernel already accepted is not lost), then end.
 
+mod http;
+mod http_influx;
+mod http_parse;
 mod stdin;
 mod stream;
 mod tcp;
@@ -17,6 +20,8 @@ use std::time::Duration;
 use crate::ingest::Ingest;
 use crate::plan::OnFull;
 
+pub(crate) use http::http_source;
+pub(crate) use http_parse::{json_str, reason, ChunkStep, Chunked};
 pub(crate) use stdin::{stdin_reader, stdin_source, StdinFeed};
 pub(crate) use stream::read_stream;
 pub(crate) use tcp::{bind_tcp, tcp_source};

@@ -3,7 +3,10 @@
 
 mod blackhole;
 mod drain;
+mod elastic;
 mod file;
+mod http_batcher;
+mod http_client;
 mod stdio;
 mod tcp;
 mod udp;
@@ -48,6 +51,8 @@ pub(crate) enum SinkRt {
     Tcp(tcp::TcpSink),
     Udp(udp::UdpSink),
     Blackhole(blackhole::Blackhole),
+    /// `elasticsearch` and `http`.
+    Http(http_batcher::HttpBatcher),
 }
 
 impl SinkRt {
@@ -75,9 +80,21 @@ impl SinkRt {
             SinkKind::Blackhole { hgrm } => {
                 SinkRt::Blackhole(blackhole::Blackhole::new(hgrm.clone()))
             }
-            SinkKind::Elasticsearch(_) | SinkKind::Http(_) => {
-                return Err(std::io::Error::other("not built yet"))
+            SinkKind::Elasticsearch(e) => {
+                let dead = elastic::DeadLetter::open(e.dead_letter.as_deref())?;
+                SinkRt::Http(http_batcher::HttpBatcher::new(
+                    plan.id.clone(),
+                    e.client.clone(),
+                    http_batcher::Kind::Elastic { dead },
+                ))
             }
+            SinkKind::Http(h) => SinkRt::Http(http_batcher::HttpBatcher::new(
+                plan.id.clone(),
+                h.client.clone(),
+                http_batcher::Kind::Plain {
+                    content_type: h.content_type.clone(),
+                },
+            )),
         })
     }
 
@@ -93,6 +110,7 @@ impl SinkRt {
                 c.events += batch.events();
                 c.bytes += batch.data.len() as u64;
             }
+            SinkRt::Http(h) => h.write(batch, c, hard).await,
         }
     }
 
@@ -100,14 +118,17 @@ impl SinkRt {
     pub(crate) fn flush_due(&self) -> Option<Duration> {
         match self {
             SinkRt::File(f) => f.flush_due(),
+            SinkRt::Http(h) => h.flush_due(),
             _ => None,
         }
     }
 
     /// Writes out buffered data.
     pub(crate) async fn flush(&mut self, c: &mut Tally) {
-        if let SinkRt::File(f) = self {
-            f.flush(c).await;
+        match self {
+            SinkRt::File(f) => f.flush(c).await,
+            SinkRt::Http(h) => h.flush(c).await,
+            _ => {}
         }
     }
 
@@ -117,6 +138,7 @@ impl SinkRt {
             SinkRt::File(f) => f.close(c).await,
             SinkRt::Blackhole(b) => b.close(latency),
             SinkRt::Tcp(t) => t.close().await,
+            SinkRt::Http(h) => h.close(c).await,
             _ => {}
         }
     }

@@ -21,7 +21,7 @@ use crate::ingest::Ingest;
 use crate::plan::OnFull;
 
 pub(crate) use http::http_source;
-pub(crate) use http_parse::{json_str, reason, ChunkStep, Chunked};
+pub(crate) use http_parse::{ChunkStep, Chunked};
 pub(crate) use stdin::{stdin_reader, stdin_source, StdinFeed};
 pub(crate) use stream::read_stream;
 pub(crate) use tcp::{bind_tcp, tcp_source};

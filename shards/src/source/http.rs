@@ -221,6 +221,12 @@ impl Conn {
         loop {
             if !self.buf.is_empty() {
                 match Head::parse(&self.buf) {
+                    Ok(Some((_, n))) if n > self.cfg.max_header => {
+                        return Err((
+                            431,
+                            format!("request head over {} bytes", self.cfg.max_header),
+                        ))
+                    }
                     Ok(Some((head, n))) => {
                         self.buf.drain(..n);
                         return Ok(Some(head));
@@ -389,7 +395,7 @@ impl Conn {
         self.inflated = inflated;
         match result {
             Err((status, msg)) => {
-                self.count_error("http");
+                self.count_error(if status == 413 { "too_large" } else { "http" });
                 self.answer(status, &[], &fail(status, &msg), close).await;
             }
             Ok(None) => self.answer(204, &[], "", close).await,

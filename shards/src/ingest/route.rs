@@ -5,7 +5,7 @@ use sluice_script::Value;
 
 use super::{Ingest, Read, SinkOut};
 use crate::metrics::bump;
-use crate::ring::{Batch, FrameMeta, IngestLink};
+use crate::ring::{Batch, FrameMeta};
 
 /// How an event becomes bytes for one sink.
 enum Body<'x, 'v> {
@@ -57,7 +57,12 @@ impl Ingest {
         };
         let mut batch = match out.batch.take() {
             Some(b) => b,
-            None => new_batch(&mut self.links[out.link], out.local, self.batch_bytes),
+            None => self.outbox.new_batch(
+                &mut self.links[out.link],
+                out.link,
+                out.local,
+                self.batch_bytes,
+            ),
         };
         let start = batch.data.len();
         match write_frame(out, &mut batch, start, body) {
@@ -86,7 +91,7 @@ impl Ingest {
             }
         }
         if batch.data.len() >= self.batch_bytes {
-            self.pending[out.link].push_back(batch);
+            self.outbox.pending[s].push_back(batch);
         } else {
             out.batch = Some(batch);
         }
@@ -105,15 +110,4 @@ fn write_frame(
         Body::Value(v, m) => out.codec.encode(v, m, &mut batch.data)?,
     }
     out.post.process(&mut batch.data, start, &mut out.splits)
-}
-
-/// A batch for sink `local` of `link`: a recycled one if the sink shard sent one back.
-pub(super) fn new_batch(link: &mut IngestLink, local: u16, bytes: usize) -> Batch {
-    let mut b = link
-        .recycled
-        .pop()
-        .unwrap_or_else(|_| Batch::with_capacity(bytes + bytes / 4));
-    b.clear();
-    b.sink = local;
-    b
 }

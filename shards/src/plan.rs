@@ -295,16 +295,14 @@ pub struct HttpClientPlan {
     pub backoff_max: Duration,
     /// Retries of a rejected item (Elasticsearch 429/5xx items) before it goes to the
     /// dead-letter file. Whole requests that fail on 429, 5xx or the connection are retried
-    /// until they succeed or shutdown gives up.
+    /// until they succeed or the hard stop gives up on them.
     pub max_retries: u32,
     /// `Content-Encoding: gzip` bodies.
     pub gzip: bool,
-    /// A request is sent once it holds this many events...
+    /// Most events in one request (a batch from the rings is cut into requests).
     pub batch_events: usize,
-    /// ... or this many bytes ...
+    /// Bytes after which a request takes no further event.
     pub batch_bytes: usize,
-    /// ... or its first event has waited this long.
-    pub linger: Duration,
     /// Extra request headers.
     pub headers: Vec<(String, String)>,
 }

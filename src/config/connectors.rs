@@ -307,7 +307,6 @@ fn client(
             .transpose()?
             .unwrap_or(5 << 20)
             .max(1),
-        linger: dur(src, &key("linger"), &s.linger, Duration::from_millis(200))?,
         headers,
     })
 }

@@ -149,7 +149,6 @@ pub struct RawSink {
     pub compression: Option<Spanned<String>>,
     pub batch_events: Option<Spanned<usize>>,
     pub batch_bytes: Option<Spanned<SizeField>>,
-    pub linger: Option<Spanned<String>>,
     pub headers: Option<Spanned<toml::Table>>,
     pub content_type: Option<Spanned<String>>,
     // elasticsearch

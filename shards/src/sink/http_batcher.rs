@@ -1,17 +1,19 @@
-//! What the `http` and `elasticsearch` sinks share: events from the rings are gathered into
-//! requests (by count, bytes and linger time); up to `concurrency` requests are in flight,
-//! each in its own task with its own kept-alive connection; a request that fails on the
-//! connection, a timeout, 429 or 5xx is sent again after a backoff (doubling, ±25% jitter,
-//! `Retry-After` honoured) until it succeeds, shutdown gives up on it, or the sink is
-//! closing and `timeout` has passed. What a response means beyond that is the [`Kind`]'s
-//! business: Elasticsearch reads it item by item.
+//! What the `http` and `elasticsearch` sinks share. `write` cuts a batch's events into
+//! requests (at most `batch_events` events and about `batch_bytes` bytes each), sends up to
+//! `concurrency` of them at once, each from its own task with its own kept-alive connection,
+//! and returns only when every one is finished: delivered, refused for good (and accounted
+//! for), or given up at the hard stop. The batch then goes back to its ingest shard, and
+//! that return is the acknowledgement, so nothing is acknowledged before the peer took it.
+//! A request that fails on the connection, a timeout, 429 or 5xx is sent again after a
+//! backoff (doubling, ±25% jitter, `Retry-After` honoured) until it succeeds or the hard stop.
+//! What a 2xx means beyond that is the [`Kind`]'s business: Elasticsearch reads it item by
+//! item.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_lite::future;
-use glommio::sync::Semaphore;
 
 use super::elastic::{self, DeadLetter};
 use super::http_client::{Client, Response};
@@ -98,22 +100,17 @@ struct Shared {
     free: RefCell<Vec<Req>>,
     /// Shutdown gave up: in-flight requests stop retrying.
     give_up: Signal,
-    /// When the sink started closing.
-    closing: Cell<Option<Instant>>,
-    inflight: Cell<usize>,
+    /// Requests of the current write not yet taken by a task.
+    queue: RefCell<Vec<Req>>,
 }
 
 /// The sink instance.
 pub(crate) struct HttpBatcher {
     shared: Rc<Shared>,
-    sem: Rc<Semaphore>,
-    cur: Req,
-    since: Option<Instant>,
 }
 
 impl HttpBatcher {
     pub(crate) fn new(id: String, cfg: HttpClientPlan, kind: Kind) -> Self {
-        let sem = Rc::new(Semaphore::new(cfg.concurrency as u64));
         HttpBatcher {
             shared: Rc::new(Shared {
                 id,
@@ -123,16 +120,12 @@ impl HttpBatcher {
                 pool: RefCell::new(Vec::new()),
                 free: RefCell::new(Vec::new()),
                 give_up: Signal::default(),
-                closing: Cell::new(None),
-                inflight: Cell::new(0),
+                queue: RefCell::new(Vec::new()),
             }),
-            sem,
-            cur: Req::default(),
-            since: None,
         }
     }
 
-    /// Moves what finished requests counted into the caller's tally.
+    /// Moves what the requests counted into the caller's tally.
     fn collect(&self, c: &mut Tally) {
         let mut t = self.shared.tally.borrow_mut();
         c.events += std::mem::take(&mut t.events);
@@ -142,99 +135,76 @@ impl HttpBatcher {
         c.dropped.append(&mut t.dropped);
     }
 
+    /// Delivers the batch's events; returns once every request is finished.
     pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) {
+        let sh = &self.shared;
+        if hard.is_fired() {
+            sh.give_up.fire();
+        }
+        let mut cur = sh.free.borrow_mut().pop().unwrap_or_default();
         let mut start = 0usize;
         for f in &batch.frames {
             if !f.event_end {
                 continue;
             }
             let end = f.end as usize;
-            if self.cur.ends.is_empty() {
-                self.since = Some(Instant::now());
-            }
-            self.cur.push(&batch.data[start.min(end)..end]);
+            cur.push(&batch.data[start.min(end)..end]);
             start = end;
-            if self.cur.ends.len() >= self.shared.cfg.batch_events
-                || self.cur.body.len() >= self.shared.cfg.batch_bytes
-            {
-                self.send(hard).await;
+            if cur.ends.len() >= sh.cfg.batch_events || cur.body.len() >= sh.cfg.batch_bytes {
+                let next = sh.free.borrow_mut().pop().unwrap_or_default();
+                sh.queue
+                    .borrow_mut()
+                    .push(std::mem::replace(&mut cur, next));
             }
         }
-        self.collect(c);
-    }
-
-    /// Hands the gathered request to a task once a slot is free.
-    async fn send(&mut self, hard: &Signal) {
-        if self.cur.ends.is_empty() {
-            return;
+        if cur.ends.is_empty() {
+            recycle(sh, cur);
+        } else {
+            sh.queue.borrow_mut().push(cur);
         }
-        let fresh = self.shared.free.borrow_mut().pop().unwrap_or_default();
-        let req = std::mem::replace(&mut self.cur, fresh);
-        self.since = None;
-        let permit = future::or(
-            async { self.sem.acquire_static_permit(1).await.ok() },
-            async {
-                hard.wait().await;
-                None
-            },
-        )
-        .await;
-        let Some(permit) = permit else {
-            self.shared.give_up.fire();
-            bump(
-                &mut self.shared.tally.borrow_mut().dropped,
-                "peer_down",
-                req.ends.len() as u64,
-            );
-            return;
-        };
-        let shared = Rc::clone(&self.shared);
-        shared.inflight.set(shared.inflight.get() + 1);
-        glommio::spawn_local(async move {
-            run(&shared, req).await;
-            shared.inflight.set(shared.inflight.get() - 1);
-            drop(permit);
-        })
-        .detach();
-    }
-
-    pub(crate) fn flush_due(&self) -> Option<Duration> {
-        let t = self.shared.tally.borrow();
-        let counted = t.events + t.bytes + t.errors + t.connects > 0 || !t.dropped.is_empty();
-        drop(t);
-        if counted {
-            // Finished requests counted something: collect it now.
-            return Some(Duration::ZERO);
+        let n = sh.queue.borrow().len().min(sh.cfg.concurrency);
+        let mut tasks = Vec::with_capacity(n);
+        for _ in 0..n {
+            let shared = Rc::clone(sh);
+            tasks.push(glommio::spawn_local(async move { worker(&shared).await }).detach());
         }
-        match self.since {
-            Some(t) => Some(self.shared.cfg.linger.saturating_sub(t.elapsed())),
-            // Requests in flight: come back to collect what they counted.
-            None if self.shared.inflight.get() > 0 => Some(Duration::from_millis(50)),
-            None => None,
+        for t in tasks {
+            let done = future::or(
+                async {
+                    t.await;
+                    true
+                },
+                async {
+                    hard.wait().await;
+                    false
+                },
+            )
+            .await;
+            if !done {
+                // The hard stop: requests stop retrying and count what they give up on.
+                sh.give_up.fire();
+            }
         }
-    }
-
-    pub(crate) async fn flush(&mut self, c: &mut Tally) {
-        if self
-            .since
-            .is_some_and(|t| t.elapsed() >= self.shared.cfg.linger)
-        {
-            let never = Signal::default();
-            self.send(&never).await;
+        // Tasks cut short by the hard stop may still be finishing; let them.
+        while !sh.queue.borrow().is_empty() || Rc::strong_count(sh) > 1 {
+            glommio::timer::sleep(Duration::from_millis(1)).await;
         }
         self.collect(c);
     }
 
-    /// Sends what is gathered and waits for every request; requests that keep failing are
-    /// given up `timeout` after closing began.
     pub(crate) async fn close(&mut self, c: &mut Tally) {
-        self.shared.closing.set(Some(Instant::now()));
-        let never = Signal::default();
-        self.send(&never).await;
-        while self.shared.inflight.get() > 0 {
-            glommio::timer::sleep(Duration::from_millis(5)).await;
-        }
         self.collect(c);
+    }
+}
+
+/// Takes requests off the write's queue until it is empty.
+async fn worker(sh: &Shared) {
+    loop {
+        let req = sh.queue.borrow_mut().pop();
+        match req {
+            Some(r) => run(sh, r).await,
+            None => return,
+        }
     }
 }
 
@@ -275,16 +245,33 @@ async fn run(sh: &Shared, req: Req) {
             }
             None => &req.body,
         };
-        let sent = client
-            .request(
-                &sh.cfg.host,
-                &sh.cfg.target,
-                &headers,
-                &sh.cfg.headers,
-                body,
-                sh.cfg.timeout,
-            )
-            .await;
+        let sent = future::or(
+            async {
+                Some(
+                    client
+                        .request(
+                            &sh.cfg.host,
+                            &sh.cfg.target,
+                            &headers,
+                            &sh.cfg.headers,
+                            body,
+                            sh.cfg.timeout,
+                        )
+                        .await,
+                )
+            },
+            async {
+                sh.give_up.wait().await;
+                None
+            },
+        )
+        .await;
+        let Some(sent) = sent else {
+            let n = req.ends.len() + work.iter().map(|r| r.ends.len()).sum::<usize>();
+            tracing::error!(sink = %sh.id, url = %sh.cfg.url, events = n, "giving up on undelivered events at the hard stop");
+            bump(&mut sh.tally.borrow_mut().dropped, "peer_down", n as u64);
+            break;
+        };
         let verdict = match sent {
             Ok((connected, resp)) => {
                 if connected {
@@ -322,11 +309,7 @@ async fn run(sh: &Shared, req: Req) {
         };
         let wait = delay.unwrap_or_else(|| jittered(backoff));
         backoff = (backoff * 2).min(sh.cfg.backoff_max);
-        let closing_over = sh
-            .closing
-            .get()
-            .is_some_and(|t| t.elapsed() + wait > sh.cfg.timeout);
-        let slept = !closing_over
+        let slept = !sh.give_up.is_fired()
             && future::or(
                 async {
                     glommio::timer::sleep(wait).await;
@@ -340,7 +323,7 @@ async fn run(sh: &Shared, req: Req) {
             .await;
         if !slept {
             let n: usize = work.iter().map(|r| r.ends.len()).sum();
-            tracing::error!(sink = %sh.id, url = %sh.cfg.url, events = n, "giving up on undelivered events at shutdown");
+            tracing::error!(sink = %sh.id, url = %sh.cfg.url, events = n, "giving up on undelivered events at the hard stop");
             bump(&mut sh.tally.borrow_mut().dropped, "peer_down", n as u64);
             break;
         }

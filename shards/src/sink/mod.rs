@@ -178,7 +178,6 @@ impl SinkRt {
     pub(crate) fn flush_due(&self) -> Option<Duration> {
         match self {
             SinkRt::File(f) => f.flush_due(),
-            SinkRt::Http(h) => h.flush_due(),
             _ => None,
         }
     }
@@ -187,7 +186,6 @@ impl SinkRt {
     pub(crate) async fn flush(&mut self, c: &mut Tally) {
         match self {
             SinkRt::File(f) => f.flush(c).await,
-            SinkRt::Http(h) => h.flush(c).await,
             _ => {}
         }
     }

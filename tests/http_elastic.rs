@@ -19,7 +19,10 @@ pub struct EsServer {
 
 impl EsServer {
     pub fn start() -> EsServer {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/es_bulk_server.py");
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/es_bulk_server.py"
+        );
         let mut child = Command::new("python3")
             .arg(script)
             .stdout(Stdio::piped())
@@ -141,7 +144,11 @@ fn partial_failures_go_to_the_dead_letter_file_and_rejections_are_retried() {
         assert_eq!(d["seq"], i);
         assert_eq!(d["msg"], format!("hello {i}"));
     }
-    s.wait_metric("sluice_sink_dropped_total{sink=\"es\",reason=\"rejected\"}", 10.0, 30);
+    s.wait_metric(
+        "sluice_sink_dropped_total{sink=\"es\",reason=\"rejected\"}",
+        10.0,
+        30,
+    );
     let (exit, dir) = s.stop();
     assert!(exit.status.success(), "{}", exit.stderr);
     let dead = json_lines(&dir.path().join("dead.jsonl"));
@@ -172,7 +179,11 @@ fn timeouts_and_the_size_limit_are_survived_without_loss() {
     let lines = docs(200, 0);
     common::send_tcp(tcp, &lines, 1);
     std::thread::sleep(Duration::from_millis(1200));
-    assert_eq!(es.wait_docs("logs", 0, 0).len(), 0, "nothing lands while the server stalls");
+    assert_eq!(
+        es.wait_docs("logs", 0, 0).len(),
+        0,
+        "nothing lands while the server stalls"
+    );
     es.faults(r#"{"delay":0}"#);
     let got = es.wait_docs("logs", 200, 60);
     assert_eq!(got.len(), 200);

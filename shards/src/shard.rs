@@ -168,6 +168,16 @@ pub(crate) async fn run_shard(parts: ShardParts) {
         }
         if i == 0 {
             for (src, s) in plan.sources.iter().enumerate() {
+                if let SourceKind::Tail(_) = &s.kind {
+                    let t = glommio::spawn_local(source::tail_source(
+                        Rc::clone(&ctx),
+                        src,
+                        Rc::new(s.clone()),
+                        Rc::clone(&stop),
+                        Rc::clone(&hard),
+                    ));
+                    source_tasks.push(t.detach());
+                }
                 if let SourceKind::File { path } = &s.kind {
                     let sp = Rc::new(s.clone());
                     let t = glommio::spawn_local(source::file_source(

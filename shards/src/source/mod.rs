@@ -10,6 +10,8 @@ mod http_influx;
 mod http_parse;
 mod stdin;
 mod stream;
+mod tail;
+mod tail_state;
 mod tcp;
 mod udp;
 
@@ -24,6 +26,7 @@ pub(crate) use http::http_source;
 pub(crate) use http_parse::{ChunkStep, Chunked};
 pub(crate) use stdin::{stdin_reader, stdin_source, StdinFeed};
 pub(crate) use stream::read_stream;
+pub(crate) use tail::tail_source;
 pub(crate) use tcp::{bind_tcp, tcp_source};
 pub(crate) use udp::{bind_udp, kernel_drops, socket_inode, udp_source};
 

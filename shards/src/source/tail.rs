@@ -234,7 +234,7 @@ fn scan(
                 f.orphan = false;
                 f.path = path;
             }
-            check_truncation(plan, f, md.len());
+            check_truncation(ctx, plan, cfg.fingerprint_bytes, f, md.len());
             continue;
         }
         let file = match std::fs::File::open(&path) {
@@ -288,7 +288,13 @@ fn scan(
 }
 
 /// A file that shrank, or whose first bytes changed, is read again from its start.
-fn check_truncation(plan: &SourcePlan, f: &mut Tracked, len: u64) {
+fn check_truncation(
+    ctx: &Rc<RefCell<Ingest>>,
+    plan: &SourcePlan,
+    fp_bytes: usize,
+    f: &mut Tracked,
+    len: u64,
+) {
     let rewritten = usize::try_from(f.id.fp_len)
         .ok()
         .and_then(|n| fingerprint(&f.file, n).ok())
@@ -299,11 +305,23 @@ fn check_truncation(plan: &SourcePlan, f: &mut Tracked, len: u64) {
         f.line_end = 0;
         f.committed = 0;
         f.waiting.clear();
-        f.stream = None; // its partial line belonged to the old content
+        if let Some(stream) = f.stream.take() {
+            // A partial last line of the old content is still an event of it.
+            let read = Read {
+                now_ns: now_ns(),
+                lossless: true,
+                origin: Some(&f.origin),
+            };
+            ctx.borrow_mut().end_of_stream(stream, &read);
+        }
+        if let Ok((fp, got)) = fingerprint(&f.file, fp_bytes) {
+            f.id.fp = fp;
+            f.id.fp_len = got;
+        }
     }
-    if f.id.fp_len < 64 {
+    if (f.id.fp_len as usize) < fp_bytes {
         // A young file: its fingerprint grows with it until it has enough bytes.
-        if let Ok((fp, got)) = fingerprint(&f.file, 256) {
+        if let Ok((fp, got)) = fingerprint(&f.file, fp_bytes) {
             f.id.fp = fp;
             f.id.fp_len = got;
         }

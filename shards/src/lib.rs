@@ -48,6 +48,7 @@
 //! let (totals, clean) = rt.join(Duration::from_secs(10), &|| false);
 //! ```
 
+pub mod ack;
 mod error;
 mod ingest;
 pub mod metrics;

@@ -102,6 +102,11 @@ struct Shared {
     give_up: Signal,
     /// Requests of the current write not yet taken by a task.
     queue: RefCell<Vec<Req>>,
+    /// Did the last request get an answer that was not a refusal to retry?
+    up: std::cell::Cell<bool>,
+    /// Workers of the current write still running, and their last one's call.
+    running: std::cell::Cell<usize>,
+    done: crate::signal::Notify,
 }
 
 /// The sink instance.
@@ -121,6 +126,9 @@ impl HttpBatcher {
                 free: RefCell::new(Vec::new()),
                 give_up: Signal::default(),
                 queue: RefCell::new(Vec::new()),
+                up: std::cell::Cell::new(true),
+                running: std::cell::Cell::new(0),
+                done: crate::signal::Notify::default(),
             }),
         }
     }
@@ -163,31 +171,44 @@ impl HttpBatcher {
             sh.queue.borrow_mut().push(cur);
         }
         let n = sh.queue.borrow().len().min(sh.cfg.concurrency);
-        let mut tasks = Vec::with_capacity(n);
+        sh.running.set(n);
         for _ in 0..n {
             let shared = Rc::clone(sh);
-            tasks.push(glommio::spawn_local(async move { worker(&shared).await }).detach());
+            glommio::spawn_local(async move {
+                worker(&shared).await;
+                shared.running.set(shared.running.get() - 1);
+                if shared.running.get() == 0 {
+                    shared.done.notify();
+                }
+            })
+            .detach();
         }
-        for t in tasks {
-            let done = future::or(
+        // Wait for the workers, publishing what they count meanwhile (a peer that is down
+        // keeps this write busy, and its errors must show).
+        while sh.running.get() > 0 {
+            let stopped = future::or(
                 async {
-                    t.await;
-                    true
+                    future::or(
+                        sh.done.wait(),
+                        glommio::timer::sleep(Duration::from_millis(100)),
+                    )
+                    .await;
+                    false
                 },
                 async {
                     hard.wait().await;
-                    false
+                    true
                 },
             )
             .await;
-            if !done {
+            if stopped {
                 // The hard stop: requests stop retrying and count what they give up on.
                 sh.give_up.fire();
             }
-        }
-        // Tasks cut short by the hard stop may still be finishing; let them.
-        while !sh.queue.borrow().is_empty() || Rc::strong_count(sh) > 1 {
-            glommio::timer::sleep(Duration::from_millis(1)).await;
+            let up = self.shared.up.get();
+            self.collect(c);
+            c.set_up(up);
+            c.publish();
         }
         self.collect(c);
     }
@@ -277,9 +298,11 @@ async fn run(sh: &Shared, req: Req) {
                 if connected {
                     sh.tally.borrow_mut().connects += 1;
                 }
+                sh.up.set(resp.status != 429 && resp.status < 500);
                 judge(sh, &mut req, resp)
             }
             Err(e) => {
+                sh.up.set(false);
                 sh.tally.borrow_mut().errors += 1;
                 tracing::warn!(sink = %sh.id, url = %sh.cfg.url, error = %e, "request failed; will retry");
                 Verdict::RetryAll(None)

@@ -60,6 +60,7 @@ mod signal;
 mod sink;
 mod source;
 mod sys;
+mod tls;
 mod topology;
 
 pub use error::Error;
@@ -71,4 +72,5 @@ pub use plan::{
 pub use ring::{mesh, Batch, FrameMeta, IngestLink, SinkLink};
 pub use runtime::{ControlMsg, Poll, Runtime};
 pub use signal::now_ns;
+pub use tls::TlsServerPlan;
 pub use topology::{format_cpu_list, parse_cpu_list, CpuSpec, Topology};

@@ -95,6 +95,15 @@ pub enum SourceKind {
         /// The file.
         path: PathBuf,
     },
+    /// A TCP listener with TLS; every ingest shard binds it with `SO_REUSEPORT`.
+    TcpTls {
+        /// Address to listen on.
+        listen: SocketAddr,
+        /// Connections per shard beyond which new ones are closed at once (and counted).
+        max_connections: usize,
+        /// Certificates and the rest.
+        tls: crate::tls::TlsServerPlan,
+    },
     /// An HTTP/1.1 server; every ingest shard binds it with `SO_REUSEPORT`.
     Http(HttpSourcePlan),
     /// Files and globs followed like `tail -F` (first ingest shard only).
@@ -123,6 +132,8 @@ pub struct HttpSourcePlan {
     pub max_connections: usize,
     /// How long a request waits for room in full rings before it is answered 429.
     pub busy_timeout: Duration,
+    /// HTTPS.
+    pub tls: Option<crate::tls::TlsServerPlan>,
 }
 
 /// The Influx precisions an HTTP source decodes, in the order of its extra decoders

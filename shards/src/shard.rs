@@ -145,6 +145,28 @@ pub(crate) async fn run_shard(parts: ShardParts) {
                     let l = unsafe { glommio::net::TcpListener::from_raw_fd(fd) };
                     glommio::spawn_local(source::http_source(ctx, src, sp, l, stop, hard))
                 }
+                SourceKind::TcpTls {
+                    max_connections,
+                    ref tls,
+                    ..
+                } => {
+                    let acceptor = match crate::tls::server_config(tls) {
+                        Ok(c) => futures_rustls::TlsAcceptor::from(c),
+                        Err(e) => return fail(&reports, cpu, e.to_string()),
+                    };
+                    // SAFETY: `fd` is a listening TCP socket we own; glommio takes it over.
+                    let l = unsafe { glommio::net::TcpListener::from_raw_fd(fd) };
+                    glommio::spawn_local(source::tls_source(
+                        ctx,
+                        src,
+                        Rc::clone(&sp),
+                        l,
+                        max_connections,
+                        acceptor,
+                        stop,
+                        hard,
+                    ))
+                }
                 _ => continue,
             };
             source_tasks.push(task.detach());

@@ -161,6 +161,7 @@ pub(super) fn build(
     for s in &raw.sources {
         let plan = source(src, s, &pipeline_ids, base)?;
         if let SourceKind::Tcp { listen, .. }
+        | SourceKind::TcpTls { listen, .. }
         | SourceKind::Udp { listen, .. }
         | SourceKind::Http(sluice_shards::HttpSourcePlan { listen, .. }) = &plan.kind
         {
@@ -256,12 +257,20 @@ fn source(
                 .max_connections
                 .as_ref()
                 .map_or(DEFAULT_MAX_CONNECTIONS, |m| *m.get_ref());
-            SourceKind::Tcp {
-                listen,
-                max_connections,
+            match super::connectors::tls(src, s, &key, base)? {
+                Some(tls) => SourceKind::TcpTls {
+                    listen,
+                    max_connections,
+                    tls,
+                },
+                None => SourceKind::Tcp {
+                    listen,
+                    max_connections,
+                },
             }
         }
         "udp" => {
+            forbid(s.tls.is_some(), "tls", t)?;
             forbid(s.path.is_some(), "path", t)?;
             let listen = addr(src, &key("listen"), &need(&s.listen, "listen", t)?)?;
             let recv_buffer = s
@@ -278,11 +287,13 @@ fn source(
             }
         }
         "stdin" => {
+            forbid(s.tls.is_some(), "tls", t)?;
             forbid(s.listen.is_some(), "listen", t)?;
             forbid(s.path.is_some(), "path", t)?;
             SourceKind::Stdin
         }
         "file" => {
+            forbid(s.tls.is_some(), "tls", t)?;
             forbid(s.listen.is_some(), "listen", t)?;
             SourceKind::File {
                 path: path_of(base, need(&s.path, "path", t)?.get_ref()),
@@ -293,9 +304,10 @@ fn source(
                 .max_connections
                 .as_ref()
                 .map_or(DEFAULT_MAX_CONNECTIONS, |m| *m.get_ref());
-            super::connectors::http_source(src, s, &key, max_connections)?
+            super::connectors::http_source(src, s, &key, max_connections, base)?
         }
         "tail" => {
+            forbid(s.tls.is_some(), "tls", t)?;
             forbid(s.listen.is_some(), "listen", t)?;
             forbid(s.path.is_some(), "path", t)?;
             super::connectors::tail_source(src, s, &key, base)?

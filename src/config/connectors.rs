@@ -30,6 +30,7 @@ pub(super) fn http_source(
     s: &RawSource,
     key: &dyn Fn(&str) -> String,
     max_connections: usize,
+    base: Option<&Path>,
 ) -> Result<SourceKind, ConfigError> {
     let listen = match &s.listen {
         Some(l) => addr(src, &key("listen"), l)?,
@@ -77,7 +78,49 @@ pub(super) fn http_source(
             Duration::from_secs(1),
         )?,
         max_connections,
+        tls: tls(src, s, key, base)?,
     }))
+}
+
+/// A source's `tls` table.
+pub(super) fn tls(
+    src: &Source<'_>,
+    s: &RawSource,
+    key: &dyn Fn(&str) -> String,
+    base: Option<&Path>,
+) -> Result<Option<sluice_shards::TlsServerPlan>, ConfigError> {
+    let Some(t) = &s.tls else { return Ok(None) };
+    let r = t.get_ref();
+    let tls13_only = match r.min_version.as_deref() {
+        None | Some("1.2") => false,
+        Some("1.3") => true,
+        Some(other) => {
+            return Err(src.error(
+                t.span(),
+                key("tls.min_version"),
+                format!("`{other}` is not \"1.2\" or \"1.3\""),
+            ))
+        }
+    };
+    let plan = sluice_shards::TlsServerPlan {
+        cert: path_of(base, &r.cert),
+        key: path_of(base, &r.key),
+        client_ca: r.client_ca.as_ref().map(|c| path_of(base, c)),
+        tls13_only,
+    };
+    for p in [Some(&plan.cert), Some(&plan.key), plan.client_ca.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        if !p.is_file() {
+            return Err(src.error(
+                t.span(),
+                key("tls"),
+                format!("`{}` is not a readable file", p.display()),
+            ));
+        }
+    }
+    Ok(Some(plan))
 }
 
 /// `type = "tail"` source.

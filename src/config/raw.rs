@@ -100,6 +100,18 @@ pub struct RawSource {
     pub fingerprint_bytes: Option<Spanned<usize>>,
     pub read_from: Option<Spanned<String>>,
     pub checkpoint_interval: Option<Spanned<String>>,
+    // tcp, http
+    pub tls: Option<Spanned<RawTls>>,
+}
+
+/// `tls = { cert = "...", key = "...", client_ca = "...", min_version = "1.2" }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTls {
+    pub cert: String,
+    pub key: String,
+    pub client_ca: Option<String>,
+    pub min_version: Option<String>,
 }
 
 /// `[[pipeline]]`

@@ -10,8 +10,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use futures_lite::{future, AsyncReadExt, AsyncWriteExt};
-use glommio::net::{TcpListener, TcpStream};
+use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use glommio::net::TcpListener;
 use sluice_codecs::{Preprocessor, PreprocessorChain};
 use sluice_script::{Record, Value};
 
@@ -38,6 +38,14 @@ pub(crate) async fn http_source(
         return;
     };
     let cfg = Rc::new(cfg.clone());
+    let acceptor = match cfg.tls.as_ref().map(crate::tls::server_config) {
+        None => None,
+        Some(Ok(c)) => Some(futures_rustls::TlsAcceptor::from(c)),
+        Some(Err(e)) => {
+            tracing::error!(source = %plan.id, error = %e, "TLS settings do not load; the source does not start");
+            return;
+        }
+    };
     let open = Rc::new(Cell::new(0usize));
     loop {
         let accepted = future::or(async { Some(listener.accept().await) }, async {
@@ -66,29 +74,71 @@ pub(crate) async fn http_source(
             c.connections_open += 1;
         }
         open.set(open.get() + 1);
-        let conn = Conn {
-            ctx: Rc::clone(&ctx),
-            src,
-            plan: Rc::clone(&plan),
-            cfg: Rc::clone(&cfg),
-            peer: stream
-                .peer_addr()
-                .map(|a| a.to_string())
-                .unwrap_or_default(),
-            stream,
-            buf: Vec::with_capacity(8 * 1024),
-            body: Vec::new(),
-            inflated: Vec::new(),
-            out: Vec::with_capacity(512),
-        };
-        let (stop2, hard2, open2, ctx2) = (
+        let peer = stream
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let (ctx2, plan2, cfg2, stop2, hard2, open2, acceptor2) = (
+            Rc::clone(&ctx),
+            Rc::clone(&plan),
+            Rc::clone(&cfg),
             Rc::clone(&stop),
             Rc::clone(&hard),
             Rc::clone(&open),
-            Rc::clone(&ctx),
+            acceptor.clone(),
         );
         glommio::spawn_local(async move {
-            conn.serve(&stop2, &hard2).await;
+            let conn = |stream| Conn {
+                ctx: Rc::clone(&ctx2),
+                src,
+                plan: Rc::clone(&plan2),
+                cfg: Rc::clone(&cfg2),
+                peer: peer.clone(),
+                stream,
+                buf: Vec::with_capacity(8 * 1024),
+                body: Vec::new(),
+                inflated: Vec::new(),
+                out: Vec::with_capacity(512),
+            };
+            match acceptor2 {
+                None => conn(stream).serve(&stop2, &hard2).await,
+                Some(acc) => {
+                    let shake = future::or(async { Some(acc.accept(stream).await) }, async {
+                        glommio::timer::sleep(super::HANDSHAKE_TIMEOUT).await;
+                        None
+                    })
+                    .await;
+                    match shake {
+                        Some(Ok(tls)) => {
+                            let c = Conn {
+                                ctx: Rc::clone(&ctx2),
+                                src,
+                                plan: Rc::clone(&plan2),
+                                cfg: Rc::clone(&cfg2),
+                                peer: peer.clone(),
+                                stream: tls,
+                                buf: Vec::with_capacity(8 * 1024),
+                                body: Vec::new(),
+                                inflated: Vec::new(),
+                                out: Vec::with_capacity(512),
+                            };
+                            c.serve(&stop2, &hard2).await;
+                        }
+                        other => {
+                            let why = match other {
+                                Some(Err(e)) => e.to_string(),
+                                _ => "handshake not finished in time".to_string(),
+                            };
+                            tracing::warn!(source = %plan2.id, peer = %peer, error = %why, "TLS handshake failed");
+                            crate::metrics::bump(
+                                &mut ctx2.borrow_mut().source_counters(src).errors,
+                                "tls",
+                                1,
+                            );
+                        }
+                    }
+                }
+            }
             ctx2.borrow_mut().source_counters(src).connections_open -= 1;
             open2.set(open2.get() - 1);
         })
@@ -118,13 +168,13 @@ enum Route {
     Method,
 }
 
-struct Conn {
+struct Conn<S> {
     ctx: Rc<RefCell<Ingest>>,
     src: usize,
     plan: Rc<SourcePlan>,
     cfg: Rc<HttpSourcePlan>,
     peer: String,
-    stream: TcpStream,
+    stream: S,
     /// Bytes read and not yet consumed.
     buf: Vec<u8>,
     /// The request body as sent.
@@ -134,7 +184,7 @@ struct Conn {
     out: Vec<u8>,
 }
 
-impl Conn {
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Reads more into `buf` by `until`; `stop` (if given) ends the wait early.
     async fn fill(&mut self, until: Instant, stop: Option<&Signal>) -> Result<usize, Stall> {
         let old = self.buf.len();
@@ -501,7 +551,7 @@ fn inflate(
     }
 }
 
-impl Conn {
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// `$http`, and `$influx` on the Influx paths.
     fn meta(&self, head: &Head, influx: Option<Value<'static>>) -> Value<'static> {
         let mut m = Record::with_capacity(2);

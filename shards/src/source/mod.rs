@@ -13,6 +13,7 @@ mod stream;
 mod tail;
 mod tail_state;
 mod tcp;
+mod tcp_tls;
 mod udp;
 
 use std::cell::RefCell;
@@ -28,6 +29,7 @@ pub(crate) use stdin::{stdin_reader, stdin_source, StdinFeed};
 pub(crate) use stream::read_stream;
 pub(crate) use tail::tail_source;
 pub(crate) use tcp::{bind_tcp, tcp_source};
+pub(crate) use tcp_tls::{tls_source, HANDSHAKE_TIMEOUT};
 pub(crate) use udp::{bind_udp, kernel_drops, socket_inode, udp_source};
 
 /// How long a connection must be quiet, after stop, before it is closed.

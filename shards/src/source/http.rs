@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 
 use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use glommio::net::TcpListener;
-use sluice_codecs::{Preprocessor, PreprocessorChain};
 use sluice_script::{Record, Value};
 
 use super::http_influx::{influx_error, precision_decoder, Api};
-use super::http_parse::{json_array_elements, json_str, response, ChunkStep, Chunked, Head};
+use super::http_parse::{
+    inflate, influx_chain, json_array_elements, json_str, response, ChunkStep, Chunked, Head,
+};
 use super::{flush, DRAIN_IDLE};
 use crate::ingest::{Ingest, Read};
 use crate::plan::{HttpSourcePlan, OnFull, SourceKind, SourcePlan};
@@ -521,36 +522,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 }
 
-/// Decompresses a body with `Content-Encoding` into `out`, at most `max` bytes.
-fn inflate(
-    encoding: &str,
-    body: &[u8],
-    max: usize,
-    out: &mut Vec<u8>,
-) -> Result<(), (u16, String)> {
-    {
-        let alg = match encoding {
-            "gzip" | "x-gzip" => sluice_codecs::Algorithm::Gzip,
-            "zstd" => sluice_codecs::Algorithm::Zstd,
-            "deflate" => sluice_codecs::Algorithm::Zlib,
-            other => {
-                return Err((
-                    415,
-                    format!("Content-Encoding `{other}` is not supported (gzip, zstd, deflate)"),
-                ))
-            }
-        };
-        match sluice_codecs::decompress_into(alg, body, max, out) {
-            Ok(()) => Ok(()),
-            Err(sluice_codecs::Error::DecompressLimit { max, .. }) => Err((
-                413,
-                format!("request body over {max} bytes once decompressed"),
-            )),
-            Err(e) => Err((400, format!("bad {encoding} body: {e}"))),
-        }
-    }
-}
-
 impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// `$http`, and `$influx` on the Influx paths.
     fn meta(&self, head: &Head, influx: Option<Value<'static>>) -> Value<'static> {
@@ -618,10 +589,4 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
 fn error_total(ing: &mut Ingest, src: usize) -> u64 {
     ing.source_counters(src).errors.iter().map(|(_, n)| n).sum()
-}
-
-/// Line splitting for line protocol bodies: lines as long as a whole body may be.
-fn influx_chain(max_body: usize) -> PreprocessorChain {
-    let sep = sluice_codecs::Separate::new(b'\n', max_body.max(1));
-    PreprocessorChain::new(vec![Preprocessor::Separate(sep)])
 }

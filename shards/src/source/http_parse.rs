@@ -417,6 +417,42 @@ pub(crate) fn json_str(s: &str) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Decompresses a body with `Content-Encoding` into `out`, at most `max` bytes.
+pub(crate) fn inflate(
+    encoding: &str,
+    body: &[u8],
+    max: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), (u16, String)> {
+    {
+        let alg = match encoding {
+            "gzip" | "x-gzip" => sluice_codecs::Algorithm::Gzip,
+            "zstd" => sluice_codecs::Algorithm::Zstd,
+            "deflate" => sluice_codecs::Algorithm::Zlib,
+            other => {
+                return Err((
+                    415,
+                    format!("Content-Encoding `{other}` is not supported (gzip, zstd, deflate)"),
+                ))
+            }
+        };
+        match sluice_codecs::decompress_into(alg, body, max, out) {
+            Ok(()) => Ok(()),
+            Err(sluice_codecs::Error::DecompressLimit { max, .. }) => Err((
+                413,
+                format!("request body over {max} bytes once decompressed"),
+            )),
+            Err(e) => Err((400, format!("bad {encoding} body: {e}"))),
+        }
+    }
+}
+
+/// Line splitting for line protocol bodies: lines as long as a whole body may be.
+pub(crate) fn influx_chain(max_body: usize) -> sluice_codecs::PreprocessorChain {
+    let sep = sluice_codecs::Separate::new(b'\n', max_body.max(1));
+    sluice_codecs::PreprocessorChain::new(vec![sluice_codecs::Preprocessor::Separate(sep)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,12 @@ pub(crate) async fn tls_source(
                         plan2.on_full,
                         plan2.read_buffer,
                         origin,
+                        // The socket sits under TLS records: drain until quiet.
+                        super::OnStop::Quiet,
+                        super::Limits {
+                            idle_timeout: None,
+                            memory: None,
+                        },
                     )
                     .await;
                 }

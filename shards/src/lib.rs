@@ -64,15 +64,17 @@ mod signal;
 mod sink;
 mod source;
 mod sys;
+mod tls;
 mod topology;
 
 pub use error::Error;
 pub use ingest::{error_event, Ingest, Read};
 pub use plan::{
-    ComponentSpec, OnFull, PipelinePlan, Plan, ScriptPlan, SinkKind, SinkPlan, SourceKind,
-    SourcePlan,
+    ComponentSpec, ElasticPlan, HttpClientPlan, HttpSinkPlan, HttpSourcePlan, OnFull, PipelinePlan,
+    Plan, ScriptPlan, SinkKind, SinkPlan, SourceKind, SourcePlan, TailPlan, HTTP_INFLUX_PRECISIONS,
 };
 pub use ring::{mesh, Batch, FrameMeta, IngestLink, SinkLink};
 pub use runtime::{ControlMsg, Poll, Runtime};
 pub use signal::{mono_ns, now_ns};
+pub use tls::TlsServerPlan;
 pub use topology::{format_cpu_list, parse_cpu_list, CpuSpec, Topology};

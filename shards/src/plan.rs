@@ -99,6 +99,66 @@ pub enum SourceKind {
         /// The file.
         path: PathBuf,
     },
+    /// A TCP listener with TLS; every ingest shard binds it with `SO_REUSEPORT`.
+    TcpTls {
+        /// Address to listen on.
+        listen: SocketAddr,
+        /// Connections per shard beyond which new ones are closed at once (and counted).
+        max_connections: usize,
+        /// Certificates and the rest.
+        tls: crate::tls::TlsServerPlan,
+    },
+    /// An HTTP/1.1 server; every ingest shard binds it with `SO_REUSEPORT`.
+    Http(HttpSourcePlan),
+    /// Files and globs followed like `tail -F` (first ingest shard only).
+    Tail(TailPlan),
+}
+
+/// An HTTP source: Influx writes on `/write` and `/api/v2/write`, the source's codec on the
+/// other paths.
+#[derive(Debug, Clone)]
+pub struct HttpSourcePlan {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The one path (besides the Influx ones) that takes bodies in the source's codec;
+    /// `None`: any other path does.
+    pub path: Option<String>,
+    /// Largest request body, after decompression (413 past it).
+    pub max_body: usize,
+    /// Largest request head: request line and headers (431 past it).
+    pub max_header: usize,
+    /// Time from a request's first byte to the end of its head (slowloris guard).
+    pub header_timeout: Duration,
+    /// Time a kept-alive connection may wait for its next request, and a body for its next
+    /// bytes.
+    pub idle_timeout: Duration,
+    /// Connections per shard beyond which new ones are closed at once (and counted).
+    pub max_connections: usize,
+    /// How long a request waits for room in full rings before it is answered 429.
+    pub busy_timeout: Duration,
+    /// HTTPS.
+    pub tls: Option<crate::tls::TlsServerPlan>,
+}
+
+/// The Influx precisions an HTTP source decodes, in the order of its extra decoders
+/// (see [`SourcePlan::decoders`]).
+pub const HTTP_INFLUX_PRECISIONS: [&str; 4] = ["ns", "us", "ms", "s"];
+
+/// A tail source: which files, and where its checkpoints live.
+#[derive(Debug, Clone)]
+pub struct TailPlan {
+    /// Files or globs (`*`, `?`, `[...]` in the last path component).
+    pub paths: Vec<PathBuf>,
+    /// Directory of the checkpoint file (`<state_dir>/tail-<source id>.json`).
+    pub state_dir: PathBuf,
+    /// How often files are checked for new data, rotation and new names.
+    pub poll_interval: Duration,
+    /// How many first bytes of a file (with device and inode) identify it.
+    pub fingerprint_bytes: usize,
+    /// Where a file with no checkpoint is read from: its start (`true`) or its end.
+    pub from_start: bool,
+    /// How often acknowledged positions are written to the state directory.
+    pub checkpoint_interval: Duration,
 }
 
 /// One source.
@@ -121,6 +181,24 @@ pub struct SourcePlan {
 }
 
 impl SourcePlan {
+    /// The decoders a stream of this source may use: the source's codec first; an HTTP
+    /// source adds the Influx codec at each of [`HTTP_INFLUX_PRECISIONS`].
+    #[must_use]
+    pub fn decoders(&self) -> Vec<ComponentSpec> {
+        let mut out = vec![self.codec.clone()];
+        if matches!(self.kind, SourceKind::Http(_)) {
+            for p in HTTP_INFLUX_PRECISIONS {
+                let mut o = Record::with_capacity(1);
+                o.push_unique("precision", Value::from(p.to_string()));
+                out.push(ComponentSpec {
+                    name: "influx".into(),
+                    options: Some(o),
+                });
+            }
+        }
+        out
+    }
+
     /// A fresh preprocessor chain for one stream of this source.
     ///
     /// # Errors
@@ -207,6 +285,62 @@ pub enum SinkKind {
         /// Where to write the latency histogram (HdrHistogram percentile text) at shutdown.
         hgrm: Option<PathBuf>,
     },
+    /// Elasticsearch `_bulk` requests.
+    Elasticsearch(ElasticPlan),
+    /// HTTP POSTs of batches.
+    Http(HttpSinkPlan),
+}
+
+/// Where and how an HTTP client sink sends: shared by the `http` and `elasticsearch` sinks.
+#[derive(Debug, Clone)]
+pub struct HttpClientPlan {
+    /// The URL as configured (for logs).
+    pub url: String,
+    /// The peer, resolved once at load.
+    pub addr: SocketAddr,
+    /// `Host` header value.
+    pub host: String,
+    /// Request target (path and query) for the sink's requests.
+    pub target: String,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Time a request may take (connect, send, answer) before it counts as failed.
+    pub timeout: Duration,
+    /// First retry delay; doubles up to `backoff_max`, with ±25% jitter.
+    pub backoff_min: Duration,
+    /// Longest retry delay.
+    pub backoff_max: Duration,
+    /// Retries of a rejected item (Elasticsearch 429/5xx items) before it goes to the
+    /// dead-letter file. Whole requests that fail on 429, 5xx or the connection are retried
+    /// until they succeed or the hard stop gives up on them.
+    pub max_retries: u32,
+    /// `Content-Encoding: gzip` bodies.
+    pub gzip: bool,
+    /// Most events in one request (a batch from the rings is cut into requests).
+    pub batch_events: usize,
+    /// Bytes after which a request takes no further event.
+    pub batch_bytes: usize,
+    /// Extra request headers.
+    pub headers: Vec<(String, String)>,
+}
+
+/// An Elasticsearch sink.
+#[derive(Debug, Clone)]
+pub struct ElasticPlan {
+    /// The client (its `target` is `<url path>/_bulk` with the query parameters).
+    pub client: HttpClientPlan,
+    /// Items Elasticsearch refused for good (or past `max_retries`) are appended here as
+    /// JSON lines with their error; without it they are counted and logged.
+    pub dead_letter: Option<PathBuf>,
+}
+
+/// An HTTP sink.
+#[derive(Debug, Clone)]
+pub struct HttpSinkPlan {
+    /// The client.
+    pub client: HttpClientPlan,
+    /// `Content-Type` of the bodies.
+    pub content_type: String,
 }
 
 impl SinkKind {
@@ -220,6 +354,8 @@ impl SinkKind {
             SinkKind::Tcp { .. } => "tcp",
             SinkKind::Udp { .. } => "udp",
             SinkKind::Blackhole { .. } => "blackhole",
+            SinkKind::Elasticsearch(_) => "elasticsearch",
+            SinkKind::Http(_) => "http",
         }
     }
 }
@@ -371,9 +507,10 @@ impl Plan {
     /// The first component that does not build, with where it is used.
     pub fn check_components(&self) -> Result<(), crate::Error> {
         for s in &self.sources {
-            s.codec
-                .codec()
-                .map_err(component(format!("source `{}` codec", s.id)))?;
+            for d in s.decoders() {
+                d.codec()
+                    .map_err(component(format!("source `{}` codec", s.id)))?;
+            }
             s.preprocessor_chain()?;
         }
         for s in &self.sinks {

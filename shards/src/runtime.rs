@@ -135,8 +135,25 @@ impl Runtime {
             let (addr, udp) = match &s.kind {
                 SourceKind::Tcp { listen, .. } => (*listen, false),
                 SourceKind::Udp { listen, .. } => (*listen, true),
+                SourceKind::Http(h) => (h.listen, false),
+                SourceKind::TcpTls { listen, .. } => (*listen, false),
                 _ => continue,
             };
+            // A bad certificate or key stops start-up here, not in a shard.
+            let tls = match &s.kind {
+                SourceKind::TcpTls { tls, .. } => Some(tls),
+                SourceKind::Http(h) => h.tls.as_ref(),
+                _ => None,
+            };
+            if let Some(t) = tls {
+                crate::tls::server_config(t).map_err(|e| match e {
+                    Error::Io { what, error } => Error::Io {
+                        what: format!("source `{}`: {what}", s.id),
+                        error,
+                    },
+                    other => other,
+                })?;
+            }
             check_free(&s.id, addr, udp)?;
             let mut addr = addr;
             for (shard, list) in sockets.iter_mut().enumerate() {

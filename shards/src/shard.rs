@@ -158,6 +158,33 @@ pub(crate) async fn run_shard(parts: ShardParts) {
                     }
                     glommio::spawn_local(source::udp_source(ctx, src, sp, u, max_datagram, stop))
                 }
+                SourceKind::Http(_) => {
+                    // SAFETY: `fd` is a listening TCP socket we own; glommio takes it over.
+                    let l = unsafe { glommio::net::TcpListener::from_raw_fd(fd) };
+                    glommio::spawn_local(source::http_source(ctx, src, sp, l, stop, hard))
+                }
+                SourceKind::TcpTls {
+                    max_connections,
+                    ref tls,
+                    ..
+                } => {
+                    let acceptor = match crate::tls::server_config(tls) {
+                        Ok(c) => futures_rustls::TlsAcceptor::from(c),
+                        Err(e) => return fail(&reports, cpu, e.to_string()),
+                    };
+                    // SAFETY: `fd` is a listening TCP socket we own; glommio takes it over.
+                    let l = unsafe { glommio::net::TcpListener::from_raw_fd(fd) };
+                    glommio::spawn_local(source::tls_source(
+                        ctx,
+                        src,
+                        Rc::clone(&sp),
+                        l,
+                        max_connections,
+                        acceptor,
+                        stop,
+                        hard,
+                    ))
+                }
                 _ => continue,
             };
             source_tasks.push(task.detach());
@@ -181,6 +208,16 @@ pub(crate) async fn run_shard(parts: ShardParts) {
         }
         if i == 0 {
             for (src, s) in plan.sources.iter().enumerate() {
+                if let SourceKind::Tail(_) = &s.kind {
+                    let t = glommio::spawn_local(source::tail_source(
+                        Rc::clone(&ctx),
+                        src,
+                        Rc::new(s.clone()),
+                        Rc::clone(&stop),
+                        Rc::clone(&hard),
+                    ));
+                    source_tasks.push(t.detach());
+                }
                 if let SourceKind::File { path } = &s.kind {
                     let sp = Rc::new(s.clone());
                     let t = glommio::spawn_local(source::file_source(

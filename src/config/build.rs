@@ -220,7 +220,11 @@ pub(super) fn build(
         let Some(plan) = errs.ok(source(src, s, &pipeline_ids, base)) else {
             continue;
         };
-        if let SourceKind::Tcp { listen, .. } | SourceKind::Udp { listen, .. } = &plan.kind {
+        if let SourceKind::Tcp { listen, .. }
+        | SourceKind::TcpTls { listen, .. }
+        | SourceKind::Udp { listen, .. }
+        | SourceKind::Http(sluice_shards::HttpSourcePlan { listen, .. }) = &plan.kind
+        {
             let udp = matches!(plan.kind, SourceKind::Udp { .. });
             let span = s.listen.as_ref().map_or(s.id.span(), Spanned::span);
             let key = format!("source.{}.listen", s.id.get_ref());
@@ -328,14 +332,22 @@ fn source(
                 .as_ref()
                 .map(|m| size(src, &key("memory_budget"), m))
                 .transpose()?;
-            SourceKind::Tcp {
-                listen,
-                max_connections,
-                idle_timeout,
-                memory_budget,
+            match super::connectors::tls(src, s, &key, base)? {
+                Some(tls) => SourceKind::TcpTls {
+                    listen,
+                    max_connections,
+                    tls,
+                },
+                None => SourceKind::Tcp {
+                    listen,
+                    max_connections,
+                    idle_timeout,
+                    memory_budget,
+                },
             }
         }
         "udp" => {
+            forbid(s.tls.is_some(), "tls", t)?;
             forbid(s.path.is_some(), "path", t)?;
             let listen = addr(src, &key("listen"), &need(&s.listen, "listen", t)?)?;
             let recv_buffer = s
@@ -352,22 +364,41 @@ fn source(
             }
         }
         "stdin" => {
+            forbid(s.tls.is_some(), "tls", t)?;
             forbid(s.listen.is_some(), "listen", t)?;
             forbid(s.path.is_some(), "path", t)?;
             SourceKind::Stdin
         }
         "file" => {
+            forbid(s.tls.is_some(), "tls", t)?;
             forbid(s.listen.is_some(), "listen", t)?;
             SourceKind::File {
                 path: path_of(base, need(&s.path, "path", t)?.get_ref()),
             }
         }
+        "http" => {
+            let max_connections = s
+                .max_connections
+                .as_ref()
+                .map_or(DEFAULT_MAX_CONNECTIONS, |m| *m.get_ref());
+            super::connectors::http_source(src, s, &key, max_connections, base)?
+        }
+        "tail" => {
+            forbid(s.tls.is_some(), "tls", t)?;
+            forbid(s.listen.is_some(), "listen", t)?;
+            forbid(s.path.is_some(), "path", t)?;
+            super::connectors::tail_source(src, s, &key, base)?
+        }
         other => {
-            let hint = sluice_codecs::did_you_mean(other, &["tcp", "udp", "stdin", "file"]);
+            let known = ["tcp", "udp", "stdin", "file", "http", "tail"];
+            let hint = sluice_codecs::did_you_mean(other, &known);
             return Err(src.error(
                 s.kind.span(),
                 key("type"),
-                format!("unknown source type `{other}`{hint} (known: tcp, udp, stdin, file)"),
+                format!(
+                    "unknown source type `{other}`{hint} (known: {})",
+                    known.join(", ")
+                ),
             ));
         }
     };
@@ -388,11 +419,15 @@ fn source(
         }
         None => ComponentSpec::named("json"),
     };
-    let preprocessors = s
+    let mut preprocessors = s
         .preprocessors
         .iter()
         .map(|p| component(src, &key("preprocessors"), p, ComponentSpec::preprocessor))
         .collect::<Result<Vec<_>, _>>()?;
+    // Bodies and files hold many events: without framing of their own, lines.
+    if preprocessors.is_empty() && matches!(t, "http" | "tail") {
+        preprocessors.push(ComponentSpec::named("separate"));
+    }
     let on_full = match s.on_full.as_ref().map(|o| (o.get_ref().as_str(), o.span())) {
         None => {
             if t == "udp" {
@@ -493,6 +528,7 @@ fn sink(
     let dur = |f: &Option<Spanned<String>>, k: &str, d: Duration| {
         f.as_ref().map_or(Ok(d), |x| duration(src, &key(k), x))
     };
+    let mut default_codec: Option<ComponentSpec> = None;
     let kind = match t {
         "file" => SinkKind::File {
             path: path_of(base, need(&s.path, "path")?.get_ref()),
@@ -517,8 +553,34 @@ fn sink(
         "blackhole" => SinkKind::Blackhole {
             hgrm: s.hgrm.as_ref().map(|h| path_of(base, h.get_ref())),
         },
+        "elasticsearch" => {
+            let (plan, codec) = super::connectors::elastic_sink(src, s, &key, base)?;
+            default_codec = Some(codec);
+            if let Some(c) = &s.codec {
+                if !matches!(c.get_ref(), super::raw::ComponentField::Name(n) if n == "elastic-bulk")
+                    && !matches!(c.get_ref(), super::raw::ComponentField::Table(t) if t.get("name").and_then(|n| n.as_str()) == Some("elastic-bulk"))
+                {
+                    return Err(src.error(
+                        c.span(),
+                        key("codec"),
+                        "an `elasticsearch` sink writes `elastic-bulk` (leave `codec` out)",
+                    ));
+                }
+            }
+            SinkKind::Elasticsearch(plan)
+        }
+        "http" => SinkKind::Http(super::connectors::http_sink(src, s, &key)?),
         other => {
-            let known = ["file", "stdout", "stderr", "tcp", "udp", "blackhole"];
+            let known = [
+                "file",
+                "stdout",
+                "stderr",
+                "tcp",
+                "udp",
+                "blackhole",
+                "elasticsearch",
+                "http",
+            ];
             let hint = sluice_codecs::did_you_mean(other, &known);
             return Err(src.error(
                 s.kind.span(),
@@ -530,12 +592,13 @@ fn sink(
             ));
         }
     };
-    let codec = match &s.codec {
+    let codec = match (&s.codec, default_codec) {
+        (None, Some(d)) => d,
         // A sink's codec also says now whether it has a header it cannot know in advance.
-        Some(c) => component(src, &key("codec"), c, |spec| {
+        (Some(c), _) => component(src, &key("codec"), c, |spec| {
             spec.codec().and_then(|mut codec| codec.detach_header())
         })?,
-        None => ComponentSpec::named("json"),
+        (None, None) => ComponentSpec::named("json"),
     };
     let postprocessors = s
         .postprocessors

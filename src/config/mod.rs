@@ -2,6 +2,7 @@
 //! line, column and key it is about.
 
 mod build;
+mod connectors;
 mod raw;
 mod script;
 mod shaper;

@@ -89,6 +89,30 @@ pub struct RawSource {
     pub recv_buffer: Option<Spanned<SizeField>>,
     pub max_datagram: Option<Spanned<SizeField>>,
     pub read_buffer: Option<Spanned<SizeField>>,
+    // http
+    pub max_body: Option<Spanned<SizeField>>,
+    pub max_header: Option<Spanned<SizeField>>,
+    pub header_timeout: Option<Spanned<String>>,
+    pub busy_timeout: Option<Spanned<String>>,
+    // tail
+    pub paths: Option<Spanned<Vec<String>>>,
+    pub state_dir: Option<Spanned<String>>,
+    pub poll_interval: Option<Spanned<String>>,
+    pub fingerprint_bytes: Option<Spanned<usize>>,
+    pub read_from: Option<Spanned<String>>,
+    pub checkpoint_interval: Option<Spanned<String>>,
+    // tcp, http
+    pub tls: Option<Spanned<RawTls>>,
+}
+
+/// `tls = { cert = "...", key = "...", client_ca = "...", min_version = "1.2" }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTls {
+    pub cert: String,
+    pub key: String,
+    pub client_ca: Option<String>,
+    pub min_version: Option<String>,
 }
 
 /// `[[pipeline]]`
@@ -140,4 +164,20 @@ pub struct RawSink {
     pub cpu: Option<Spanned<usize>>,
     pub backoff_min: Option<Spanned<String>>,
     pub backoff_max: Option<Spanned<String>>,
+    // http, elasticsearch
+    pub url: Option<Spanned<String>>,
+    pub concurrency: Option<Spanned<usize>>,
+    pub timeout: Option<Spanned<String>>,
+    pub max_retries: Option<Spanned<u32>>,
+    pub compression: Option<Spanned<String>>,
+    pub batch_events: Option<Spanned<usize>>,
+    pub batch_bytes: Option<Spanned<SizeField>>,
+    pub headers: Option<Spanned<toml::Table>>,
+    pub content_type: Option<Spanned<String>>,
+    // elasticsearch
+    pub index: Option<Spanned<String>>,
+    pub action: Option<Spanned<String>>,
+    pub pipeline: Option<Spanned<String>>,
+    pub routing: Option<Spanned<String>>,
+    pub dead_letter: Option<Spanned<String>>,
 }

@@ -25,6 +25,11 @@ pub(super) struct Outbox {
     pub(super) pending: Vec<VecDeque<Batch>>,
     /// Per plan sink: batches on the ring or at the sink shard, not yet returned.
     in_flight: Vec<usize>,
+    /// Per plan sink: batches put on the ring and batches returned, ever. A sink task
+    /// returns its batches in the order it got them, so `returned >= n` means the first `n`
+    /// sent are written (see [`Ingest::ack_mark`]).
+    sent: Vec<u64>,
+    returned: Vec<u64>,
     /// Credits per sink.
     limit: usize,
     /// Per link: emptied batches returned by the sink shard, ready for reuse.
@@ -63,6 +68,8 @@ impl Outbox {
         Outbox {
             pending: (0..plan.sinks.len()).map(|_| VecDeque::new()).collect(),
             in_flight: vec![0; plan.sinks.len()],
+            sent: vec![0; plan.sinks.len()],
+            returned: vec![0; plan.sinks.len()],
             limit: plan.ring_capacity.max(1),
             free: (0..links).map(|_| Vec::new()).collect(),
             locals,
@@ -87,6 +94,7 @@ impl Outbox {
         while let Ok(b) = link.recycled.pop() {
             if let Some(&s) = self.locals[j].get(usize::from(b.sink)) {
                 self.in_flight[s] = self.in_flight[s].saturating_sub(1);
+                self.returned[s] += 1;
             }
             self.free[j].push(b);
         }
@@ -135,6 +143,7 @@ pub(super) fn try_flush(ing: &mut Ingest, policy: OnFull, src: Option<usize>) ->
                 match ing.links[j].tx.push(b) {
                     Ok(()) => {
                         ob.in_flight[s] += 1;
+                        ob.sent[s] += 1;
                         if j < 64 {
                             rung |= 1 << j;
                         } else {
@@ -170,4 +179,23 @@ pub(super) fn try_flush(ing: &mut Ingest, policy: OnFull, src: Option<usize>) ->
     }
     // A lossless source whose shaper sheds under pressure may pause instead (`pause_lossless`).
     blocked || (policy == OnFull::Block && src.is_some_and(|s| ing.shaper_pausing(s)))
+}
+
+impl Ingest {
+    /// How many batches each sink has been sent so far. Taken right after a flush that
+    /// left nothing pending, it covers everything processed until then: once
+    /// [`Ingest::acked`] says yes for it, all of that has been written by its sinks (a sink
+    /// returns a batch only after writing it, or after giving up on it at the hard stop).
+    #[must_use]
+    pub fn ack_mark(&self) -> Vec<u64> {
+        self.outbox.sent.clone()
+    }
+
+    /// Have the sinks returned every batch counted in `mark`?
+    pub fn acked(&mut self, mark: &[u64]) -> bool {
+        for (j, link) in self.links.iter_mut().enumerate() {
+            self.outbox.reclaim(link, j);
+        }
+        mark.iter().zip(&self.outbox.returned).all(|(m, r)| r >= m)
+    }
 }

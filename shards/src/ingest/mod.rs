@@ -49,9 +49,15 @@ struct SourceRt {
     /// Its plan: each new stream builds its preprocessor chain from it.
     plan: crate::plan::SourcePlan,
     pipeline: usize,
-    /// The source's decoder; a stream whose codec keeps state across frames (a CSV header)
-    /// has its own, swapped in here while its reads are processed (see `streams.rs`).
-    decoder: Codec,
+    /// The source's codec first, then any a stream may pick instead (an HTTP source's
+    /// Influx paths: see [`crate::plan::SourcePlan::decoders`]). A stream whose codec keeps
+    /// state across frames (a CSV header) has its own, swapped in here while its reads are
+    /// processed (see `streams.rs`).
+    decoders: Vec<Decoder>,
+}
+
+struct Decoder {
+    codec: Codec,
     /// Per sink: may the original bytes of an unchanged event be forwarded as its encoding?
     raw_ok: Vec<RawFit>,
     /// Passthrough pipeline and every `out` sink takes the raw bytes: validate, do not build.
@@ -116,6 +122,8 @@ pub struct Ingest {
     sources: Vec<SourceRt>,
     scratch: Vec<u8>,
     streams: streams::Streams,
+    /// The decoder and metadata of the stream whose frames are being processed.
+    cur: streams::Current,
     batch_bytes: usize,
     /// This shard's ends of the shapers' report mesh (several ingest shards, a shaper).
     peers: Option<crate::shaper::Peers>,
@@ -189,39 +197,44 @@ impl Ingest {
             .collect();
         let mut sources = Vec::with_capacity(plan.sources.len());
         for src in &plan.sources {
-            let decoder = src
-                .codec
-                .codec()
-                .map_err(comp(format!("source `{}` codec", src.id)))?;
             let frames_exclude = src.preprocessor_chain()?.excluded_byte();
-            let raw_ok: Vec<RawFit> = outs
-                .iter()
-                .map(|o| {
-                    o.as_ref()
-                        .map_or(RawFit::Never, |o| RawFit::new(&decoder, o, frames_exclude))
-                })
-                .collect();
-            let pl = &pipelines[src.pipeline];
-            let out_sinks = &pl.ports[PipelinePlan::OUT];
-            let validate_only =
-                pl.stage.is_passthrough() && out_sinks.iter().all(|s| raw_ok[*s] != RawFit::Never);
-            let mut validate_unless: Vec<u8> = out_sinks
-                .iter()
-                .filter_map(|s| match raw_ok[*s] {
-                    RawFit::Without(b) => Some(b),
-                    _ => None,
-                })
-                .collect();
-            validate_unless.sort_unstable();
-            validate_unless.dedup();
+            let mut decoders = Vec::new();
+            for spec in src.decoders() {
+                let codec = spec
+                    .codec()
+                    .map_err(comp(format!("source `{}` codec", src.id)))?;
+                let raw_ok: Vec<RawFit> = outs
+                    .iter()
+                    .map(|o| {
+                        o.as_ref()
+                            .map_or(RawFit::Never, |o| RawFit::new(&codec, o, frames_exclude))
+                    })
+                    .collect();
+                let pl = &pipelines[src.pipeline];
+                let out_sinks = &pl.ports[PipelinePlan::OUT];
+                let validate_only = pl.stage.is_passthrough()
+                    && out_sinks.iter().all(|s| raw_ok[*s] != RawFit::Never);
+                let mut validate_unless: Vec<u8> = out_sinks
+                    .iter()
+                    .filter_map(|s| match raw_ok[*s] {
+                        RawFit::Without(b) => Some(b),
+                        _ => None,
+                    })
+                    .collect();
+                validate_unless.sort_unstable();
+                validate_unless.dedup();
+                decoders.push(Decoder {
+                    codec,
+                    raw_ok,
+                    validate_only,
+                    validate_unless,
+                });
+            }
             sources.push(SourceRt {
                 id: src.id.clone(),
                 plan: src.clone(),
                 pipeline: src.pipeline,
-                decoder,
-                raw_ok,
-                validate_only,
-                validate_unless,
+                decoders,
             });
         }
         let outbox = flush::Outbox::new(plan, links.len());
@@ -233,6 +246,7 @@ impl Ingest {
             sources,
             scratch: Vec::with_capacity(64 * 1024),
             streams: streams::Streams::new(plan.sources.len()),
+            cur: streams::Current::default(),
             batch_bytes: plan.batch_bytes,
             peers: None,
             counters: Snapshot::for_plan(plan),
@@ -268,18 +282,22 @@ impl Ingest {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         scratch.extend_from_slice(bytes);
-        let s = &self.sources[src];
-        let validate = s.validate_only
-            && s.validate_unless
+        let dec = self.cur.dec.min(self.sources[src].decoders.len() - 1);
+        let d = &self.sources[src].decoders[dec];
+        let validate = d.validate_only
+            && d.validate_unless
                 .iter()
                 .all(|b| memchr::memchr(*b, bytes).is_none());
         if validate {
-            match self.sources[src].decoder.validate(&mut scratch) {
+            match self.sources[src].decoders[dec].codec.validate(&mut scratch) {
                 Ok(()) => self.route_raw(p, PipelinePlan::OUT, bytes, read),
                 Err(e) => self.source_error(src, &e, Some(bytes), read),
             }
         } else {
-            match self.sources[src].decoder.decode(&mut scratch, read.now_ns) {
+            match self.sources[src].decoders[dec]
+                .codec
+                .decode(&mut scratch, read.now_ns)
+            {
                 Ok(Some(value)) => self.run_stage(src, p, value, bytes, read),
                 Ok(None) => {}
                 Err(e) => self.source_error(src, &e, Some(bytes), read),

@@ -42,8 +42,11 @@ impl Ingest {
         self.counters.pipelines[p].ports[port] += 1;
         for k in 0..self.pipelines[p].ports[port].len() {
             let s = self.pipelines[p].ports[port][k];
+            let dec = self.cur.dec.min(self.sources[src].decoders.len() - 1);
             let body = match raw {
-                Some(bytes) if self.sources[src].raw_ok[s].fits(bytes) => Body::Raw(bytes),
+                Some(bytes) if self.sources[src].decoders[dec].raw_ok[s].fits(bytes) => {
+                    Body::Raw(bytes)
+                }
                 _ => Body::Value(value, meta),
             };
             self.emit(s, p, body, read);

@@ -54,7 +54,13 @@ impl Ingest {
         bytes: &[u8],
         read: &Read<'_>,
     ) {
-        let mut meta = Value::record();
+        // A script may change the stream's metadata (`$http`, ...), so it gets its own copy;
+        // a passthrough only lets the encoders read it.
+        let mut meta = match (&self.pipelines[p].stage, &self.cur.meta) {
+            (Stage::Script { .. }, Some(m)) => m.clone(),
+            _ => Value::record(),
+        };
+        let passthrough = self.pipelines[p].stage.is_passthrough();
         let outcome = match &mut self.pipelines[p].stage {
             Stage::Passthrough => Ok(Some((PipelinePlan::OUT, false))),
             Stage::Script { runner, ports } => runner
@@ -94,7 +100,16 @@ impl Ingest {
                     }
                 }
                 let raw = (!changed).then_some(bytes);
-                self.route_value(src, p, port, &value, &meta, raw, read);
+                match self.cur.meta.take() {
+                    Some(m) if passthrough => {
+                        self.route_value(src, p, port, &value, &m, raw, read);
+                        self.cur.meta = Some(m);
+                    }
+                    other => {
+                        self.cur.meta = other;
+                        self.route_value(src, p, port, &value, &meta, raw, read);
+                    }
+                }
             }
             Ok(None) => self.counters.pipelines[p].dropped += 1,
             Err(e) => {

@@ -7,6 +7,7 @@
 //! socket is one stream: its datagrams share the header.)
 
 use sluice_codecs::{Codec, PreprocessorChain};
+use sluice_script::Value;
 
 use super::{Ingest, Read};
 use crate::metrics::{Snapshot, SourceCounters};
@@ -26,10 +27,20 @@ impl StreamId {
     }
 }
 
-/// An open stream: its source, its preprocessors and, for stateful codecs, its decoder.
+/// What the frames being processed belong to: which of the source's decoders reads them,
+/// and the metadata (`$http`, ...) every event of the stream starts with.
+#[derive(Default)]
+pub(super) struct Current {
+    pub(super) dec: usize,
+    pub(super) meta: Option<Value<'static>>,
+}
+
+/// An open stream: its source, chain, decoder choice and starting metadata and, for
+/// stateful codecs, its own decoder.
 struct Open {
     src: usize,
     chain: PreprocessorChain,
+    cur: Current,
     decoder: Option<Codec>,
 }
 
@@ -75,15 +86,29 @@ impl Ingest {
             .plan
             .preprocessor_chain()
             .unwrap_or_default();
+        self.open_stream_with(src, chain, 0, None)
+    }
+
+    /// Opens a stream of source `src` with its own chain, decoder `dec` (an index into
+    /// [`crate::plan::SourcePlan::decoders`]) and metadata every event starts with.
+    pub fn open_stream_with(
+        &mut self,
+        src: usize,
+        chain: PreprocessorChain,
+        dec: usize,
+        meta: Option<Value<'static>>,
+    ) -> StreamId {
         // Built from the same spec as the source's decoder, which was checked at start-up.
-        let decoder = if self.sources[src].decoder.has_stream_state() {
-            self.sources[src].plan.codec.codec().ok()
+        let dec = dec.min(self.sources[src].decoders.len() - 1);
+        let decoder = if self.sources[src].decoders[dec].codec.has_stream_state() {
+            self.sources[src].plan.decoders()[dec].codec().ok()
         } else {
             None
         };
         let open = Open {
             src,
             chain,
+            cur: Current { dec, meta },
             decoder,
         };
         let slot = match self.streams.free.pop() {
@@ -99,25 +124,37 @@ impl Ingest {
         StreamId { slot, src }
     }
 
-    /// Takes a stream's chain out while it runs (the chain's frames need `&mut self`), and
-    /// puts the stream's own decoder, if it has one, in the source's place meanwhile.
+    /// Takes a stream's chain and decoder choice out while it runs (the chain's frames need
+    /// `&mut self`), and puts the stream's own decoder, if it has one, in the source's
+    /// place meanwhile.
     fn with_chain(&mut self, id: &StreamId, f: impl FnOnce(&mut Self, &mut PreprocessorChain)) {
         let Some(Some(open)) = self.streams.open.get_mut(id.slot) else {
             return;
         };
         let mut chain = std::mem::take(&mut open.chain);
+        self.cur = std::mem::take(&mut open.cur);
+        let dec = self.cur.dec;
         let mut decoder = open.decoder.take();
         if let Some(d) = decoder.as_mut() {
-            std::mem::swap(d, &mut self.sources[id.src].decoder);
+            std::mem::swap(d, &mut self.sources[id.src].decoders[dec].codec);
         }
         f(self, &mut chain);
         if let Some(d) = decoder.as_mut() {
-            std::mem::swap(d, &mut self.sources[id.src].decoder);
+            std::mem::swap(d, &mut self.sources[id.src].decoders[dec].codec);
         }
         if let Some(Some(open)) = self.streams.open.get_mut(id.slot) {
             open.chain = chain;
+            open.cur = std::mem::take(&mut self.cur);
             open.decoder = decoder;
         }
+    }
+
+    /// Processes `frame` as one whole frame of the stream, past its preprocessors (the
+    /// elements of a JSON array body, already split).
+    pub fn whole_frame(&mut self, id: &StreamId, frame: &[u8], read: &Read<'_>) {
+        let src = id.src;
+        self.counters.sources[src].bytes += frame.len() as u64;
+        self.with_chain(id, |ing, _| ing.frame(src, Ok(frame), read));
     }
 
     /// Runs one read of a stream through its preprocessors and the pipeline.

@@ -21,7 +21,10 @@
 
 mod blackhole;
 mod drain;
+mod elastic;
 mod file;
+mod http_batcher;
+mod http_client;
 mod stdio;
 mod task;
 mod tcp;
@@ -102,6 +105,8 @@ pub(crate) enum SinkRt {
     Tcp(tcp::TcpSink),
     Udp(udp::UdpSink),
     Blackhole(blackhole::Blackhole),
+    /// `elasticsearch` and `http`.
+    Http(http_batcher::HttpBatcher),
 }
 
 impl SinkRt {
@@ -133,6 +138,21 @@ impl SinkRt {
             SinkKind::Blackhole { hgrm } => {
                 SinkRt::Blackhole(blackhole::Blackhole::new(hgrm.clone()))
             }
+            SinkKind::Elasticsearch(e) => {
+                let dead = elastic::DeadLetter::open(e.dead_letter.as_deref())?;
+                SinkRt::Http(http_batcher::HttpBatcher::new(
+                    plan.id.clone(),
+                    e.client.clone(),
+                    http_batcher::Kind::Elastic { dead },
+                ))
+            }
+            SinkKind::Http(h) => SinkRt::Http(http_batcher::HttpBatcher::new(
+                plan.id.clone(),
+                h.client.clone(),
+                http_batcher::Kind::Plain {
+                    content_type: h.content_type.clone(),
+                },
+            )),
         })
     }
 
@@ -173,6 +193,7 @@ impl SinkRt {
                 c.events += batch.events();
                 c.bytes += batch.data.len() as u64;
             }
+            SinkRt::Http(h) => h.write(batch, c, hard).await,
         }
     }
 
@@ -200,6 +221,7 @@ impl SinkRt {
             SinkRt::File(f) => f.close(c).await,
             SinkRt::Blackhole(b) => b.close(latency),
             SinkRt::Tcp(t) => t.close().await,
+            SinkRt::Http(h) => h.close(c).await,
             SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.close(c).await,
             _ => {}
         }

@@ -6,10 +6,16 @@
 //! what the kernel holds at that moment (`FIONREAD`), shuts its read side and closes, so
 //! shutdown is bounded however busy the senders are; files and stdin read until quiet.
 
+mod http;
+mod http_influx;
+mod http_parse;
 mod readbuf;
 mod stdin;
 mod stream;
+mod tail;
+mod tail_state;
 mod tcp;
+mod tcp_tls;
 mod udp;
 
 use std::cell::RefCell;
@@ -19,9 +25,13 @@ use std::time::Duration;
 use crate::ingest::Ingest;
 use crate::plan::OnFull;
 
+pub(crate) use http::http_source;
+pub(crate) use http_parse::{ChunkStep, Chunked};
 pub(crate) use stdin::{stdin_reader, stdin_source, StdinFeed};
 pub(crate) use stream::{read_stream, Limits, OnStop};
+pub(crate) use tail::tail_source;
 pub(crate) use tcp::{bind_tcp, tcp_source};
+pub(crate) use tcp_tls::{tls_source, HANDSHAKE_TIMEOUT};
 pub(crate) use udp::{bind_udp, socket_inode, udp_drop_table, udp_source};
 
 /// How long a connection must be quiet, after stop, before it is closed.

@@ -1,0 +1,81 @@
+//! TLS (rustls, ring provider) for the TCP and HTTP sources: certificate and key files,
+//! optional client-certificate verification against a CA file, and a minimum version. The
+//! configuration is built once at start-up (so a bad file is a start-up error); every
+//! connection is then wrapped by a `futures_rustls` acceptor on its shard's reactor.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures_rustls::rustls::{self, server::WebPkiClientVerifier, RootCertStore, ServerConfig};
+use rustls_pki_types::pem::PemObject as _;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+/// A server's TLS settings, as configured.
+#[derive(Debug, Clone)]
+pub struct TlsServerPlan {
+    /// PEM certificate chain (leaf first).
+    pub cert: PathBuf,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+    /// PEM CA certificates; when set, clients must present a certificate they signed.
+    pub client_ca: Option<PathBuf>,
+    /// `true`: TLS 1.3 only; `false`: TLS 1.2 and 1.3.
+    pub tls13_only: bool,
+}
+
+fn err(what: &str, path: &Path, e: impl std::fmt::Display) -> crate::Error {
+    crate::Error::Io {
+        what: format!("TLS {what} `{}`", path.display()),
+        error: std::io::Error::other(e.to_string()),
+    }
+}
+
+fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, crate::Error> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| err("certificate file", path, e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| err("certificate file", path, e))?;
+    if certs.is_empty() {
+        return Err(err("certificate file", path, "holds no certificate"));
+    }
+    Ok(certs)
+}
+
+/// The acceptor's configuration.
+///
+/// # Errors
+/// Unreadable or invalid files, or a key that does not match the certificate.
+pub(crate) fn server_config(plan: &TlsServerPlan) -> Result<Arc<ServerConfig>, crate::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let chain = certs(&plan.cert)?;
+    let key = PrivateKeyDer::from_pem_file(&plan.key).map_err(|e| err("key file", &plan.key, e))?;
+    let versions: &[&rustls::SupportedProtocolVersion] = if plan.tls13_only {
+        &[&rustls::version::TLS13]
+    } else {
+        &[&rustls::version::TLS12, &rustls::version::TLS13]
+    };
+    let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
+        .with_protocol_versions(versions)
+        .map_err(|e| err("settings for", &plan.cert, e))?;
+    let builder = match &plan.client_ca {
+        Some(ca) => {
+            let mut roots = RootCertStore::empty();
+            for c in certs(ca)? {
+                roots.add(c).map_err(|e| err("client CA file", ca, e))?;
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| err("client CA file", ca, e))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder
+        .with_single_cert(chain, key)
+        .map_err(|e| err("certificate and key", &plan.cert, e))?;
+    // No TLS 1.3 session tickets: senders here hold long connections, and a client that
+    // closes without reading tickets it never asked for makes its kernel reset the
+    // connection, which throws away data it sent just before.
+    config.send_tls13_tickets = 0;
+    Ok(Arc::new(config))
+}

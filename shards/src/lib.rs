@@ -65,10 +65,12 @@ mod topology;
 pub use error::Error;
 pub use ingest::{error_event, Ingest, Read};
 pub use plan::{
-    ComponentSpec, OnFull, PipelinePlan, Plan, ScriptPlan, SinkKind, SinkPlan, SourceKind,
-    SourcePlan,
+    ComponentSpec, KafkaSinkPlan, KafkaSourcePlan, OnFull, PipelinePlan, Plan, ScriptPlan,
+    SinkKind, SinkPlan, SourceKind, SourcePlan,
 };
-pub use ring::{mesh, Batch, FrameMeta, IngestLink, SinkLink};
+pub use ring::{mesh, Batch, Failure, FrameMeta, IngestLink, SinkLink};
 pub use runtime::{ControlMsg, Poll, Runtime};
 pub use signal::now_ns;
+pub use sink::check_kafka_sink;
+pub use source::check_kafka_source;
 pub use topology::{format_cpu_list, parse_cpu_list, CpuSpec, Topology};

@@ -37,6 +37,23 @@ pub struct Batch {
     pub data: Vec<u8>,
     /// Frame boundaries.
     pub frames: Vec<FrameMeta>,
+    /// The source positions its events hold (see [`crate::ack`]): released by the ingest
+    /// shard when the batch comes back written. Empty for sources that do not commit.
+    pub marks: Vec<crate::ack::Mark>,
+    /// Frames the sink gave up on, with why (the ingest shard routes them to `err`).
+    pub failures: Vec<Failure>,
+    /// The sink gave up on the whole batch (shutdown cut short, a broken file): its
+    /// positions stay unacknowledged, so a committing source reads them again.
+    pub gave_up: bool,
+}
+
+/// A frame of a batch that its sink could not deliver.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// Index into [`Batch::frames`] of the frame's last part.
+    pub frame: u32,
+    /// The sink's (or broker's) error.
+    pub error: String,
 }
 
 impl Batch {
@@ -48,14 +65,33 @@ impl Batch {
             lossless: false,
             data: Vec::with_capacity(bytes),
             frames: Vec::with_capacity(bytes / 128),
+            marks: Vec::new(),
+            failures: Vec::new(),
+            gave_up: false,
         }
     }
 
-    /// Empties the batch, keeping its allocations.
+    /// Empties the batch, keeping its allocations. Only the ingest shard calls this, after
+    /// it has released the batch's marks: a sink returns batches as they are.
     pub fn clear(&mut self) {
         self.lossless = false;
         self.data.clear();
         self.frames.clear();
+        self.marks.clear();
+        self.failures.clear();
+        self.gave_up = false;
+    }
+
+    /// The bytes of frame `i` (one part of an event).
+    #[must_use]
+    pub fn frame_bytes(&self, i: usize) -> &[u8] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.frames.get(i - 1).map_or(0, |f| f.end as usize)
+        };
+        let end = self.frames.get(i).map_or(start, |f| f.end as usize);
+        self.data.get(start.min(end)..end).unwrap_or(&[])
     }
 
     /// Number of whole events.
@@ -216,6 +252,13 @@ pub struct SinkLink {
     pub recycle: Producer<Batch>,
 }
 
+/// How many batches an ingest shard keeps out on one link (in the ring, at the sink, or on
+/// the way back): the size of the ring back.
+#[must_use]
+pub fn in_flight_cap(capacity: usize) -> usize {
+    capacity + 4
+}
+
 /// Builds the mesh: `links[i][j]` joins ingest shard `i` to sink shard `j`.
 /// Returns the ingest ends per ingest shard, and per sink shard its link ends and parking.
 ///
@@ -239,8 +282,9 @@ pub fn mesh(
         let mut links = Vec::with_capacity(sinks);
         for (j, bell) in bells.iter().enumerate() {
             let (tx, rx) = RingBuffer::new(capacity);
-            // Room for every batch that can be in flight, so recycling never fails.
-            let (recycle, recycled) = RingBuffer::new(capacity + 4);
+            // Room for every batch that can be in flight, so recycling never fails (the
+            // ingest shard keeps at most this many out).
+            let (recycle, recycled) = RingBuffer::new(in_flight_cap(capacity));
             links.push(IngestLink {
                 tx,
                 recycled,

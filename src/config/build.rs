@@ -285,15 +285,29 @@ fn source(
                 path: path_of(base, need(&s.path, "path", t)?.get_ref()),
             }
         }
+        "kafka" => {
+            forbid(s.listen.is_some(), "listen", t)?;
+            forbid(s.path.is_some(), "path", t)?;
+            SourceKind::Kafka(Box::new(super::kafka::source(src, s)?))
+        }
         other => {
-            let hint = sluice_codecs::did_you_mean(other, &["tcp", "udp", "stdin", "file"]);
+            let known = ["tcp", "udp", "stdin", "file", "kafka"];
+            let hint = sluice_codecs::did_you_mean(other, &known);
             return Err(src.error(
                 s.kind.span(),
                 key("type"),
-                format!("unknown source type `{other}`{hint} (known: tcp, udp, stdin, file)"),
+                format!(
+                    "unknown source type `{other}`{hint} (known: {})",
+                    known.join(", ")
+                ),
             ));
         }
     };
+    if t != "kafka" {
+        if let Some(k) = super::kafka::stray_source_key(s) {
+            forbid(true, k, t)?;
+        }
+    }
     let codec = match &s.codec {
         Some(c) => component(src, &key("codec"), c, ComponentSpec::codec)?,
         None => ComponentSpec::named("json"),
@@ -425,8 +439,17 @@ fn sink(
         "blackhole" => SinkKind::Blackhole {
             hgrm: s.hgrm.as_ref().map(|h| path_of(base, h.get_ref())),
         },
+        "kafka" => SinkKind::Kafka(Box::new(super::kafka::sink(src, s)?)),
         other => {
-            let known = ["file", "stdout", "stderr", "tcp", "udp", "blackhole"];
+            let known = [
+                "file",
+                "stdout",
+                "stderr",
+                "tcp",
+                "udp",
+                "blackhole",
+                "kafka",
+            ];
             let hint = sluice_codecs::did_you_mean(other, &known);
             return Err(src.error(
                 s.kind.span(),
@@ -438,6 +461,15 @@ fn sink(
             ));
         }
     };
+    if t != "kafka" {
+        if let Some(k) = super::kafka::stray_sink_key(s) {
+            return Err(src.error(
+                s.kind.span(),
+                key(k),
+                format!("a `{t}` sink takes no `{k}`"),
+            ));
+        }
+    }
     let codec = match &s.codec {
         Some(c) => component(src, &key("codec"), c, ComponentSpec::codec)?,
         None => ComponentSpec::named("json"),

@@ -2,6 +2,7 @@
 //! line, column and key it is about.
 
 mod build;
+mod kafka;
 mod raw;
 mod script;
 mod values;

@@ -87,6 +87,14 @@ pub struct RawSource {
     pub recv_buffer: Option<Spanned<SizeField>>,
     pub max_datagram: Option<Spanned<SizeField>>,
     pub read_buffer: Option<Spanned<SizeField>>,
+    // kafka
+    pub brokers: Option<Spanned<Vec<String>>>,
+    pub topics: Option<Spanned<Vec<String>>>,
+    pub group_id: Option<Spanned<String>>,
+    pub offset_reset: Option<Spanned<String>>,
+    pub commit_interval: Option<Spanned<String>>,
+    pub poll_batch: Option<Spanned<usize>>,
+    pub options: Option<Spanned<toml::Table>>,
 }
 
 /// `[[pipeline]]`
@@ -128,4 +136,14 @@ pub struct RawSink {
     pub cpu: Option<Spanned<usize>>,
     pub backoff_min: Option<Spanned<String>>,
     pub backoff_max: Option<Spanned<String>>,
+    // kafka
+    pub brokers: Option<Spanned<Vec<String>>>,
+    pub topic: Option<Spanned<String>>,
+    pub compression: Option<Spanned<String>>,
+    pub linger: Option<Spanned<String>>,
+    pub batch_size: Option<Spanned<SizeField>>,
+    pub idempotence: Option<Spanned<bool>>,
+    pub delivery_timeout: Option<Spanned<String>>,
+    pub max_buffered: Option<Spanned<SizeField>>,
+    pub options: Option<Spanned<toml::Table>>,
 }

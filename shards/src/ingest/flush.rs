@@ -7,6 +7,7 @@ use crate::metrics::bump;
 use crate::plan::OnFull;
 
 pub(super) fn try_flush(ing: &mut Ingest, policy: OnFull, src: usize) -> bool {
+    ing.reap();
     for out in ing.outs.iter_mut().flatten() {
         if out.batch.as_ref().is_some_and(|b| !b.frames.is_empty()) {
             if let Some(b) = out.batch.take() {
@@ -15,11 +16,21 @@ pub(super) fn try_flush(ing: &mut Ingest, policy: OnFull, src: usize) -> bool {
         }
     }
     let mut blocked = false;
+    let mut dropped = Vec::new();
     for (j, link) in ing.links.iter_mut().enumerate() {
         let mut pushed = false;
         while let Some(b) = ing.pending[j].pop_front() {
-            match link.tx.push(b) {
-                Ok(()) => pushed = true,
+            // A link with its whole allowance out counts as full.
+            let r = if ing.in_flight[j] >= ing.in_flight_cap {
+                Err(PushError::Full(b))
+            } else {
+                link.tx.push(b)
+            };
+            match r {
+                Ok(()) => {
+                    pushed = true;
+                    ing.in_flight[j] += 1;
+                }
                 Err(PushError::Full(b)) => {
                     if policy == OnFull::Drop && !b.lossless {
                         let n = b.events();
@@ -27,8 +38,8 @@ pub(super) fn try_flush(ing: &mut Ingest, policy: OnFull, src: usize) -> bool {
                         if let Some(&s) = ing.locals[j].get(usize::from(b.sink)) {
                             bump(&mut ing.counters.sinks[s].dropped, "ring_full", n);
                         }
-                        // The batch's memory goes back into rotation through the next new batch.
-                        drop(b);
+                        // Dropped and counted: handled, so its positions are released.
+                        dropped.push((j, b));
                         continue;
                     }
                     ing.pending[j].push_front(b);
@@ -40,6 +51,10 @@ pub(super) fn try_flush(ing: &mut Ingest, policy: OnFull, src: usize) -> bool {
         if pushed {
             link.bell.ring();
         }
+    }
+    for (j, b) in dropped {
+        let b = ing.returned(j, b);
+        ing.spares[j].push(b);
     }
     blocked
 }

@@ -7,6 +7,9 @@
 //! start to finish without yielding. Flushing to the rings (which may have to wait) happens
 //! after each read, outside of it.
 
+mod acks;
+#[cfg(test)]
+mod acks_tests;
 mod flush;
 mod route;
 mod stage;
@@ -76,6 +79,22 @@ pub struct Ingest {
     scratch: Vec<u8>,
     streams: streams::Streams,
     batch_bytes: usize,
+    /// Source positions and which batches hold them (see [`crate::ack`]).
+    pub ledger: crate::ack::Ledger,
+    /// The group the events being processed now belong to, if their source commits.
+    mark: Option<crate::ack::Mark>,
+    /// The metadata events start with (a Kafka message's `$kafka`), if any.
+    meta: Option<Value<'static>>,
+    /// Further groups every event routed now holds (a failed frame's way to `err`).
+    extra_marks: Vec<crate::ack::Mark>,
+    /// Per link: batches pushed and not yet back; at most `in_flight_cap`, so the ring back
+    /// (which has that much room) never overflows and a slow sink holds bounded memory.
+    in_flight: Vec<usize>,
+    in_flight_cap: usize,
+    /// Per link: batches back from the sink shard, released and ready for reuse.
+    spares: Vec<Vec<Batch>>,
+    /// Sink ids (for the errors of sinks that give up on frames).
+    sink_ids: Vec<String>,
     /// The shard's counters (ingest side).
     pub counters: Snapshot,
     _not_send: std::marker::PhantomData<*const ()>,
@@ -162,9 +181,19 @@ impl Ingest {
             });
         }
         let pending = links.iter().map(|_| VecDeque::new()).collect();
+        let in_flight = vec![0; links.len()];
+        let spares = links.iter().map(|_| Vec::new()).collect();
         Ok(Ingest {
             links,
             pending,
+            ledger: crate::ack::Ledger::default(),
+            mark: None,
+            extra_marks: Vec::new(),
+            meta: None,
+            in_flight,
+            in_flight_cap: crate::ring::in_flight_cap(plan.ring_capacity),
+            spares,
+            sink_ids: plan.sinks.iter().map(|s| s.id.clone()).collect(),
             locals,
             outs,
             pipelines,

@@ -5,7 +5,7 @@ use sluice_script::Value;
 
 use super::{Ingest, Read, SinkOut};
 use crate::metrics::bump;
-use crate::ring::{Batch, FrameMeta, IngestLink};
+use crate::ring::{Batch, FrameMeta};
 
 /// How an event becomes bytes for one sink.
 enum Body<'x, 'v> {
@@ -54,9 +54,12 @@ impl Ingest {
         let Some(out) = self.outs[s].as_mut() else {
             return;
         };
+        let link = out.link;
+        // Batches come back through `reap` (every flush), never here: a returned batch may
+        // carry failures whose routing would re-enter this function.
         let mut batch = match out.batch.take() {
             Some(b) => b,
-            None => new_batch(&mut self.links[out.link], out.local, self.batch_bytes),
+            None => new_batch(self.spares[link].pop(), out.local, self.batch_bytes),
         };
         let start = batch.data.len();
         match write_frame(out, &mut batch, start, body) {
@@ -78,6 +81,18 @@ impl Ingest {
                     ingest_ns,
                 });
                 batch.lossless |= read.lossless;
+                if let Some(m) = self.mark {
+                    if batch.marks.last() != Some(&m) {
+                        batch.marks.push(m);
+                        self.ledger.hold(m);
+                    }
+                }
+                for &m in &self.extra_marks {
+                    if !batch.marks.contains(&m) {
+                        batch.marks.push(m);
+                        self.ledger.hold(m);
+                    }
+                }
             }
             Err(e) => {
                 batch.data.truncate(start);
@@ -85,7 +100,7 @@ impl Ingest {
             }
         }
         if batch.data.len() >= self.batch_bytes {
-            self.pending[out.link].push_back(batch);
+            self.pending[link].push_back(batch);
         } else {
             out.batch = Some(batch);
         }
@@ -106,13 +121,9 @@ fn write_frame(
     out.post.process(&mut batch.data, start, &mut out.splits)
 }
 
-/// A batch for sink `local` of `link`: a recycled one if the sink shard sent one back.
-pub(super) fn new_batch(link: &mut IngestLink, local: u16, bytes: usize) -> Batch {
-    let mut b = link
-        .recycled
-        .pop()
-        .unwrap_or_else(|_| Batch::with_capacity(bytes + bytes / 4));
-    b.clear();
+/// A batch for sink `local`: a recycled one (already cleared) if there is one.
+pub(super) fn new_batch(spare: Option<Batch>, local: u16, bytes: usize) -> Batch {
+    let mut b = spare.unwrap_or_else(|| Batch::with_capacity(bytes + bytes / 4));
     b.sink = local;
     b
 }

@@ -53,7 +53,7 @@ impl Ingest {
         bytes: &[u8],
         read: &Read<'_>,
     ) {
-        let mut meta = Value::record();
+        let mut meta = self.meta.clone().unwrap_or_else(Value::record);
         let outcome = match &mut self.pipelines[p].stage {
             Stage::Passthrough => Ok(Some((PipelinePlan::OUT, false))),
             Stage::Script { runner, ports } => runner

@@ -24,11 +24,16 @@ pub(crate) async fn drain(
     let mut tally = Tally::default();
     loop {
         let mut got = 0usize;
-        for link in &mut links {
+        for (li, link) in links.iter_mut().enumerate() {
             while let Ok(mut batch) = link.rx.pop() {
                 got += 1;
+                if let Some((s, SinkRt::Kafka(k))) = sinks.get_mut(usize::from(batch.sink)) {
+                    k.write(li, batch, &mut tally, &hard).await;
+                    tally.apply(&mut counters.borrow_mut().sinks[*s]);
+                    continue;
+                }
                 if let Some((s, sink)) = sinks.get_mut(usize::from(batch.sink)) {
-                    sink.write(&batch, &mut tally, &hard).await;
+                    batch.gave_up = !sink.write(&batch, &mut tally, &hard).await;
                     let now = now_ns();
                     let all = &mut *counters.borrow_mut();
                     tally.apply(&mut all.sinks[*s]);
@@ -40,12 +45,13 @@ pub(crate) async fn drain(
                         }
                     }
                 }
-                batch.clear();
-                // The ring back has room for every batch in flight; if the ingest shard is
-                // gone the batch is simply freed.
+                // Returned as it is, once written: the ingest shard releases its marks (the
+                // acknowledgement) and clears it. The ring back has room for every batch in
+                // flight; if the ingest shard is gone the batch is simply freed.
                 let _ = link.recycle.push(batch);
             }
         }
+        got += kafka_done(&mut sinks, &mut links, &counters, &mut tally);
         if got > 0 {
             flush_due(&mut sinks, &counters, &mut tally).await;
             glommio::yield_if_needed().await;
@@ -59,7 +65,14 @@ pub(crate) async fn drain(
             waiter.unpark();
             continue;
         }
-        let due = sinks.iter().filter_map(|(_, s)| s.flush_due()).min();
+        let kafka_waits = sinks
+            .iter()
+            .any(|(_, s)| matches!(s, SinkRt::Kafka(k) if k.waiting() > 0));
+        let due = sinks
+            .iter()
+            .filter_map(|(_, s)| s.flush_due())
+            .chain(kafka_waits.then_some(KAFKA_POLL))
+            .min();
         match due {
             Some(d) => {
                 future::or(waiter.sleep(), async {
@@ -76,9 +89,55 @@ pub(crate) async fn drain(
         flush_due(&mut sinks, &counters, &mut tally).await;
     }
     for (s, sink) in &mut sinks {
+        if let SinkRt::Kafka(k) = sink {
+            for (li, b) in k.close(&mut tally, &hard).await {
+                record_latency(&counters, *s, &b);
+                if let Some(l) = links.get_mut(li) {
+                    let _ = l.recycle.push(b);
+                }
+            }
+        }
         let latency = counters.borrow().sinks[*s].latency.clone();
         sink.close(&mut tally, &latency).await;
         tally.apply(&mut counters.borrow_mut().sinks[*s]);
+    }
+}
+
+/// How often a sink shard with Kafka batches waiting looks for their delivery reports.
+const KAFKA_POLL: Duration = Duration::from_millis(2);
+
+/// Returns the Kafka batches whose delivery reports are all in.
+fn kafka_done(
+    sinks: &mut [(usize, SinkRt)],
+    links: &mut [SinkLink],
+    counters: &Rc<RefCell<Snapshot>>,
+    tally: &mut Tally,
+) -> usize {
+    let mut n = 0;
+    for (s, sink) in sinks.iter_mut() {
+        let SinkRt::Kafka(k) = sink else { continue };
+        k.absorb(tally);
+        while let Some((li, b)) = k.take_done(tally) {
+            n += 1;
+            record_latency(counters, *s, &b);
+            if let Some(l) = links.get_mut(li) {
+                let _ = l.recycle.push(b);
+            }
+        }
+        tally.apply(&mut counters.borrow_mut().sinks[*s]);
+    }
+    n
+}
+
+fn record_latency(counters: &Rc<RefCell<Snapshot>>, s: usize, batch: &crate::ring::Batch) {
+    let now = now_ns();
+    let all = &mut *counters.borrow_mut();
+    for f in batch.frames.iter().filter(|f| f.event_end) {
+        let lat = now.saturating_sub(f.ingest_ns);
+        all.sinks[s].latency.record(lat);
+        if let Some(p) = all.pipelines.get_mut(usize::from(f.pipeline)) {
+            p.latency.record(lat);
+        }
     }
 }
 

@@ -46,10 +46,11 @@ impl FileSink {
         })
     }
 
-    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally) {
+    /// Returns false when the batch did not make it into the file.
+    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally) -> bool {
         if self.broken {
             bump(&mut c.dropped, "write_failed", batch.events());
-            return;
+            return false;
         }
         if self.since.is_none() {
             self.since = Some(Instant::now());
@@ -61,6 +62,12 @@ impl FileSink {
             }
             Err(e) => self.fail(&e, c, batch.events()),
         }
+        // A batch whose source waits for an acknowledgement is written out before it goes
+        // back: "acknowledged" means the bytes are in the file (the OS has them).
+        if !batch.marks.is_empty() {
+            self.flush(c).await;
+        }
+        !self.broken
     }
 
     fn fail(&mut self, e: &std::io::Error, c: &mut Tally, events: u64) {

@@ -4,6 +4,7 @@
 mod blackhole;
 mod drain;
 mod file;
+mod kafka;
 mod stdio;
 mod tcp;
 mod udp;
@@ -16,6 +17,7 @@ use crate::ring::Batch;
 use crate::signal::Signal;
 
 pub(crate) use drain::drain;
+pub use kafka::check_kafka_sink;
 
 /// What a sink did during one call, added to its counters afterwards (the counters are
 /// shared with the shard's reporter and must not stay borrowed across an await).
@@ -48,6 +50,8 @@ pub(crate) enum SinkRt {
     Tcp(tcp::TcpSink),
     Udp(udp::UdpSink),
     Blackhole(blackhole::Blackhole),
+    /// Holds batches until their delivery reports are in (see [`kafka`]).
+    Kafka(Box<kafka::KafkaSink>),
 }
 
 impl SinkRt {
@@ -75,21 +79,32 @@ impl SinkRt {
             SinkKind::Blackhole { hgrm } => {
                 SinkRt::Blackhole(blackhole::Blackhole::new(hgrm.clone()))
             }
+            SinkKind::Kafka(k) => SinkRt::Kafka(Box::new(kafka::KafkaSink::open(&plan.id, k)?)),
         })
     }
 
     /// Writes a batch. Returns once the bytes are handed to the OS (or, for a peer that is
-    /// down, once `hard` gives up on it; those events are counted as dropped).
-    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) {
+    /// down, once `hard` gives up on it; those events are counted as dropped). Returns
+    /// false when the sink gave up on the batch: it is then not acknowledged.
+    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) -> bool {
         match self {
             SinkRt::File(f) => f.write(batch, c).await,
-            SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.write(batch, c),
+            SinkRt::Stdout(s) | SinkRt::Stderr(s) => {
+                s.write(batch, c);
+                true
+            }
             SinkRt::Tcp(t) => t.write(batch, c, hard).await,
-            SinkRt::Udp(u) => u.write(batch, c).await,
+            SinkRt::Udp(u) => {
+                u.write(batch, c).await;
+                true
+            }
             SinkRt::Blackhole(_) => {
                 c.events += batch.events();
                 c.bytes += batch.data.len() as u64;
+                true
             }
+            // Kafka takes batches by value (`SinkRt::Kafka` is driven by the caller).
+            SinkRt::Kafka(_) => true,
         }
     }
 

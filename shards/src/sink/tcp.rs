@@ -47,7 +47,8 @@ impl TcpSink {
         base.mul_f64(jitter)
     }
 
-    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) {
+    /// Returns false when it gave up on the batch (shutdown while the peer was down).
+    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) -> bool {
         loop {
             if self.conn.is_none() {
                 let attempt =
@@ -94,7 +95,7 @@ impl TcpSink {
                 Ok(()) => {
                     c.events += batch.events();
                     c.bytes += batch.data.len() as u64;
-                    return;
+                    return true;
                 }
                 Err(e) => {
                     // The batch is sent again in full on the next connection: at least once.
@@ -105,6 +106,7 @@ impl TcpSink {
             }
         }
         bump(&mut c.dropped, "peer_down", batch.events());
+        false
     }
 
     pub(crate) async fn close(&mut self) {

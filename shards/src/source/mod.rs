@@ -5,6 +5,7 @@
 //! ring is full and the source must not lose data. On stop, stream sources keep reading
 //! until the peer goes quiet (so what the kernel already accepted is not lost), then end.
 
+mod kafka;
 mod stdin;
 mod stream;
 mod tcp;
@@ -17,6 +18,8 @@ use std::time::Duration;
 use crate::ingest::Ingest;
 use crate::plan::OnFull;
 
+pub use kafka::check_kafka_source;
+pub(crate) use kafka::kafka_source;
 pub(crate) use stdin::{stdin_reader, stdin_source, StdinFeed};
 pub(crate) use stream::read_stream;
 pub(crate) use tcp::{bind_tcp, tcp_source};

@@ -252,13 +252,6 @@ pub struct SinkLink {
     pub recycle: Producer<Batch>,
 }
 
-/// How many batches an ingest shard keeps out on one link (in the ring, at the sink, or on
-/// the way back): the size of the ring back.
-#[must_use]
-pub fn in_flight_cap(capacity: usize) -> usize {
-    capacity + 4
-}
-
 /// Builds the mesh: `links[i][j]` joins ingest shard `i` to sink shard `j`.
 /// Returns the ingest ends per ingest shard, and per sink shard its link ends and parking.
 ///
@@ -282,9 +275,8 @@ pub fn mesh(
         let mut links = Vec::with_capacity(sinks);
         for (j, bell) in bells.iter().enumerate() {
             let (tx, rx) = RingBuffer::new(capacity);
-            // Room for every batch that can be in flight, so recycling never fails (the
-            // ingest shard keeps at most this many out).
-            let (recycle, recycled) = RingBuffer::new(in_flight_cap(capacity));
+            // Room for every batch that can be in flight, so recycling never fails.
+            let (recycle, recycled) = RingBuffer::new(capacity + 4);
             links.push(IngestLink {
                 tx,
                 recycled,

@@ -124,10 +124,18 @@ impl Runtime {
             }
             listen.push((s.id.clone(), addr));
         }
+        // Each sink has `ring_capacity` credits per ingest shard (see `ingest::flush`); a
+        // ring carries the batches of every sink on its sink shard, so it has room for all
+        // their credits and a sink shard never finds it full.
+        let most_sinks = (0..plan.sink_cpus.len())
+            .map(|j| plan.sinks.iter().filter(|s| s.shard == j).count())
+            .max()
+            .unwrap_or(0)
+            .max(1);
         let (ingest_links, sink_links) = crate::ring::mesh(
             plan.ingest_cpus.len(),
             plan.sink_cpus.len(),
-            plan.ring_capacity,
+            plan.ring_capacity.max(1).saturating_mul(most_sinks),
         )
         .map_err(|error| Error::Io {
             what: "creating the ring mesh".into(),

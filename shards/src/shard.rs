@@ -13,7 +13,7 @@ use glommio::task::JoinHandle;
 
 use crate::ingest::{sink_locations, Ingest};
 use crate::metrics::{ShardReport, Snapshot};
-use crate::plan::{OnFull, Plan, SourceKind};
+use crate::plan::{Plan, SourceKind};
 use crate::ring::{IngestLink, Parking, SinkLink};
 use crate::runtime::ControlMsg;
 use crate::signal::Signal;
@@ -236,7 +236,7 @@ pub(crate) async fn run_shard(parts: ShardParts) {
     if let Some(ctx) = ingest_ctx.take() {
         // Everything read is handed over before the rings are let go.
         let mut wait = Duration::from_micros(50);
-        while ctx.borrow_mut().try_flush(OnFull::Block, 0) && !hard.is_fired() {
+        while ctx.borrow_mut().try_flush_all() && !hard.is_fired() {
             glommio::timer::sleep(wait).await;
             wait = (wait * 2).min(Duration::from_millis(5));
         }

@@ -60,3 +60,44 @@ pub fn now_ns() -> u64 {
         .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
         .unwrap_or(0)
 }
+
+/// A wake-up for one waiting task that can be given any number of times: `notify` sets a
+/// flag and wakes the waiter; `wait` resolves once the flag is set and clears it. Notifying
+/// while nobody waits is remembered, so a wake-up between a check and the wait is not lost.
+#[derive(Debug, Default)]
+pub struct Notify {
+    set: Cell<bool>,
+    waiter: RefCell<Option<Waker>>,
+}
+
+impl Notify {
+    /// Sets the flag and wakes the waiter, if any.
+    pub fn notify(&self) {
+        self.set.set(true);
+        if let Some(w) = self.waiter.borrow_mut().take() {
+            w.wake();
+        }
+    }
+
+    /// Resolves once notified (at once if it already was), clearing the flag.
+    pub fn wait(&self) -> NotifyWait<'_> {
+        NotifyWait { notify: self }
+    }
+}
+
+/// The future returned by [`Notify::wait`].
+#[derive(Debug)]
+pub struct NotifyWait<'a> {
+    notify: &'a Notify,
+}
+
+impl Future for NotifyWait<'_> {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.notify.set.replace(false) {
+            return Poll::Ready(());
+        }
+        *self.notify.waiter.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}

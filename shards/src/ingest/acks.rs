@@ -4,8 +4,8 @@
 //! A sink returns a batch on the ring back only once it has written it (file: written and
 //! flushed; TCP: written; Kafka: delivery report; stdout and blackhole: at once), with its
 //! `marks` and `failures` intact; this shard clears it. The same ring that recycles batch
-//! memory therefore carries the acknowledgement, and the bound on batches out per link
-//! (`in_flight_cap`) bounds both.
+//! memory therefore carries the acknowledgement, and the sinks' credits (see `flush`)
+//! bound both.
 
 use sluice_script::Value;
 
@@ -38,13 +38,15 @@ impl Ingest {
     /// Takes in every batch the sink shards have sent back: releases its marks, routes its
     /// failed frames to `err`, keeps it for reuse. Cheap when nothing came back.
     pub fn reap(&mut self) {
+        let mut back = std::mem::take(&mut self.outbox.back);
         for j in 0..self.links.len() {
-            while let Ok(b) = self.links[j].recycled.pop() {
-                self.in_flight[j] = self.in_flight[j].saturating_sub(1);
-                let b = self.returned(j, b);
-                self.spares[j].push(b);
-            }
+            self.outbox.reclaim(&mut self.links[j], j, &mut back);
         }
+        for (j, b) in back.drain(..) {
+            let b = self.returned(j, b);
+            self.outbox.free[j].push(b);
+        }
+        self.outbox.back = back;
     }
 
     /// Takes a batch back (from the ring, or one dropped on a full ring): its events are
@@ -66,7 +68,7 @@ impl Ingest {
     /// port, with the sink's error and the frame's bytes, unless that port feeds the same
     /// sink (which would loop): then they are counted as dropped.
     fn route_failures(&mut self, link: usize, b: &Batch) {
-        let Some(&sink) = self.locals[link].get(usize::from(b.sink)) else {
+        let Some(sink) = self.outbox.sink_of(link, b.sink) else {
             return;
         };
         let id = self.sink_ids.get(sink).cloned().unwrap_or_default();

@@ -15,8 +15,6 @@ mod route;
 mod stage;
 mod streams;
 
-use std::collections::VecDeque;
-
 use sluice_codecs::{Codec, FrameResult, PostprocessorChain};
 use sluice_script::Value;
 
@@ -70,9 +68,8 @@ struct SinkOut {
 /// The per-shard event path. `!Send`: it lives and dies on its shard.
 pub struct Ingest {
     links: Vec<IngestLink>,
-    pending: Vec<VecDeque<Batch>>,
-    /// Per link: local sink index -> plan sink index.
-    locals: Vec<Vec<usize>>,
+    /// Batches waiting for their sink's credit, and the credits themselves.
+    outbox: flush::Outbox,
     outs: Vec<Option<SinkOut>>,
     pipelines: Vec<PipelineRt>,
     sources: Vec<SourceRt>,
@@ -87,12 +84,6 @@ pub struct Ingest {
     meta: Option<Value<'static>>,
     /// Further groups every event routed now holds (a failed frame's way to `err`).
     extra_marks: Vec<crate::ack::Mark>,
-    /// Per link: batches pushed and not yet back; at most `in_flight_cap`, so the ring back
-    /// (which has that much room) never overflows and a slow sink holds bounded memory.
-    in_flight: Vec<usize>,
-    in_flight_cap: usize,
-    /// Per link: batches back from the sink shard, released and ready for reuse.
-    spares: Vec<Vec<Batch>>,
     /// Sink ids (for the errors of sinks that give up on frames).
     sink_ids: Vec<String>,
     /// The shard's counters (ingest side).
@@ -127,11 +118,9 @@ impl Ingest {
             }
         };
         let locs = sink_locations(plan);
-        let mut locals = vec![Vec::new(); links.len()];
         let mut outs = Vec::with_capacity(plan.sinks.len());
         for (s, sink) in plan.sinks.iter().enumerate() {
             let (link, local) = locs[s];
-            locals[link].push(s);
             let codec = sink
                 .codec
                 .codec()
@@ -180,21 +169,15 @@ impl Ingest {
                 validate_only,
             });
         }
-        let pending = links.iter().map(|_| VecDeque::new()).collect();
-        let in_flight = vec![0; links.len()];
-        let spares = links.iter().map(|_| Vec::new()).collect();
+        let outbox = flush::Outbox::new(plan, links.len());
         Ok(Ingest {
             links,
-            pending,
+            outbox,
             ledger: crate::ack::Ledger::default(),
             mark: None,
             extra_marks: Vec::new(),
             meta: None,
-            in_flight,
-            in_flight_cap: crate::ring::in_flight_cap(plan.ring_capacity),
-            spares,
             sink_ids: plan.sinks.iter().map(|s| s.id.clone()).collect(),
-            locals,
             outs,
             pipelines,
             sources,
@@ -262,10 +245,17 @@ impl Ingest {
     }
 
     /// Hands every open batch to the rings. Returns `true` while batches that must not be
-    /// dropped are still waiting for room (the caller then waits and calls again); with
-    /// `OnFull::Drop`, other batches that do not fit are dropped and counted against `src`.
+    /// dropped are still waiting for room in a sink that source `src` feeds (the caller then
+    /// waits and calls again); with `OnFull::Drop`, other batches that do not fit are dropped
+    /// and counted against `src`. A sink that is full holds back only its own batches.
     pub fn try_flush(&mut self, policy: OnFull, src: usize) -> bool {
-        flush::try_flush(self, policy, src)
+        flush::try_flush(self, policy, Some(src))
+    }
+
+    /// Like [`Ingest::try_flush`] with `OnFull::Block` for every sink: `true` while any
+    /// batch still waits (the shard's last flush before it lets go of the rings).
+    pub fn try_flush_all(&mut self) -> bool {
+        flush::try_flush(self, OnFull::Block, None)
     }
 }
 

@@ -54,12 +54,9 @@ impl Ingest {
         let Some(out) = self.outs[s].as_mut() else {
             return;
         };
-        let link = out.link;
-        // Batches come back through `reap` (every flush), never here: a returned batch may
-        // carry failures whose routing would re-enter this function.
         let mut batch = match out.batch.take() {
             Some(b) => b,
-            None => new_batch(self.spares[link].pop(), out.local, self.batch_bytes),
+            None => self.outbox.new_batch(out.link, out.local, self.batch_bytes),
         };
         let start = batch.data.len();
         match write_frame(out, &mut batch, start, body) {
@@ -100,7 +97,7 @@ impl Ingest {
             }
         }
         if batch.data.len() >= self.batch_bytes {
-            self.pending[link].push_back(batch);
+            self.outbox.pending[s].push_back(batch);
         } else {
             out.batch = Some(batch);
         }
@@ -119,11 +116,4 @@ fn write_frame(
         Body::Value(v, m) => out.codec.encode(v, m, &mut batch.data)?,
     }
     out.post.process(&mut batch.data, start, &mut out.splits)
-}
-
-/// A batch for sink `local`: a recycled one (already cleared) if there is one.
-pub(super) fn new_batch(spare: Option<Batch>, local: u16, bytes: usize) -> Batch {
-    let mut b = spare.unwrap_or_else(|| Batch::with_capacity(bytes + bytes / 4));
-    b.sink = local;
-    b
 }

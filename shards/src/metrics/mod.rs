@@ -148,6 +148,9 @@ pub struct SinkCounters {
     pub errors: u64,
     /// Connections (re)established.
     pub connects: u64,
+    /// 1 while the sink can write (a TCP sink is connected, a file sink's last write
+    /// worked), else 0. Only the shard that owns the sink sets it, so the merge's sum is it.
+    pub up: u64,
     /// Ingest-to-sink latency.
     pub latency: Latency,
 }
@@ -234,6 +237,7 @@ impl Snapshot {
             merge_labelled(&mut a.dropped, &b.dropped);
             a.errors += b.errors;
             a.connects += b.connects;
+            a.up += b.up;
             a.latency.merge(&b.latency);
         }
     }

@@ -309,6 +309,14 @@ pub fn render_prometheus(plan: &Plan, snap: &Snapshot) -> String {
         o.sample("sluice_sink_connects_total", &[("sink", &p.id)], c.connects);
     }
     o.family(
+        "sluice_sink_up",
+        "gauge",
+        "1 while a sink can write (connected, last write worked), else 0.",
+    );
+    for (p, c) in sinks() {
+        o.sample("sluice_sink_up", &[("sink", &p.id)], c.up);
+    }
+    o.family(
         "sluice_sink_latency_seconds",
         "summary",
         "Ingest-to-sink latency at a sink.",

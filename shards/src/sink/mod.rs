@@ -1,17 +1,39 @@
 //! Sinks: the outside world's end of a sink shard. Each sink instance lives on exactly one
 //! sink shard and receives batches that the ingest shards already encoded and framed.
+//!
+//! ## Sinks are independent
+//! - One ring per (ingest shard, sink shard) carries the batches of every sink on that sink
+//!   shard. The shard's ring loop ([`drain`]) only moves batches off the rings into the queue
+//!   of the sink they are for; it never writes and never waits on a sink.
+//! - Each sink runs as its own task (`task::run_sink`): it writes its queue in order, flushes
+//!   on its own timer, and hands every batch back to the ingest shard it came from once
+//!   written. **A returned batch is an acknowledged batch**: it comes back only after
+//!   [`SinkRt::write`] returned for it (written, or given up at the hard stop and counted as
+//!   dropped). End-to-end acknowledgements hang on that return.
+//! - Backpressure is per sink: an ingest shard holds `ring_capacity` credits per sink and
+//!   spends one per batch sent, getting it back with the returned batch (`ingest::flush`).
+//!   A sink that stops writing runs out of credits; its batches then wait on the ingest shard
+//!   and only the sources whose pipelines feed it wait (or drop, for `on_full = "drop"`).
+//!   Because the rings are sized for every credit, the ring loop can always park a batch, so
+//!   a full sink never blocks the batches of another sink behind it on the same ring.
+//! - A sink that spends long inside one `write` (retrying a peer that is down) publishes its
+//!   counters as it goes ([`Tally::publish`]) and sets its `up` gauge ([`Tally::set_up`]).
 
 mod blackhole;
 mod drain;
 mod file;
 mod kafka;
+mod kafka_task;
 mod stdio;
+mod task;
 mod tcp;
 mod udp;
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
-use crate::metrics::{Latency, SinkCounters};
+use crate::metrics::{Latency, SinkCounters, Snapshot};
 use crate::plan::{SinkKind, SinkPlan};
 use crate::ring::Batch;
 use crate::signal::Signal;
@@ -20,7 +42,9 @@ pub(crate) use drain::drain;
 pub use kafka::check_kafka_sink;
 
 /// What a sink did during one call, added to its counters afterwards (the counters are
-/// shared with the shard's reporter and must not stay borrowed across an await).
+/// shared with the shard's reporter and must not stay borrowed across an await). A sink
+/// that may spend long inside one `write` (retrying a peer that is down) calls
+/// [`Tally::publish`] as it goes, so its errors and connects show while it retries.
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
     pub(crate) events: u64,
@@ -28,9 +52,37 @@ pub(crate) struct Tally {
     pub(crate) errors: u64,
     pub(crate) connects: u64,
     pub(crate) dropped: Vec<(&'static str, u64)>,
+    /// The shard's sink counters and this sink's index in them.
+    home: Option<(Rc<RefCell<Snapshot>>, usize)>,
 }
 
 impl Tally {
+    /// A tally whose [`Tally::publish`] goes to sink `s` of `counters`.
+    pub(crate) fn for_sink(counters: Rc<RefCell<Snapshot>>, s: usize) -> Self {
+        Tally {
+            home: Some((counters, s)),
+            ..Tally::default()
+        }
+    }
+
+    /// Adds what was counted so far to the sink's counters now.
+    pub(crate) fn publish(&mut self) {
+        if let Some((c, s)) = self.home.clone() {
+            if let Some(sc) = c.borrow_mut().sinks.get_mut(s) {
+                self.apply(sc);
+            }
+        }
+    }
+
+    /// Sets the sink's `up` gauge: can it write right now?
+    pub(crate) fn set_up(&mut self, up: bool) {
+        if let Some((c, s)) = &self.home {
+            if let Some(sc) = c.borrow_mut().sinks.get_mut(*s) {
+                sc.up = u64::from(up);
+            }
+        }
+    }
+
     pub(crate) fn apply(&mut self, c: &mut SinkCounters) {
         c.events += std::mem::take(&mut self.events);
         c.bytes += std::mem::take(&mut self.bytes);
@@ -81,6 +133,15 @@ impl SinkRt {
             }
             SinkKind::Kafka(k) => SinkRt::Kafka(Box::new(kafka::KafkaSink::open(&plan.id, k)?)),
         })
+    }
+
+    /// Called once as the sink's task starts. A TCP sink tries to connect (once) so that its
+    /// `up` gauge tells the truth before the first batch; other sinks are up from the start.
+    pub(crate) async fn start(&mut self, c: &mut Tally) {
+        match self {
+            SinkRt::Tcp(t) => t.start(c).await,
+            _ => c.set_up(true),
+        }
     }
 
     /// Writes a batch. Returns once the bytes are handed to the OS (or, for a peer that is

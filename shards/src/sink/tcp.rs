@@ -47,6 +47,27 @@ impl TcpSink {
         base.mul_f64(jitter)
     }
 
+    /// One connection attempt, without retrying: sets the `up` gauge either way.
+    pub(crate) async fn start(&mut self, c: &mut Tally) {
+        match TcpStream::connect(self.addr).await {
+            Ok(s) => self.connected(s, c),
+            Err(e) => {
+                c.errors += 1;
+                c.set_up(false);
+                tracing::warn!(sink = %self.id, peer = %self.addr, error = %e, "cannot connect; will retry when there is data to send");
+            }
+        }
+    }
+
+    fn connected(&mut self, s: TcpStream, c: &mut Tally) {
+        let _ = s.set_nodelay(true);
+        self.conn = Some(s);
+        self.backoff = self.backoff_min;
+        c.connects += 1;
+        c.set_up(true);
+        tracing::info!(sink = %self.id, peer = %self.addr, "connected");
+    }
+
     /// Returns false when it gave up on the batch (shutdown while the peer was down).
     pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) -> bool {
         loop {
@@ -60,14 +81,14 @@ impl TcpSink {
                 match attempt {
                     None => break,
                     Some(Ok(s)) => {
-                        let _ = s.set_nodelay(true);
-                        self.conn = Some(s);
-                        self.backoff = self.backoff_min;
-                        c.connects += 1;
-                        tracing::info!(sink = %self.id, peer = %self.addr, "connected");
+                        self.connected(s, c);
+                        c.publish();
                     }
                     Some(Err(e)) => {
+                        // Published now: an outage shows in the counters while it lasts.
                         c.errors += 1;
+                        c.set_up(false);
+                        c.publish();
                         let d = self.next_delay();
                         tracing::warn!(sink = %self.id, peer = %self.addr, error = %e, retry_in = ?d, "cannot connect");
                         let slept = future::or(
@@ -100,6 +121,8 @@ impl TcpSink {
                 Err(e) => {
                     // The batch is sent again in full on the next connection: at least once.
                     c.errors += 1;
+                    c.set_up(false);
+                    c.publish();
                     tracing::warn!(sink = %self.id, peer = %self.addr, error = %e, "write failed; reconnecting");
                     self.conn = None;
                 }

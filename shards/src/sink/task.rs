@@ -1,0 +1,130 @@
+//! One sink's own task on its sink shard: it takes batches off its queue, writes them,
+//! returns them to the ingest shard they came from, and flushes on its own schedule. A sink
+//! that is slow or whose peer is down keeps only its own task waiting.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures_lite::future;
+use rtrb::Producer;
+
+use super::{SinkRt, Tally};
+use crate::metrics::Snapshot;
+use crate::ring::Batch;
+use crate::signal::{now_ns, Notify, Signal};
+
+/// Batches for one sink, each with the link (ingest shard) it came from. It needs no bound
+/// of its own: the ingest shards send a sink at most `ring_capacity` batches each before
+/// they get one back (see `ingest::flush`), which bounds it at that many per ingest shard.
+#[derive(Default)]
+pub(crate) struct SinkQueue {
+    items: RefCell<VecDeque<(usize, Batch)>>,
+    /// No more batches will come (every ingest shard is gone).
+    closed: Cell<bool>,
+    wake: Notify,
+}
+
+impl SinkQueue {
+    pub(crate) fn push(&self, link: usize, batch: Batch) {
+        self.items.borrow_mut().push_back((link, batch));
+        self.wake.notify();
+    }
+
+    pub(crate) fn close(&self) {
+        self.closed.set(true);
+        self.wake.notify();
+    }
+
+    pub(super) fn pop(&self) -> Option<(usize, Batch)> {
+        self.items.borrow_mut().pop_front()
+    }
+
+    /// Closed and empty: the sink's work is done.
+    pub(super) fn finished(&self) -> bool {
+        self.closed.get() && self.items.borrow().is_empty()
+    }
+
+    /// Resolves when a batch arrives or the queue closes.
+    pub(super) fn wait(&self) -> crate::signal::NotifyWait<'_> {
+        self.wake.wait()
+    }
+}
+
+/// The ends of the rings that carry emptied batches back, one per ingest shard.
+pub(crate) type Returns = Rc<RefCell<Vec<Producer<Batch>>>>;
+
+/// Runs sink `s` (plan index) until its queue is closed and empty, then closes it.
+pub(crate) async fn run_sink(
+    s: usize,
+    mut sink: SinkRt,
+    queue: Rc<SinkQueue>,
+    returns: Returns,
+    counters: Rc<RefCell<Snapshot>>,
+    hard: Rc<Signal>,
+) {
+    if let SinkRt::Kafka(k) = sink {
+        // Kafka keeps batches until the broker confirms them: its own loop.
+        return super::kafka_task::run_kafka(s, k, queue, returns, counters, hard).await;
+    }
+    let mut tally = Tally::for_sink(Rc::clone(&counters), s);
+    sink.start(&mut tally).await;
+    tally.publish();
+    loop {
+        if let Some((link, mut batch)) = queue.pop() {
+            batch.gave_up = !sink.write(&batch, &mut tally, &hard).await;
+            record(&counters, s, &batch, &mut tally);
+            // Returning the batch is the acknowledgement: the ingest shard gets it back
+            // only after the sink has written it (or given up on it and counted it as
+            // dropped; then `gave_up` keeps its positions unacknowledged), which is also
+            // what gives the sink's credit back. It goes back as it is: the ingest shard
+            // releases its marks (see `crate::ack`) and clears it.
+            if let Some(p) = returns.borrow_mut().get_mut(link) {
+                // The ring back has room for every batch in flight; if the ingest shard is
+                // gone the batch is simply freed.
+                let _ = p.push(batch);
+            }
+            if sink.flush_due() == Some(Duration::ZERO) {
+                sink.flush(&mut tally).await;
+                tally.publish();
+            }
+            glommio::yield_if_needed().await;
+            continue;
+        }
+        if queue.closed.get() {
+            break;
+        }
+        match sink.flush_due() {
+            Some(Duration::ZERO) => {}
+            Some(d) => {
+                future::or(queue.wake.wait(), async {
+                    glommio::timer::sleep(d.max(Duration::from_millis(1))).await;
+                })
+                .await;
+            }
+            None => queue.wake.wait().await,
+        }
+        if sink.flush_due() == Some(Duration::ZERO) {
+            sink.flush(&mut tally).await;
+            tally.publish();
+        }
+    }
+    let latency = counters.borrow().sinks[s].latency.clone();
+    sink.close(&mut tally, &latency).await;
+    tally.publish();
+}
+
+/// Counts what one write did and records the latency of its events.
+pub(super) fn record(counters: &Rc<RefCell<Snapshot>>, s: usize, batch: &Batch, tally: &mut Tally) {
+    let now = now_ns();
+    let all = &mut *counters.borrow_mut();
+    tally.apply(&mut all.sinks[s]);
+    for f in batch.frames.iter().filter(|f| f.event_end) {
+        let lat = now.saturating_sub(f.ingest_ns);
+        all.sinks[s].latency.record(lat);
+        if let Some(p) = all.pipelines.get_mut(usize::from(f.pipeline)) {
+            p.latency.record(lat);
+        }
+    }
+}

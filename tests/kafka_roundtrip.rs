@@ -133,3 +133,56 @@ fn every_compression_round_trips_through_the_broker() {
     let errors = std::fs::read_to_string(dir.path().join("errors.jsonl")).unwrap_or_default();
     assert!(errors.is_empty(), "nothing went to err: {errors}");
 }
+
+#[test]
+fn kafka_metadata_sets_topic_key_and_headers_of_produced_messages() {
+    let broker = Broker::start();
+    broker.create_topic("meta-default", 1);
+    broker.create_topic("meta-routed", 2);
+    let port = free_port();
+    let s = Sluice::start(&format!(
+        r#"
+[[source]]
+id = "in"
+type = "tcp"
+listen = "127.0.0.1:{port}"
+preprocessors = ["separate"]
+pipeline = "main"
+
+[[pipeline]]
+id = "main"
+out = ["k"]
+script = '''
+match event of
+  case %{{ level == "error" }} =>
+    let $kafka = {{ "topic": "meta-routed", "key": event.host, "headers": {{ "level": event.level }} }};
+    event
+  case _ => event
+end
+'''
+
+[[sink]]
+id = "k"
+type = "kafka"
+brokers = ["{}"]
+topic = "meta-default"
+"#,
+        broker.addr()
+    ));
+    let n = 400;
+    send_tcp(port, &events(n, "meta"), 1);
+    s.wait_metric("sluice_sink_events_total{sink=\"k\"}", n as f64, 60);
+    let (exit, _) = s.stop();
+    assert!(exit.status.success(), "{}", exit.stderr);
+    // events() cycles debug/info/warn/error: a quarter are errors.
+    let routed = kafka_support::Reader::new(&broker.addr(), "meta-routed").read_full(n / 4, 60);
+    assert_eq!(routed.len(), n / 4);
+    for (key, headers, payload) in &routed {
+        let v: serde_json::Value = serde_json::from_str(payload).expect("json");
+        assert_eq!(v["level"], "error");
+        assert_eq!(key.as_deref(), v["host"].as_str(), "key from $kafka.key");
+        assert_eq!(headers, &vec![("level".to_string(), "error".to_string())]);
+    }
+    let rest = kafka_support::Reader::new(&broker.addr(), "meta-default").read(n - n / 4, 60);
+    assert_eq!(rest.len(), n - n / 4, "the others went to the sink's topic");
+}

@@ -68,7 +68,7 @@ pub use plan::{
     ComponentSpec, KafkaSinkPlan, KafkaSourcePlan, OnFull, PipelinePlan, Plan, ScriptPlan,
     SinkKind, SinkPlan, SourceKind, SourcePlan,
 };
-pub use ring::{mesh, Batch, Failure, FrameMeta, IngestLink, SinkLink};
+pub use ring::{mesh, Batch, Failure, FrameAttrs, FrameMeta, IngestLink, SinkLink};
 pub use runtime::{ControlMsg, Poll, Runtime};
 pub use signal::now_ns;
 pub use sink::check_kafka_sink;

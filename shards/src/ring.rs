@@ -45,6 +45,25 @@ pub struct Batch {
     /// The sink gave up on the whole batch (shutdown cut short, a broken file): its
     /// positions stay unacknowledged, so a committing source reads them again.
     pub gave_up: bool,
+    /// Per-frame destination settings taken from the event's metadata, for sinks that use
+    /// them (Kafka: `$kafka`); only frames whose event set any have an entry.
+    pub attrs: Vec<FrameAttrs>,
+}
+
+/// Where one frame should go, as its event's metadata says (`$kafka.topic`, `.key`,
+/// `.partition`, `.headers`).
+#[derive(Debug, Clone, Default)]
+pub struct FrameAttrs {
+    /// Index into [`Batch::frames`].
+    pub frame: u32,
+    /// Topic instead of the sink's.
+    pub topic: Option<String>,
+    /// Message key.
+    pub key: Option<Vec<u8>>,
+    /// Partition instead of the partitioner's choice.
+    pub partition: Option<i32>,
+    /// Message headers.
+    pub headers: Vec<(String, Vec<u8>)>,
 }
 
 /// A frame of a batch that its sink could not deliver.
@@ -68,6 +87,7 @@ impl Batch {
             marks: Vec::new(),
             failures: Vec::new(),
             gave_up: false,
+            attrs: Vec::new(),
         }
     }
 
@@ -80,6 +100,7 @@ impl Batch {
         self.marks.clear();
         self.failures.clear();
         self.gave_up = false;
+        self.attrs.clear();
     }
 
     /// The bytes of frame `i` (one part of an event).

@@ -173,6 +173,36 @@ impl Reader {
         Reader { c }
     }
 
+    /// Like [`Reader::read`], with each message's key and headers.
+    pub fn read_full(
+        &self,
+        want: usize,
+        secs: u64,
+    ) -> Vec<(Option<String>, Vec<(String, String)>, String)> {
+        use rdkafka::message::Headers;
+        let mut out = Vec::with_capacity(want);
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while out.len() < want && Instant::now() < deadline {
+            if let Some(Ok(m)) = self.c.poll(Duration::from_millis(100)) {
+                let key = m.key().map(|k| String::from_utf8_lossy(k).into_owned());
+                let headers = m
+                    .headers()
+                    .map(|h| {
+                        h.iter()
+                            .map(|x| {
+                                let v = x.value.map(|v| String::from_utf8_lossy(v).into_owned());
+                                (x.key.to_string(), v.unwrap_or_default())
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let payload = String::from_utf8_lossy(m.payload().unwrap_or(&[])).into_owned();
+                out.push((key, headers, payload));
+            }
+        }
+        out
+    }
+
     /// Reads until `want` messages arrived or `secs` passed; returns the payloads.
     pub fn read(&self, want: usize, secs: u64) -> Vec<String> {
         let mut out = Vec::with_capacity(want);

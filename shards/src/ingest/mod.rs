@@ -63,6 +63,8 @@ struct SinkOut {
     post: PostprocessorChain,
     batch: Option<Batch>,
     splits: Vec<usize>,
+    /// The metadata key whose record sets per-frame attributes (`kafka` for Kafka sinks).
+    attrs_from: Option<&'static str>,
 }
 
 /// The per-shard event path. `!Send`: it lives and dies on its shard.
@@ -133,6 +135,7 @@ impl Ingest {
                 post,
                 batch: None,
                 splits: Vec::new(),
+                attrs_from: matches!(sink.kind, crate::plan::SinkKind::Kafka(_)).then_some("kafka"),
             }));
         }
         let pipelines: Vec<PipelineRt> = plan

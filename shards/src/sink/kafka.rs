@@ -22,6 +22,7 @@ use std::time::Duration;
 use futures_lite::future;
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{
     BaseRecord, DeliveryResult, Producer as _, ProducerContext, ThreadedProducer,
 };
@@ -182,13 +183,40 @@ impl KafkaSink {
         let mut outstanding = 0u32;
         let mut start = 0usize;
         let frames = batch.frames.len().min(1 << FRAME_BITS);
+        let mut next_attr = 0usize;
         for i in 0..frames {
             let end = batch.frames[i].end as usize;
             let token = ((seq as usize) << FRAME_BITS) | i;
+            let attr = match batch.attrs.get(next_attr) {
+                Some(a) if a.frame as usize == i => {
+                    next_attr += 1;
+                    Some(a)
+                }
+                _ => None,
+            };
             loop {
                 let payload = batch.data.get(start.min(end)..end).unwrap_or(&[]);
-                let rec: BaseRecord<'_, [u8], [u8], usize> =
-                    BaseRecord::with_opaque_to(&self.topic, token).payload(payload);
+                let topic = attr.and_then(|a| a.topic.as_deref()).unwrap_or(&self.topic);
+                let mut rec: BaseRecord<'_, [u8], [u8], usize> =
+                    BaseRecord::with_opaque_to(topic, token).payload(payload);
+                if let Some(a) = attr {
+                    if let Some(k) = &a.key {
+                        rec = rec.key(k.as_slice());
+                    }
+                    if let Some(p) = a.partition {
+                        rec = rec.partition(p);
+                    }
+                    if !a.headers.is_empty() {
+                        let mut h = OwnedHeaders::new_with_capacity(a.headers.len());
+                        for (k, v) in &a.headers {
+                            h = h.insert(Header {
+                                key: k,
+                                value: Some(v.as_slice()),
+                            });
+                        }
+                        rec = rec.headers(h);
+                    }
+                }
                 match self.producer.send(rec) {
                     Ok(()) => {
                         outstanding += 1;

@@ -1,5 +1,5 @@
 //! The admin endpoint: Prometheus text at `/metrics`, liveness at `/health`.
-//! Served from a plain thread; it only ever reads the latest rendered text.
+//! Served from a plain thread; it only ever reads the latest rendered text and health.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -9,8 +9,12 @@ use std::time::Duration;
 /// The text `/metrics` serves, replaced by the control thread after every shard report.
 pub type MetricsText = Arc<Mutex<String>>;
 
+/// `None` while every shard is alive; otherwise why not (a shard panicked). `/health`
+/// answers 200 "ok" or 503 with the reason.
+pub type Health = Arc<Mutex<Option<String>>>;
+
 /// Binds `addr` and serves requests on a background thread.
-pub fn serve(addr: SocketAddr, text: MetricsText) -> std::io::Result<SocketAddr> {
+pub fn serve(addr: SocketAddr, text: MetricsText, health: Health) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
     std::thread::Builder::new()
@@ -19,7 +23,7 @@ pub fn serve(addr: SocketAddr, text: MetricsText) -> std::io::Result<SocketAddr>
             for conn in listener.incoming() {
                 match conn {
                     Ok(c) => {
-                        if let Err(e) = handle(c, &text) {
+                        if let Err(e) = handle(c, &text, &health) {
                             tracing::debug!(error = %e, "admin request failed");
                         }
                     }
@@ -30,7 +34,7 @@ pub fn serve(addr: SocketAddr, text: MetricsText) -> std::io::Result<SocketAddr>
     Ok(local)
 }
 
-fn handle(mut c: TcpStream, text: &MetricsText) -> std::io::Result<()> {
+fn handle(mut c: TcpStream, text: &MetricsText, health: &Health) -> std::io::Result<()> {
     c.set_read_timeout(Some(Duration::from_secs(2)))?;
     c.set_write_timeout(Some(Duration::from_secs(2)))?;
     let mut buf = Vec::with_capacity(1024);
@@ -63,7 +67,16 @@ fn handle(mut c: TcpStream, text: &MetricsText) -> std::io::Result<()> {
                 &body,
             )
         }
-        "/health" => respond(&mut c, "200 OK", "text/plain", "ok\n"),
+        "/health" => match health.lock().map(|h| h.clone()) {
+            Ok(None) => respond(&mut c, "200 OK", "text/plain", "ok\n"),
+            Ok(Some(why)) => respond(
+                &mut c,
+                "503 Service Unavailable",
+                "text/plain",
+                &format!("{why}\n"),
+            ),
+            Err(_) => respond(&mut c, "503 Service Unavailable", "text/plain", "unknown\n"),
+        },
         "/" => respond(
             &mut c,
             "200 OK",

@@ -151,6 +151,25 @@ fn topology(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Exit status after a shard panicked (EX_SOFTWARE): the supervisor should restart Sluice.
+const EXIT_PANIC: u8 = 70;
+
+fn panicked(health: &admin::Health) -> bool {
+    health.lock().map_or(true, |h| h.is_some())
+}
+
+/// `/metrics`: the merged counters, and how many shards panicked.
+fn render(rt: &sluice_shards::Runtime) -> String {
+    let mut t = sluice_shards::metrics::render_prometheus(rt.plan(), &rt.merged());
+    t.push_str("# HELP sluice_shard_panics_total Shards that panicked (each is dead; Sluice then stops and exits 70).\n");
+    t.push_str("# TYPE sluice_shard_panics_total counter\n");
+    t.push_str(&format!(
+        "sluice_shard_panics_total {}\n",
+        rt.panics().len()
+    ));
+    t
+}
+
 fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let loaded = config::load(path.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
     // Signals are counted: the first stops reading and drains, a second gives up waiting.
@@ -165,14 +184,24 @@ fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         }
         .context("installing signal handlers")?;
     }
+    // SIGHUP only asks the file sinks to reopen their paths (log rotation); it never stops.
+    let hups = Arc::new(AtomicUsize::new(0));
+    {
+        let h = Arc::clone(&hups);
+        // SAFETY: the handler only does an atomic add, which is async-signal-safe.
+        unsafe {
+            signal_hook::low_level::register(signal_hook::consts::SIGHUP, move || {
+                h.fetch_add(1, Ordering::SeqCst);
+            })
+        }
+        .context("installing signal handlers")?;
+    }
     let timeout = loaded.plan.shutdown_timeout;
     let mut rt = sluice_shards::Runtime::start(loaded.plan).context("starting the shards")?;
-    let text: admin::MetricsText = Arc::new(Mutex::new(sluice_shards::metrics::render_prometheus(
-        rt.plan(),
-        &rt.merged(),
-    )));
+    let text: admin::MetricsText = Arc::new(Mutex::new(render(&rt)));
+    let health: admin::Health = Arc::new(Mutex::new(None));
     if let Some(addr) = loaded.admin {
-        let local = admin::serve(addr, Arc::clone(&text))
+        let local = admin::serve(addr, Arc::clone(&text), Arc::clone(&health))
             .with_context(|| format!("admin endpoint on {addr}"))?;
         tracing::info!(%local, "metrics at http://{local}/metrics");
     }
@@ -181,11 +210,12 @@ fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     }
     tracing::info!("sluice is running");
     let mut seen = 0;
+    let mut hups_seen = 0;
     loop {
         match rt.poll(Duration::from_millis(100)) {
             sluice_shards::Poll::Updated => {
                 if let Ok(mut t) = text.lock() {
-                    *t = sluice_shards::metrics::render_prometheus(rt.plan(), &rt.merged());
+                    *t = render(&rt);
                 }
             }
             sluice_shards::Poll::Quiet => {}
@@ -194,6 +224,26 @@ fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
                 tracing::info!("every source has ended; shutting down");
                 break;
             }
+        }
+        if let Some((cpu, message)) = rt.panics().first() {
+            // A dead shard's sockets, rings and sinks are gone, and lossless sources on
+            // other shards would wait on its rings forever: stop everything and exit
+            // non-zero so the supervisor restarts Sluice.
+            let why = format!("shard on CPU {cpu} panicked: {message}");
+            tracing::error!("{why}; shutting down");
+            if let Ok(mut h) = health.lock() {
+                *h = Some(why);
+            }
+            if let Ok(mut t) = text.lock() {
+                *t = render(&rt);
+            }
+            break;
+        }
+        let h = hups.load(Ordering::SeqCst);
+        if h > hups_seen {
+            hups_seen = h;
+            tracing::info!("SIGHUP: file sinks reopen their paths");
+            rt.reopen();
         }
         let n = signals.load(Ordering::SeqCst);
         if n > seen {
@@ -207,6 +257,10 @@ fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     // A second signal while draining gives up on what is still in flight.
     let (totals, clean) = rt.join(timeout, &|| signals.load(Ordering::SeqCst) > seen);
     eprint!("{}", summary::render(&plan, &totals));
+    if panicked(&health) {
+        eprintln!("a shard panicked: exiting with status {EXIT_PANIC}");
+        return Ok(ExitCode::from(EXIT_PANIC));
+    }
     if clean {
         Ok(ExitCode::SUCCESS)
     } else {

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::{events, free_port, json_lines, metric, send_tcp, Sluice};
+use common::{complete_lines, events, free_port, json_lines, metric, send_tcp, Sluice};
 
 fn config(port_a: u16, port_b: u16, port_out: u16) -> String {
     format!(
@@ -63,9 +63,14 @@ backoff_max = "200ms"
 fn wait_lines(path: &std::path::Path, n: usize, secs: u64) -> Vec<serde_json::Value> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
-        let got = json_lines(path);
-        if got.len() >= n || Instant::now() > deadline {
-            return got;
+        if complete_lines(path) >= n || Instant::now() > deadline {
+            // Only whole lines: the sink may be mid-write.
+            let bytes = std::fs::read(path).unwrap_or_default();
+            let whole = &bytes[..bytes.iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1)];
+            return String::from_utf8_lossy(whole)
+                .lines()
+                .map(|l| serde_json::from_str(l).expect("JSON line"))
+                .collect();
         }
         std::thread::sleep(Duration::from_millis(50));
     }

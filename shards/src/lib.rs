@@ -23,7 +23,7 @@
 //!     shutdown_timeout: Duration::from_secs(10),
 //!     sources: vec![SourcePlan {
 //!         id: "in".into(),
-//!         kind: SourceKind::Tcp { listen: "127.0.0.1:4242".parse().unwrap(), max_connections: 1024 },
+//!         kind: SourceKind::Tcp { listen: "127.0.0.1:4242".parse().unwrap(), max_connections: 1024, idle_timeout: None, memory_budget: None },
 //!         preprocessors: vec![ComponentSpec::named("separate")],
 //!         codec: ComponentSpec::named("json"),
 //!         pipeline: 0,
@@ -70,7 +70,7 @@ pub use plan::{
 };
 pub use ring::{mesh, Batch, Failure, FrameAttrs, FrameMeta, IngestLink, SinkLink};
 pub use runtime::{ControlMsg, Poll, Runtime};
-pub use signal::now_ns;
+pub use signal::{mono_ns, now_ns};
 pub use sink::check_kafka_sink;
 pub use source::check_kafka_source;
 pub use topology::{format_cpu_list, parse_cpu_list, CpuSpec, Topology};

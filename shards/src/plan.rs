@@ -78,6 +78,10 @@ pub enum SourceKind {
         listen: SocketAddr,
         /// Connections per shard beyond which new ones are closed at once (and counted).
         max_connections: usize,
+        /// A connection that sends nothing for this long is closed (and counted).
+        idle_timeout: Option<Duration>,
+        /// Read buffers per shard beyond which new connections are refused (and counted).
+        memory_budget: Option<usize>,
     },
     /// A UDP socket; every ingest shard binds it with `SO_REUSEPORT`.
     Udp {

@@ -22,7 +22,8 @@ pub struct FrameMeta {
     pub pipeline: u16,
     /// `true` on the last frame of an event (postprocessors may split an event in several).
     pub event_end: bool,
-    /// When the bytes of the event were read (ns since the epoch).
+    /// When the bytes of the event were read ([`crate::signal::mono_ns`]: monotonic ns, not
+    /// wall-clock time; only differences of it mean anything).
     pub ingest_ns: u64,
 }
 

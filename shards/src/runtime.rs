@@ -1,11 +1,12 @@
 //! Starting the shards, talking to them from the control thread, and stopping them.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use glommio::{ExecutorJoinHandle, LocalExecutorBuilder, Placement};
+use glommio::{LocalExecutorBuilder, Placement};
 
 use crate::metrics::{ShardReport, Snapshot};
 use crate::plan::{Plan, SourceKind};
@@ -22,6 +23,13 @@ pub enum ControlMsg {
         /// Its CPU.
         cpu: usize,
     },
+    /// A task of the shard panicked: the shard is dead (caught at the shard boundary).
+    Panicked {
+        /// Its CPU.
+        cpu: usize,
+        /// The panic's message.
+        message: String,
+    },
     /// The shard could not start.
     Failed {
         /// Its CPU.
@@ -31,7 +39,25 @@ pub enum ControlMsg {
     },
     /// Periodic (and final) counters.
     Report(ShardReport),
+    /// The UDP sockets of a shard: (source index, socket inode), for the kernel's drop
+    /// counters in /proc/net/udp, which the control thread reads.
+    UdpSockets {
+        /// (source, inode) per socket.
+        inodes: Vec<(usize, u64)>,
+    },
 }
+
+/// What the control thread asks of the shards, read by each shard when its control bell
+/// rings: how far shutdown has gone (1 = stop reading and drain, 2 = give up on what is in
+/// flight) and how many times the sinks were asked to reopen (SIGHUP).
+#[derive(Debug, Default)]
+pub(crate) struct ControlState {
+    pub(crate) stop: AtomicU64,
+    pub(crate) reopen: AtomicU64,
+}
+
+/// How long shards get to finish after the hard stop before the control thread leaves them.
+const HARD_GRACE: Duration = Duration::from_secs(3);
 
 /// What [`Runtime::poll`] saw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +73,17 @@ pub enum Poll {
 /// The running shards, seen from the control thread.
 pub struct Runtime {
     plan: Arc<Plan>,
-    shards: Vec<(usize, ExecutorJoinHandle<()>)>,
+    shards: Vec<(usize, std::thread::JoinHandle<()>)>,
+    /// Every UDP socket: (source index, inode).
+    udp_inodes: Vec<(usize, u64)>,
+    /// Per source: kernel drops over its sockets, as last read from /proc/net/udp.
+    udp_drops: Vec<u64>,
+    /// When /proc/net/udp was last read.
+    udp_read: Option<Instant>,
+    /// Shards that panicked: (cpu, message).
+    panics: Vec<(usize, String)>,
     control: Vec<Bell>,
+    state: Arc<ControlState>,
     rx: Receiver<ControlMsg>,
     latest: Vec<((usize, &'static str), Snapshot)>,
     /// Actual listen address of every tcp/udp source (port 0 resolved).
@@ -157,6 +192,7 @@ impl Runtime {
             None
         };
         let (tx, rx) = channel();
+        let state = Arc::new(ControlState::default());
         let mut shards = Vec::new();
         let mut control = Vec::new();
         for (cpu, ingest, sink) in plan.cpus() {
@@ -175,18 +211,10 @@ impl Runtime {
                 },
                 sink: sink.and_then(|j| Some((j, sink_links[j].take()?))),
                 control: ctl_parking,
+                state: Arc::clone(&state),
                 reports: tx.clone(),
             };
-            let handle = LocalExecutorBuilder::new(Placement::Fixed(cpu))
-                .name(&format!("sluice-cpu{cpu}"))
-                // No DMA file I/O: keep the registered buffer area small (it is locked memory).
-                .io_memory(256 << 10)
-                .preempt_timer(Duration::from_millis(50))
-                .spawn(move || run_shard(parts))
-                .map_err(|e| Error::Spawn {
-                    cpu,
-                    error: e.to_string(),
-                })?;
+            let handle = spawn_shard(cpu, parts, tx.clone())?;
             shards.push((cpu, handle));
             control.push(ctl_bell);
         }
@@ -194,7 +222,12 @@ impl Runtime {
         let mut rt = Runtime {
             plan,
             shards,
+            panics: Vec::new(),
+            udp_inodes: Vec::new(),
+            udp_drops: Vec::new(),
+            udp_read: None,
             control,
+            state,
             rx,
             latest: Vec::new(),
             listen,
@@ -212,12 +245,17 @@ impl Runtime {
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             {
                 Ok(ControlMsg::Ready { .. }) => ready += 1,
-                Ok(ControlMsg::Failed { cpu, error }) => {
+                Ok(ControlMsg::Failed { cpu, error })
+                | Ok(ControlMsg::Panicked {
+                    cpu,
+                    message: error,
+                }) => {
                     self.stop();
                     self.stop();
                     return Err(Error::Shard { cpu, error });
                 }
                 Ok(ControlMsg::Report(r)) => self.absorb(r),
+                Ok(ControlMsg::UdpSockets { inodes }) => self.udp_inodes.extend(inodes),
                 Err(RecvTimeoutError::Timeout) => {
                     return Err(Error::Shard {
                         cpu: 0,
@@ -251,6 +289,7 @@ impl Runtime {
 
     /// Takes in the reports that arrived, waiting up to `timeout` for the first.
     pub fn poll(&mut self, timeout: Duration) -> Poll {
+        self.read_kernel_drops();
         match self.rx.recv_timeout(timeout) {
             Ok(m) => {
                 self.handle(m);
@@ -264,12 +303,48 @@ impl Runtime {
         }
     }
 
+    /// Reads the kernel's UDP drop counters, at most once per metrics interval.
+    fn read_kernel_drops(&mut self) {
+        if self.udp_inodes.is_empty()
+            || self
+                .udp_read
+                .is_some_and(|t| t.elapsed() < self.plan.metrics_interval)
+        {
+            return;
+        }
+        self.udp_read = Some(Instant::now());
+        let table = crate::source::udp_drop_table();
+        let mut drops = vec![0u64; self.plan.sources.len()];
+        for (src, ino) in &self.udp_inodes {
+            if let (Some(d), Some(total)) = (table.get(ino), drops.get_mut(*src)) {
+                *total += d;
+            }
+        }
+        // A closed socket leaves the table; keep the highest count seen.
+        self.udp_drops.resize(drops.len(), 0);
+        for (seen, now) in self.udp_drops.iter_mut().zip(drops) {
+            *seen = (*seen).max(now);
+        }
+    }
+
     fn handle(&mut self, m: ControlMsg) {
         match m {
             ControlMsg::Report(r) => self.absorb(r),
             ControlMsg::Failed { cpu, error } => tracing::error!(cpu, %error, "shard failed"),
+            ControlMsg::Panicked { cpu, message } => {
+                tracing::error!(cpu, %message, "a shard panicked; it is dead");
+                self.panics.push((cpu, message));
+            }
             ControlMsg::Ready { .. } => {}
+            ControlMsg::UdpSockets { inodes } => self.udp_inodes.extend(inodes),
         }
+    }
+
+    /// Shards that panicked so far: (cpu, message). A dead shard's sockets, rings and sinks
+    /// are gone; the process should stop and exit non-zero (see the binary).
+    #[must_use]
+    pub fn panics(&self) -> &[(usize, String)] {
+        &self.panics
     }
 
     /// Counters merged over every shard, as of the latest reports.
@@ -279,12 +354,25 @@ impl Runtime {
         for (_, s) in &self.latest {
             m.merge(s);
         }
+        for (c, d) in m.sources.iter_mut().zip(&self.udp_drops) {
+            c.kernel_drops = c.kernel_drops.max(*d);
+        }
         m
     }
 
     /// First call: stop accepting and reading (connections drain until quiet). Second call:
     /// give up on whatever is still in flight.
     pub fn stop(&self) {
+        self.state.stop.fetch_add(1, Ordering::SeqCst);
+        for b in &self.control {
+            b.ring_always();
+        }
+    }
+
+    /// SIGHUP: every file sink writes what it buffers and reopens its path (after a log
+    /// rotation by rename). Nothing else is reloaded and nothing stops.
+    pub fn reopen(&self) {
+        self.state.reopen.fetch_add(1, Ordering::SeqCst);
         for b in &self.control {
             b.ring_always();
         }
@@ -296,16 +384,17 @@ impl Runtime {
     pub fn join(mut self, timeout: Duration, give_up: &dyn Fn() -> bool) -> (Snapshot, bool) {
         let deadline = Instant::now() + timeout;
         let mut clean = true;
-        let mut hard_sent = false;
+        let mut hard_at: Option<Instant> = None;
+        let mut leave = false;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            if (left.is_zero() || give_up()) && !hard_sent {
+            if (left.is_zero() || give_up()) && hard_at.is_none() {
                 tracing::warn!("shutdown timed out; giving up on data still in flight");
                 self.stop();
-                hard_sent = true;
+                hard_at = Some(Instant::now());
                 clean = false;
             }
-            let wait = if hard_sent {
+            let wait = if hard_at.is_some() {
                 Duration::from_millis(100)
             } else {
                 left.min(Duration::from_millis(100))
@@ -313,13 +402,72 @@ impl Runtime {
             if self.poll(wait) == Poll::Gone {
                 break;
             }
+            if self.shards.iter().all(|(_, h)| h.is_finished()) {
+                // Every thread is done; a dead shard's leftovers may still hold a sender.
+                while let Ok(m) = self.rx.try_recv() {
+                    self.handle(m);
+                }
+                break;
+            }
+            if hard_at.is_some_and(|t| t.elapsed() > HARD_GRACE) {
+                tracing::error!("shards did not finish after the hard stop; leaving them");
+                leave = true;
+                break;
+            }
         }
         for (cpu, h) in std::mem::take(&mut self.shards) {
-            if let Err(e) = h.join() {
-                tracing::error!(cpu, error = %e, "shard ended abnormally");
+            if (leave && !h.is_finished()) || h.join().is_err() {
+                tracing::error!(cpu, "shard thread ended abnormally");
                 clean = false;
             }
         }
+        if !self.panics.is_empty() {
+            clean = false;
+        }
         (self.merged(), clean)
     }
+}
+
+/// Starts the shard's thread: a glommio executor pinned to `cpu` running [`run_shard`]. A
+/// panic in any of its tasks unwinds out of the executor; it is caught here, at the shard
+/// boundary, and reported to the control thread as [`ControlMsg::Panicked`].
+fn spawn_shard(
+    cpu: usize,
+    parts: ShardParts,
+    reports: std::sync::mpsc::Sender<ControlMsg>,
+) -> Result<std::thread::JoinHandle<()>, Error> {
+    std::thread::Builder::new()
+        .name(format!("sluice-cpu{cpu}"))
+        .spawn(move || {
+            let ex = LocalExecutorBuilder::new(Placement::Fixed(cpu))
+                // No DMA file I/O: keep the registered buffer area small (it is locked memory).
+                .io_memory(256 << 10)
+                .preempt_timer(Duration::from_millis(50))
+                .make();
+            let ex = match ex {
+                Ok(ex) => ex,
+                Err(e) => {
+                    let _ = reports.send(ControlMsg::Failed {
+                        cpu,
+                        error: format!("cannot start the executor: {e}"),
+                    });
+                    return;
+                }
+            };
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                ex.run(run_shard(parts));
+            }));
+            if let Err(payload) = r {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(no message)".into());
+                let _ = reports.send(ControlMsg::Panicked { cpu, message });
+            }
+        })
+        .map_err(|e| Error::Spawn {
+            cpu,
+            error: e.to_string(),
+        })
 }

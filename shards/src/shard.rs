@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::os::fd::{FromRawFd as _, IntoRawFd as _};
 use std::rc::{Rc, Weak};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,9 +16,9 @@ use crate::ingest::{sink_locations, Ingest};
 use crate::metrics::{ShardReport, Snapshot};
 use crate::plan::{Plan, SourceKind};
 use crate::ring::{IngestLink, Parking, SinkLink};
-use crate::runtime::ControlMsg;
+use crate::runtime::{ControlMsg, ControlState};
 use crate::signal::Signal;
-use crate::sink::{drain, SinkRt};
+use crate::sink::{drain, Reopen, SinkRt};
 use crate::source::{self, StdinFeed};
 
 /// A bound socket of a network source, for one shard.
@@ -34,6 +35,7 @@ pub(crate) struct ShardParts {
     pub(crate) stdin: Option<StdinFeed>,
     pub(crate) sink: Option<(usize, (Vec<SinkLink>, Parking))>,
     pub(crate) control: Parking,
+    pub(crate) state: Arc<ControlState>,
     pub(crate) reports: Sender<ControlMsg>,
 }
 
@@ -51,27 +53,33 @@ pub(crate) async fn run_shard(parts: ShardParts) {
         stdin,
         sink,
         control,
+        state,
         reports,
     } = parts;
     let stop = Rc::new(Signal::default());
     let hard = Rc::new(Signal::default());
     let done = Rc::new(Signal::default());
+    let reopen = Rc::new(Reopen::default());
     {
-        let (stop, hard) = (Rc::clone(&stop), Rc::clone(&hard));
+        let (stop, hard, reopen) = (Rc::clone(&stop), Rc::clone(&hard), Rc::clone(&reopen));
         let mut ctl = control.into_waiter();
         glommio::spawn_local(async move {
-            let mut rings = 0;
-            while rings < 2 {
-                let n = ctl.sleep().await;
-                if n == 0 {
-                    // The control thread is gone: stop for good.
-                    rings = 2;
-                } else {
-                    rings += n;
+            let mut reopened = 0;
+            loop {
+                let gone = ctl.sleep().await == 0;
+                let level = state.stop.load(Ordering::SeqCst);
+                if gone || level >= 1 {
+                    stop.fire();
                 }
-                stop.fire();
-                if rings >= 2 {
+                if gone || level >= 2 {
+                    // The control thread gave up waiting, or is gone: stop for good.
                     hard.fire();
+                    break;
+                }
+                let r = state.reopen.load(Ordering::SeqCst);
+                if r != reopened {
+                    reopened = r;
+                    reopen.fire();
                 }
             }
         })
@@ -99,6 +107,7 @@ pub(crate) async fn run_shard(parts: ShardParts) {
             sinks,
             Rc::clone(&sink_counters),
             Rc::clone(&hard),
+            Rc::clone(&reopen),
         ));
         sink_task = Some(t.detach());
     }
@@ -118,7 +127,10 @@ pub(crate) async fn run_shard(parts: ShardParts) {
             let fd = socket.into_raw_fd();
             let task = match sp.kind {
                 SourceKind::Tcp {
-                    max_connections, ..
+                    max_connections,
+                    idle_timeout,
+                    memory_budget,
+                    ..
                 } => {
                     // SAFETY: `fd` is a listening TCP socket we own; glommio takes it over.
                     let l = unsafe { glommio::net::TcpListener::from_raw_fd(fd) };
@@ -128,6 +140,8 @@ pub(crate) async fn run_shard(parts: ShardParts) {
                         sp,
                         l,
                         max_connections,
+                        idle_timeout,
+                        memory_budget,
                         stop,
                         hard,
                     ))
@@ -193,23 +207,25 @@ pub(crate) async fn run_shard(parts: ShardParts) {
         }
         ingest_ctx = Some(ctx);
     }
+    if !udp_inodes.is_empty() {
+        // The control thread reads the kernel's drop counters for these sockets from
+        // /proc/net/udp: a file read that does not belong on a reactor thread.
+        let _ = reports.send(ControlMsg::UdpSockets {
+            inodes: udp_inodes.clone(),
+        });
+    }
     let _ = reports.send(ControlMsg::Ready { cpu });
 
     let weak_ingest = ingest_ctx.as_ref().map(Rc::downgrade);
     let has_sink = sink_task.is_some();
     let report = {
-        let (reports, sink_counters, inodes) = (
-            reports.clone(),
-            Rc::clone(&sink_counters),
-            udp_inodes.clone(),
-        );
+        let (reports, sink_counters) = (reports.clone(), Rc::clone(&sink_counters));
         move |last: bool| {
             send_reports(
                 &reports,
                 cpu,
                 weak_ingest.as_ref(),
                 has_sink.then_some(&sink_counters),
-                &inodes,
                 last,
             )
         }
@@ -257,20 +273,13 @@ fn send_reports(
     cpu: usize,
     ingest: Option<&Weak<RefCell<Ingest>>>,
     sink: Option<&Rc<RefCell<Snapshot>>>,
-    udp_inodes: &[(usize, u64)],
     last: bool,
 ) {
     if let Some(ctx) = ingest.and_then(Weak::upgrade) {
         if !last {
             ctx.borrow_mut().tick(crate::signal::now_ns());
         }
-        let mut ing = ctx.borrow_mut();
-        for (src, ino) in udp_inodes {
-            if let Some(d) = source::kernel_drops(*ino) {
-                ing.counters.sources[*src].kernel_drops = d;
-            }
-        }
-        let snapshot = ing.snapshot();
+        let snapshot = ctx.borrow().snapshot();
         let _ = reports.send(ControlMsg::Report(ShardReport {
             cpu,
             role: "ingest",

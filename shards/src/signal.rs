@@ -52,7 +52,17 @@ impl Future for Wait<'_> {
     }
 }
 
-/// Wall-clock nanoseconds since the Unix epoch (the `ingest_ns` clock).
+/// Nanoseconds on the process's monotonic clock (`CLOCK_MONOTONIC`, the same on every
+/// thread): the clock of [`crate::FrameMeta::ingest_ns`] and so of the ingest-to-sink
+/// latencies, which a wall-clock step (NTP, an operator) must not bend.
+#[must_use]
+pub fn mono_ns() -> u64 {
+    static BASE: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let base = *BASE.get_or_init(std::time::Instant::now);
+    u64::try_from(base.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Wall-clock nanoseconds since the Unix epoch (event time: what decoders stamp on events).
 #[must_use]
 pub fn now_ns() -> u64 {
     std::time::SystemTime::now()

@@ -96,6 +96,34 @@ pub(crate) fn set_recv_buffer(sock: &socket2::Socket, bytes: usize) -> io::Resul
     sock.recv_buffer_size()
 }
 
+/// Bytes the kernel holds, received and not yet read, on a stream socket (`FIONREAD`,
+/// the same request as `SIOCINQ` for TCP).
+pub(crate) fn bytes_queued(fd: RawFd) -> io::Result<usize> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int through the pointer, which points at a live local.
+    let r = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Shuts the read side of a socket: the peer's further data is refused (and, once the
+/// socket closes with data unread, the peer sees a reset).
+pub(crate) fn shutdown_read(fd: RawFd) {
+    // SAFETY: plain shutdown(2) on a descriptor the caller owns; errors are harmless here.
+    let _ = unsafe { libc::shutdown(fd, libc::SHUT_RD) };
+}
+
+/// The device and inode of an open file.
+pub(crate) fn dev_inode(fd: RawFd) -> Option<(u64, u64)> {
+    // SAFETY: an all-zero `stat` is a valid out-parameter; fstat only writes into it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is an open descriptor owned by the caller; `st` is a live out-parameter.
+    let r = unsafe { libc::fstat(fd, &mut st) };
+    (r == 0).then_some((st.st_dev, st.st_ino))
+}
+
 /// The inode of a socket (how `/proc/net/udp` names it).
 pub(crate) fn inode(fd: RawFd) -> Option<u64> {
     // SAFETY: an all-zero `stat` is a valid out-parameter; fstat only writes into it.

@@ -245,6 +245,10 @@ fn source(
         .as_ref()
         .map(|m| size(src, &key("max_datagram"), m))
         .transpose()?;
+    if t != "tcp" {
+        forbid(s.idle_timeout.is_some(), "idle_timeout", t)?;
+        forbid(s.memory_budget.is_some(), "memory_budget", t)?;
+    }
     let kind = match t {
         "tcp" => {
             forbid(s.path.is_some(), "path", t)?;
@@ -253,9 +257,21 @@ fn source(
                 .max_connections
                 .as_ref()
                 .map_or(DEFAULT_MAX_CONNECTIONS, |m| *m.get_ref());
+            let idle_timeout = s
+                .idle_timeout
+                .as_ref()
+                .map(|d| duration(src, &key("idle_timeout"), d))
+                .transpose()?;
+            let memory_budget = s
+                .memory_budget
+                .as_ref()
+                .map(|m| size(src, &key("memory_budget"), m))
+                .transpose()?;
             SourceKind::Tcp {
                 listen,
                 max_connections,
+                idle_timeout,
+                memory_budget,
             }
         }
         "udp" => {

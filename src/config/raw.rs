@@ -84,6 +84,8 @@ pub struct RawSource {
     pub pipeline: Spanned<String>,
     pub on_full: Option<Spanned<String>>,
     pub max_connections: Option<Spanned<usize>>,
+    pub idle_timeout: Option<Spanned<String>>,
+    pub memory_budget: Option<Spanned<SizeField>>,
     pub recv_buffer: Option<Spanned<SizeField>>,
     pub max_datagram: Option<Spanned<SizeField>>,
     pub read_buffer: Option<Spanned<SizeField>>,

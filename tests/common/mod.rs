@@ -204,6 +204,11 @@ pub fn metric(text: &str, name_and_labels: &str) -> Option<f64> {
     })
 }
 
+/// Complete (newline-terminated) lines in a file: safe to poll while a writer is mid-line.
+pub fn complete_lines(path: &Path) -> usize {
+    std::fs::read(path).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+}
+
 /// Lines of a file parsed as JSON.
 pub fn json_lines(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_default();

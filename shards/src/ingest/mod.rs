@@ -90,6 +90,8 @@ pub struct Ingest {
     sink_ids: Vec<String>,
     /// The shard's counters (ingest side).
     pub counters: Snapshot,
+    /// When the read being processed happened, on the monotonic clock (events' `ingest_ns`).
+    read_mono_ns: u64,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
@@ -188,12 +190,14 @@ impl Ingest {
             streams: streams::Streams::new(plan.sources.len()),
             batch_bytes: plan.batch_bytes,
             counters: Snapshot::for_plan(plan),
+            read_mono_ns: 0,
             _not_send: std::marker::PhantomData,
         })
     }
 
     /// A framing error found outside the preprocessors (an oversized datagram, ...).
     pub fn frame_error(&mut self, src: usize, e: &sluice_codecs::Error, read: &Read<'_>) {
+        self.read_mono_ns = crate::signal::mono_ns();
         let head = match e {
             sluice_codecs::Error::FrameTooLong { head, .. } => Some(head.as_slice()),
             _ => None,

@@ -57,7 +57,8 @@ impl Ingest {
         meta: Option<&Value<'_>>,
         read: &Read<'_>,
     ) {
-        let ingest_ns = read.now_ns;
+        // Latency runs on the monotonic clock, read once per read (`Ingest::read_at`).
+        let ingest_ns = self.read_mono_ns;
         let Some(out) = self.outs[s].as_mut() else {
             return;
         };

@@ -91,6 +91,7 @@ impl Ingest {
 
     /// Runs one read of a stream through its preprocessors and the pipeline.
     pub fn chunk(&mut self, id: &StreamId, data: &[u8], read: &Read<'_>) {
+        self.read_mono_ns = crate::signal::mono_ns();
         let src = id.src;
         self.counters.sources[src].bytes += data.len() as u64;
         self.with_chain(id, |ing, chain| {
@@ -100,6 +101,7 @@ impl Ingest {
 
     /// Like [`Ingest::chunk`] for one datagram: frames never continue into the next one.
     pub fn datagram(&mut self, id: &StreamId, data: &[u8], read: &Read<'_>) {
+        self.read_mono_ns = crate::signal::mono_ns();
         let src = id.src;
         self.counters.sources[src].bytes += data.len() as u64;
         self.with_chain(id, |ing, chain| {
@@ -110,6 +112,7 @@ impl Ingest {
     /// End of a stream: whatever the preprocessors still hold becomes frames, and the
     /// chain's counters join the source's totals.
     pub fn end_of_stream(&mut self, id: StreamId, read: &Read<'_>) {
+        self.read_mono_ns = crate::signal::mono_ns();
         let src = id.src;
         self.with_chain(&id, |ing, chain| {
             chain.finish(read.now_ns, &mut |f| ing.frame(src, f, read))
@@ -121,10 +124,29 @@ impl Ingest {
         }
     }
 
+    /// End of a stream cut short at shutdown: what the preprocessors still hold is the
+    /// start of a frame the close cut in half. It is not decoded (it would only be garbage
+    /// in `err`); each such frame is counted as dropped with reason `cut_by_shutdown`.
+    pub fn cut_stream(&mut self, id: StreamId, read: &Read<'_>) {
+        self.read_mono_ns = crate::signal::mono_ns();
+        let src = id.src;
+        let mut cut = 0u64;
+        self.with_chain(&id, |_, chain| chain.finish(read.now_ns, &mut |_| cut += 1));
+        if cut > 0 {
+            crate::metrics::bump(
+                &mut self.counters.sources[src].dropped,
+                "cut_by_shutdown",
+                cut,
+            );
+        }
+        self.end_of_stream(id, read);
+    }
+
     /// Time passes: every open stream's preprocessors give up on partial data that has
     /// expired (GELF chunks of a source that fell quiet), which goes to `err` and is counted.
     /// Batches this fills are queued without waiting; the next flush of any source sends them.
     pub fn tick(&mut self, now_ns: u64) {
+        self.read_mono_ns = crate::signal::mono_ns();
         let read = Read {
             now_ns,
             lossless: false,

@@ -108,8 +108,14 @@ pub struct SourceCounters {
     pub connections: u64,
     /// Connections open now.
     pub connections_open: u64,
-    /// Connections refused (over `max_connections`).
+    /// Connections refused (over `max_connections` or `memory_budget`).
     pub connections_rejected: u64,
+    /// Connections refused, by reason (`max_connections`, `memory_budget`).
+    pub refused: Vec<(&'static str, u64)>,
+    /// Connections closed after `idle_timeout` without data.
+    pub idle_closed: u64,
+    /// Bytes of read buffers held by the source's open streams now (a gauge).
+    pub read_buffers: u64,
     /// Datagrams the kernel dropped on this shard's socket (receive buffer overflow).
     pub kernel_drops: u64,
     /// Preprocessor counters: (stage, counter, total), e.g. ("gelf-chunking", "timed_out", 3).
@@ -148,6 +154,8 @@ pub struct SinkCounters {
     pub errors: u64,
     /// Connections (re)established.
     pub connects: u64,
+    /// Times the sink reopened its file (SIGHUP, a rotated path, a failed write).
+    pub reopens: u64,
     /// 1 while the sink can write (a TCP sink is connected, a file sink's last write
     /// worked), else 0. Only the shard that owns the sink sets it, so the merge's sum is it.
     pub up: u64,
@@ -208,6 +216,9 @@ impl Snapshot {
             a.connections += b.connections;
             a.connections_open += b.connections_open;
             a.connections_rejected += b.connections_rejected;
+            merge_labelled(&mut a.refused, &b.refused);
+            a.idle_closed += b.idle_closed;
+            a.read_buffers += b.read_buffers;
             a.kernel_drops += b.kernel_drops;
             a.partitions += b.partitions;
             a.commits += b.commits;
@@ -238,6 +249,7 @@ impl Snapshot {
             a.errors += b.errors;
             a.connects += b.connects;
             a.up += b.up;
+            a.reopens += b.reopens;
             a.latency.merge(&b.latency);
         }
     }

@@ -173,6 +173,44 @@ pub fn render_prometheus(plan: &Plan, snap: &Snapshot) -> String {
         );
     }
     o.family(
+        "sluice_source_connections_refused_total",
+        "counter",
+        "Connections refused, by reason (max_connections, memory_budget).",
+    );
+    for (p, c) in sources() {
+        for (reason, n) in &c.refused {
+            o.sample(
+                "sluice_source_connections_refused_total",
+                &[("source", &p.id), ("reason", reason)],
+                n,
+            );
+        }
+    }
+    o.family(
+        "sluice_source_connections_idle_closed_total",
+        "counter",
+        "Connections closed after idle_timeout without data.",
+    );
+    for (p, c) in sources() {
+        o.sample(
+            "sluice_source_connections_idle_closed_total",
+            &[("source", &p.id)],
+            c.idle_closed,
+        );
+    }
+    o.family(
+        "sluice_source_read_buffer_bytes",
+        "gauge",
+        "Bytes of read buffers the source's open connections hold.",
+    );
+    for (p, c) in sources() {
+        o.sample(
+            "sluice_source_read_buffer_bytes",
+            &[("source", &p.id)],
+            c.read_buffers,
+        );
+    }
+    o.family(
         "sluice_source_kernel_drops_total",
         "counter",
         "Datagrams the kernel dropped (receive buffer full).",
@@ -307,6 +345,14 @@ pub fn render_prometheus(plan: &Plan, snap: &Snapshot) -> String {
     );
     for (p, c) in sinks() {
         o.sample("sluice_sink_connects_total", &[("sink", &p.id)], c.connects);
+    }
+    o.family(
+        "sluice_sink_reopens_total",
+        "counter",
+        "Times a file sink reopened its path (SIGHUP, rotation noticed, failed write).",
+    );
+    for (p, c) in sinks() {
+        o.sample("sluice_sink_reopens_total", &[("sink", &p.id)], c.reopens);
     }
     o.family(
         "sluice_sink_up",

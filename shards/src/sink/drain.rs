@@ -7,9 +7,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures_lite::future;
 use glommio::task::JoinHandle;
 
-use super::task::{run_sink, Returns, SinkQueue};
+use super::task::{run_sink, Reopen, Returns, SinkQueue};
 use super::SinkRt;
 use crate::metrics::Snapshot;
 use crate::ring::{SinkLink, Waiter};
@@ -24,6 +25,7 @@ pub(crate) async fn drain(
     sinks: Vec<(usize, SinkRt)>,
     counters: Rc<RefCell<Snapshot>>,
     hard: Rc<Signal>,
+    reopen: Rc<Reopen>,
 ) {
     let (mut rxs, returns): (Vec<_>, Vec<_>) = links.into_iter().map(|l| (l.rx, l.recycle)).unzip();
     let returns: Returns = Rc::new(RefCell::new(returns));
@@ -31,6 +33,7 @@ pub(crate) async fn drain(
     let mut tasks: Vec<JoinHandle<()>> = Vec::with_capacity(sinks.len());
     for (s, sink) in sinks {
         let q = Rc::new(SinkQueue::default());
+        reopen.watch(&q);
         let t = glommio::spawn_local(run_sink(
             s,
             sink,
@@ -38,6 +41,7 @@ pub(crate) async fn drain(
             Rc::clone(&returns),
             Rc::clone(&counters),
             Rc::clone(&hard),
+            Rc::clone(&reopen),
         ));
         tasks.push(t.detach());
         queues.push(q);
@@ -64,7 +68,12 @@ pub(crate) async fn drain(
             glommio::yield_if_needed().await;
             continue;
         }
-        if rxs.iter().all(|r| r.is_abandoned() && r.is_empty()) {
+        // Every ingest shard is gone; or shutdown gave up (an ingest shard may be dead and
+        // never let go of its ring).
+        if rxs
+            .iter()
+            .all(|r| r.is_empty() && (r.is_abandoned() || hard.is_fired()))
+        {
             break;
         }
         waiter.park();
@@ -72,7 +81,11 @@ pub(crate) async fn drain(
             waiter.unpark();
             continue;
         }
-        waiter.sleep().await;
+        future::or(waiter.sleep(), async {
+            hard.wait().await;
+            0
+        })
+        .await;
         waiter.unpark();
     }
     for q in &queues {

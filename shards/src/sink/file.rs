@@ -1,23 +1,59 @@
-//! `file`: appends to a file through the shard's io_uring (glommio's buffered stream
-//! writer); data is written when the buffer fills, on the flush interval, and at shutdown.
+//! `file`: appends to a file through the shard's io_uring. Batches collect in a buffer that
+//! is written when it fills, on the flush interval, before a reopen, and at shutdown.
+//!
+//! Rotation: the file is opened `O_APPEND`, so after a `copytruncate` rotation the next write
+//! lands at the start of the emptied file, not at the old offset. After a rotation by rename
+//! (logrotate's `create` mode) the sink reopens its path on SIGHUP, and on its own when a
+//! check on the flush interval finds that the path names another inode (or none). A failed
+//! write keeps the unwritten bytes, counts the error, reopens the file and tries again with
+//! backoff; meanwhile the sink holds its batches (backpressure, like a TCP sink whose peer
+//! is down) until it succeeds or shutdown gives up, when what it still holds is counted as
+//! dropped (`write_failed`).
 
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use futures_lite::AsyncWriteExt;
-use glommio::io::{OpenOptions, StreamWriter, StreamWriterBuilder};
+use futures_lite::future;
+use glommio::io::{BufferedFile, OpenOptions};
 
 use super::Tally;
 use crate::metrics::bump;
 use crate::ring::Batch;
+use crate::signal::Signal;
+
+/// Longest wait between attempts to write to a file that fails.
+const RETRY_MAX: Duration = Duration::from_secs(5);
+/// First wait after a failed write.
+const RETRY_MIN: Duration = Duration::from_millis(50);
 
 pub(crate) struct FileSink {
     path: PathBuf,
-    out: StreamWriter,
+    file: Option<BufferedFile>,
     interval: Duration,
-    /// When the oldest unflushed byte arrived.
+    /// Write when this much is buffered.
+    limit: usize,
+    buf: Vec<u8>,
+    /// Whole events in `buf` (counted when they reach the file, or as dropped).
+    buf_events: u64,
+    /// When the oldest unwritten byte arrived.
     since: Option<Instant>,
-    broken: bool,
+    /// When the path was last compared with the open file.
+    checked: Instant,
+    retry: Duration,
+    /// Shutdown gives up: stop retrying (set by `start`).
+    hard: Rc<Signal>,
+}
+
+async fn open_append(path: &Path) -> std::io::Result<BufferedFile> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .append(true)
+        .buffered_open(path)
+        .await
+        .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))
 }
 
 impl FileSink {
@@ -26,76 +62,176 @@ impl FileSink {
         interval: Duration,
         buffer: usize,
     ) -> std::io::Result<Self> {
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .append(true)
-            .buffered_open(path)
-            .await
-            .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
-        // O_APPEND: every write lands at the end, whatever offset the writer passes.
-        let out = StreamWriterBuilder::new(file)
-            .with_buffer_size(buffer.max(4096))
-            .build();
+        let file = open_append(path).await?;
+        let limit = buffer.max(4096);
         Ok(FileSink {
             path: path.to_path_buf(),
-            out,
+            file: Some(file),
             interval,
+            limit,
+            buf: Vec::with_capacity(limit),
+            buf_events: 0,
             since: None,
-            broken: false,
+            checked: Instant::now(),
+            retry: RETRY_MIN,
+            hard: Rc::new(Signal::default()),
         })
     }
 
-    /// Returns false when the batch did not make it into the file.
+    /// Takes the shard's hard-stop signal (when to stop retrying a failing file).
+    pub(crate) fn start(&mut self, hard: &Rc<Signal>) {
+        self.hard = Rc::clone(hard);
+    }
+
+    /// Returns false when the batch did not make it into the file (given up at shutdown).
     pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally) -> bool {
-        if self.broken {
-            bump(&mut c.dropped, "write_failed", batch.events());
-            return false;
-        }
         if self.since.is_none() {
             self.since = Some(Instant::now());
         }
-        match self.out.write_all(&batch.data).await {
-            Ok(()) => {
-                c.events += batch.events();
-                c.bytes += batch.data.len() as u64;
-            }
-            Err(e) => self.fail(&e, c, batch.events()),
-        }
+        self.buf.extend_from_slice(&batch.data);
+        self.buf_events += batch.events();
         // A batch whose source waits for an acknowledgement is written out before it goes
         // back: "acknowledged" means the bytes are in the file (the OS has them).
-        if !batch.marks.is_empty() {
-            self.flush(c).await;
+        if self.buf.len() >= self.limit || !batch.marks.is_empty() {
+            return self.write_out(c).await;
         }
-        !self.broken
+        true
     }
 
-    fn fail(&mut self, e: &std::io::Error, c: &mut Tally, events: u64) {
-        tracing::error!(path = %self.path.display(), error = %e, "file sink write failed; dropping what it receives");
-        self.broken = true;
-        c.errors += 1;
-        bump(&mut c.dropped, "write_failed", events);
-    }
-
-    pub(crate) fn flush_due(&self) -> Option<Duration> {
-        self.since
-            .map(|t| self.interval.saturating_sub(t.elapsed()))
-    }
-
-    pub(crate) async fn flush(&mut self, c: &mut Tally) {
+    /// Writes the whole buffer, retrying (reopening the file) with backoff until it works
+    /// or `hard` fires, when the buffer is counted as dropped.
+    async fn write_out(&mut self, c: &mut Tally) -> bool {
+        let hard = Rc::clone(&self.hard);
+        let mut off = 0;
+        while off < self.buf.len() {
+            let r = match &self.file {
+                // O_APPEND: the position is ignored, every write lands at the end.
+                Some(f) => f
+                    .write_at(self.buf[off..].to_vec(), 0)
+                    .await
+                    .map_err(std::io::Error::from),
+                None => Err(std::io::Error::other("not open")),
+            };
+            match r {
+                Ok(n) if n > 0 => {
+                    off += n;
+                    continue;
+                }
+                Ok(_) => self.failed(&std::io::Error::other("wrote nothing"), c),
+                Err(e) => self.failed(&e, c),
+            }
+            if hard.is_fired() || !self.pause(&hard).await {
+                bump(&mut c.dropped, "write_failed", self.buf_events);
+                self.buf.clear();
+                self.buf_events = 0;
+                self.since = None;
+                return false;
+            }
+            self.reopen_now(c).await;
+        }
+        c.events += self.buf_events;
+        c.bytes += self.buf.len() as u64;
+        self.buf.clear();
+        self.buf_events = 0;
         self.since = None;
-        if !self.broken {
-            if let Err(e) = self.out.flush().await {
-                self.fail(&e, c, 0);
+        if self.retry != RETRY_MIN {
+            self.retry = RETRY_MIN;
+            c.set_up(true);
+            c.publish();
+        }
+        true
+    }
+
+    fn failed(&mut self, e: &std::io::Error, c: &mut Tally) {
+        tracing::error!(path = %self.path.display(), error = %e, retry_in = ?self.retry, "file sink write failed; holding the data and retrying");
+        c.errors += 1;
+        c.set_up(false);
+        c.publish();
+    }
+
+    /// Sleeps for the current backoff (doubling it); false if `hard` fired first.
+    async fn pause(&mut self, hard: &Signal) -> bool {
+        let d = self.retry;
+        self.retry = (self.retry * 2).min(RETRY_MAX);
+        future::or(
+            async {
+                glommio::timer::sleep(d).await;
+                true
+            },
+            async {
+                hard.wait().await;
+                false
+            },
+        )
+        .await
+    }
+
+    /// Closes the file and opens the path again (creating it).
+    async fn reopen_now(&mut self, c: &mut Tally) {
+        if let Some(f) = self.file.take() {
+            if let Err(e) = f.close().await {
+                tracing::warn!(path = %self.path.display(), error = %e, "closing the old file failed");
+            }
+        }
+        match open_append(&self.path).await {
+            Ok(f) => {
+                self.file = Some(f);
+                c.reopens += 1;
+                tracing::info!(path = %self.path.display(), "file sink reopened its path");
+            }
+            Err(e) => {
+                c.errors += 1;
+                tracing::error!(path = %self.path.display(), error = %e, "file sink cannot reopen its path");
+            }
+        }
+        self.checked = Instant::now();
+    }
+
+    /// Writes what is buffered, then reopens the path (SIGHUP).
+    pub(crate) async fn reopen(&mut self, c: &mut Tally) {
+        self.write_out(c).await;
+        self.reopen_now(c).await;
+    }
+
+    /// Does the path still name the open file?
+    fn same_file(&self) -> bool {
+        use std::os::unix::fs::MetadataExt as _;
+        let Some(f) = &self.file else { return false };
+        let Ok(meta) = std::fs::metadata(&self.path) else {
+            return false;
+        };
+        crate::sys::dev_inode(f.as_raw_fd()) == Some((meta.dev(), meta.ino()))
+    }
+
+    /// When the next write-out or path check is due.
+    pub(crate) fn flush_due(&self) -> Option<Duration> {
+        let check = self.interval.saturating_sub(self.checked.elapsed());
+        let write = self
+            .since
+            .map_or(Duration::MAX, |t| self.interval.saturating_sub(t.elapsed()));
+        Some(check.min(write))
+    }
+
+    /// Writes out what is due, and reopens the path if it names another file now.
+    pub(crate) async fn flush(&mut self, c: &mut Tally) {
+        if self.since.is_some_and(|t| t.elapsed() >= self.interval) {
+            self.write_out(c).await;
+        }
+        if self.checked.elapsed() >= self.interval {
+            self.checked = Instant::now();
+            if !self.same_file() {
+                self.reopen(c).await;
             }
         }
     }
 
     pub(crate) async fn close(&mut self, c: &mut Tally) {
-        self.flush(c).await;
-        if let Err(e) = self.out.close().await {
-            tracing::error!(path = %self.path.display(), error = %e, "closing the file sink failed");
-            c.errors += 1;
+        self.write_out(c).await;
+        if let Some(f) = self.file.take() {
+            if let Err(e) = f.close().await {
+                tracing::error!(path = %self.path.display(), error = %e, "closing the file sink failed");
+                c.errors += 1;
+            }
         }
     }
 }

@@ -40,6 +40,7 @@ use crate::signal::Signal;
 
 pub(crate) use drain::drain;
 pub use kafka::check_kafka_sink;
+pub(crate) use task::Reopen;
 
 /// What a sink did during one call, added to its counters afterwards (the counters are
 /// shared with the shard's reporter and must not stay borrowed across an await). A sink
@@ -51,6 +52,7 @@ pub(crate) struct Tally {
     pub(crate) bytes: u64,
     pub(crate) errors: u64,
     pub(crate) connects: u64,
+    pub(crate) reopens: u64,
     pub(crate) dropped: Vec<(&'static str, u64)>,
     /// The shard's sink counters and this sink's index in them.
     home: Option<(Rc<RefCell<Snapshot>>, usize)>,
@@ -88,6 +90,7 @@ impl Tally {
         c.bytes += std::mem::take(&mut self.bytes);
         c.errors += std::mem::take(&mut self.errors);
         c.connects += std::mem::take(&mut self.connects);
+        c.reopens += std::mem::take(&mut self.reopens);
         for (r, n) in self.dropped.drain(..) {
             crate::metrics::bump(&mut c.dropped, r, n);
         }
@@ -115,8 +118,8 @@ impl SinkRt {
                 flush_interval,
                 buffer,
             } => SinkRt::File(file::FileSink::open(path, *flush_interval, *buffer).await?),
-            SinkKind::Stdout => SinkRt::Stdout(stdio::StdSink::stdout()),
-            SinkKind::Stderr => SinkRt::Stderr(stdio::StdSink::stderr()),
+            SinkKind::Stdout => SinkRt::Stdout(stdio::StdSink::stdout()?),
+            SinkKind::Stderr => SinkRt::Stderr(stdio::StdSink::stderr()?),
             SinkKind::Tcp {
                 addr,
                 backoff_min,
@@ -137,10 +140,26 @@ impl SinkRt {
 
     /// Called once as the sink's task starts. A TCP sink tries to connect (once) so that its
     /// `up` gauge tells the truth before the first batch; other sinks are up from the start.
-    pub(crate) async fn start(&mut self, c: &mut Tally) {
+    pub(crate) async fn start(&mut self, c: &mut Tally, hard: &Rc<Signal>) {
         match self {
             SinkRt::Tcp(t) => t.start(c).await,
+            SinkRt::File(f) => {
+                f.start(hard);
+                c.set_up(true);
+            }
+            SinkRt::Stdout(s) | SinkRt::Stderr(s) => {
+                s.set_hard(hard);
+                c.set_up(true);
+            }
             _ => c.set_up(true),
+        }
+    }
+
+    /// SIGHUP: a file sink writes what it buffers and reopens its path (after a rotation
+    /// by rename); other sinks have nothing to reopen.
+    pub(crate) async fn reopen(&mut self, c: &mut Tally) {
+        if let SinkRt::File(f) = self {
+            f.reopen(c).await;
         }
     }
 
@@ -151,7 +170,7 @@ impl SinkRt {
         match self {
             SinkRt::File(f) => f.write(batch, c).await,
             SinkRt::Stdout(s) | SinkRt::Stderr(s) => {
-                s.write(batch, c);
+                s.write(batch, c, hard).await;
                 true
             }
             SinkRt::Tcp(t) => t.write(batch, c, hard).await,
@@ -173,14 +192,17 @@ impl SinkRt {
     pub(crate) fn flush_due(&self) -> Option<Duration> {
         match self {
             SinkRt::File(f) => f.flush_due(),
+            SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.flush_due(),
             _ => None,
         }
     }
 
     /// Writes out buffered data.
     pub(crate) async fn flush(&mut self, c: &mut Tally) {
-        if let SinkRt::File(f) = self {
-            f.flush(c).await;
+        match self {
+            SinkRt::File(f) => f.flush(c).await,
+            SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.flush(c),
+            _ => {}
         }
     }
 
@@ -190,6 +212,7 @@ impl SinkRt {
             SinkRt::File(f) => f.close(c).await,
             SinkRt::Blackhole(b) => b.close(latency),
             SinkRt::Tcp(t) => t.close().await,
+            SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.close(c).await,
             _ => {}
         }
     }

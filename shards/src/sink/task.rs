@@ -13,7 +13,7 @@ use rtrb::Producer;
 use super::{SinkRt, Tally};
 use crate::metrics::Snapshot;
 use crate::ring::Batch;
-use crate::signal::{now_ns, Notify, Signal};
+use crate::signal::{mono_ns, Notify, Signal};
 
 /// Batches for one sink, each with the link (ingest shard) it came from. It needs no bound
 /// of its own: the ingest shards send a sink at most `ring_capacity` batches each before
@@ -52,6 +52,27 @@ impl SinkQueue {
     }
 }
 
+/// SIGHUP on a sink shard: every sink task sees the generation move and reopens.
+#[derive(Default)]
+pub(crate) struct Reopen {
+    gen: Cell<u64>,
+    queues: RefCell<Vec<Rc<SinkQueue>>>,
+}
+
+impl Reopen {
+    /// Asks every sink task of the shard to reopen, waking the idle ones.
+    pub(crate) fn fire(&self) {
+        self.gen.set(self.gen.get() + 1);
+        for q in self.queues.borrow().iter() {
+            q.wake.notify();
+        }
+    }
+
+    pub(crate) fn watch(&self, q: &Rc<SinkQueue>) {
+        self.queues.borrow_mut().push(Rc::clone(q));
+    }
+}
+
 /// The ends of the rings that carry emptied batches back, one per ingest shard.
 pub(crate) type Returns = Rc<RefCell<Vec<Producer<Batch>>>>;
 
@@ -63,15 +84,22 @@ pub(crate) async fn run_sink(
     returns: Returns,
     counters: Rc<RefCell<Snapshot>>,
     hard: Rc<Signal>,
+    reopen: Rc<Reopen>,
 ) {
     if let SinkRt::Kafka(k) = sink {
         // Kafka keeps batches until the broker confirms them: its own loop.
         return super::kafka_task::run_kafka(s, k, queue, returns, counters, hard).await;
     }
     let mut tally = Tally::for_sink(Rc::clone(&counters), s);
-    sink.start(&mut tally).await;
+    sink.start(&mut tally, &hard).await;
     tally.publish();
+    let mut seen = reopen.gen.get();
     loop {
+        if reopen.gen.get() != seen {
+            seen = reopen.gen.get();
+            sink.reopen(&mut tally).await;
+            tally.publish();
+        }
         if let Some((link, mut batch)) = queue.pop() {
             batch.gave_up = !sink.write(&batch, &mut tally, &hard).await;
             record(&counters, s, &batch, &mut tally);
@@ -117,7 +145,7 @@ pub(crate) async fn run_sink(
 
 /// Counts what one write did and records the latency of its events.
 pub(super) fn record(counters: &Rc<RefCell<Snapshot>>, s: usize, batch: &Batch, tally: &mut Tally) {
-    let now = now_ns();
+    let now = mono_ns();
     let all = &mut *counters.borrow_mut();
     tally.apply(&mut all.sinks[s]);
     for f in batch.frames.iter().filter(|f| f.event_end) {

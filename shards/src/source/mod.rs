@@ -2,10 +2,12 @@
 //!
 //! Every read goes through the stream's own preprocessor chain and the shard's event path
 //! synchronously, then the task hands finished batches to the rings, waiting there if a
-//! ring is full and the source must not lose data. On stop, stream sources keep reading
-//! until the peer goes quiet (so what the kernel already accepted is not lost), then end.
+//! ring is full and the source must not lose data. On stop, a TCP connection reads exactly
+//! what the kernel holds at that moment (`FIONREAD`), shuts its read side and closes, so
+//! shutdown is bounded however busy the senders are; files and stdin read until quiet.
 
 mod kafka;
+mod readbuf;
 mod stdin;
 mod stream;
 mod tcp;
@@ -21,9 +23,9 @@ use crate::plan::OnFull;
 pub use kafka::check_kafka_source;
 pub(crate) use kafka::kafka_source;
 pub(crate) use stdin::{stdin_reader, stdin_source, StdinFeed};
-pub(crate) use stream::read_stream;
+pub(crate) use stream::{read_stream, Limits, OnStop};
 pub(crate) use tcp::{bind_tcp, tcp_source};
-pub(crate) use udp::{bind_udp, kernel_drops, socket_inode, udp_source};
+pub(crate) use udp::{bind_udp, socket_inode, udp_drop_table, udp_source};
 
 /// How long a connection must be quiet, after stop, before it is closed.
 pub(crate) const DRAIN_IDLE: Duration = Duration::from_millis(250);
@@ -93,6 +95,8 @@ pub(crate) async fn file_source(
         plan.on_full,
         plan.read_buffer,
         Some(origin),
+        OnStop::Quiet,
+        Limits::default(),
     )
     .await;
     tracing::info!(source = %plan.id, path = %path.display(), "reached the end of the file");

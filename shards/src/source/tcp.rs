@@ -9,7 +9,7 @@ use futures_lite::future;
 use glommio::net::TcpListener;
 use socket2::{Domain, Protocol, Socket, Type};
 
-use super::read_stream;
+use super::{read_stream, Limits, OnStop};
 use crate::ingest::Ingest;
 use crate::plan::SourcePlan;
 use crate::signal::Signal;
@@ -33,10 +33,14 @@ pub(crate) async fn tcp_source(
     plan: Rc<SourcePlan>,
     listener: TcpListener,
     max_connections: usize,
+    idle_timeout: Option<Duration>,
+    memory_budget: Option<usize>,
     stop: Rc<Signal>,
     hard: Rc<Signal>,
 ) {
     let open = Rc::new(Cell::new(0usize));
+    // Read-buffer bytes of this source's connections on this shard.
+    let memory = Rc::new(Cell::new(0usize));
     loop {
         let accepted = future::or(async { Some(listener.accept().await) }, async {
             stop.wait().await;
@@ -56,8 +60,18 @@ pub(crate) async fn tcp_source(
         {
             let mut ing = ctx.borrow_mut();
             let c = ing.source_counters(src);
-            if open.get() >= max_connections {
+            c.read_buffers = memory.get() as u64;
+            let refuse = if open.get() >= max_connections {
+                Some("max_connections")
+            } else if memory_budget.is_some_and(|b| memory.get() >= b) {
+                Some("memory_budget")
+            } else {
+                None
+            };
+            if let Some(reason) = refuse {
                 c.connections_rejected += 1;
+                crate::metrics::bump(&mut c.refused, reason, 1);
+                tracing::debug!(source = %plan.id, reason, "connection refused");
                 drop(stream);
                 continue;
             }
@@ -65,6 +79,7 @@ pub(crate) async fn tcp_source(
             c.connections_open += 1;
         }
         open.set(open.get() + 1);
+        let memory2 = Rc::clone(&memory);
         let (ctx2, plan2, stop2, hard2, open2) = (
             Rc::clone(&ctx),
             Rc::clone(&plan),
@@ -76,6 +91,7 @@ pub(crate) async fn tcp_source(
             .peer_addr()
             .ok()
             .map(|a| super::origin("tcp", &a.ip().to_string(), Some(a.port()), &[]));
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&stream);
         glommio::spawn_local(async move {
             read_stream(
                 &ctx2,
@@ -86,9 +102,18 @@ pub(crate) async fn tcp_source(
                 plan2.on_full,
                 plan2.read_buffer,
                 origin,
+                OnStop::KernelHeld(fd),
+                Limits {
+                    idle_timeout,
+                    memory: Some(Rc::clone(&memory2)),
+                },
             )
             .await;
-            ctx2.borrow_mut().source_counters(src).connections_open -= 1;
+            let mut ing = ctx2.borrow_mut();
+            let c = ing.source_counters(src);
+            c.connections_open -= 1;
+            c.read_buffers = memory2.get() as u64;
+            drop(ing);
             open2.set(open2.get() - 1);
         })
         .detach();

@@ -167,18 +167,27 @@ pub(crate) fn socket_inode(sock: &UdpSocket) -> Option<u64> {
 }
 
 /// Datagrams the kernel dropped on the socket with `inode` (the `drops` column of
-/// `/proc/net/udp` and `/proc/net/udp6`).
+/// `/proc/net/udp` and `/proc/net/udp6`). Read once, when the socket closes at shutdown;
+/// while running, the control thread reads the table ([`udp_drop_table`]).
 pub(crate) fn kernel_drops(inode: u64) -> Option<u64> {
+    udp_drop_table().get(&inode).copied()
+}
+
+/// Every UDP socket's kernel drop count, by inode.
+pub(crate) fn udp_drop_table() -> std::collections::HashMap<u64, u64> {
+    let mut out = std::collections::HashMap::new();
     for table in ["/proc/net/udp", "/proc/net/udp6"] {
         let Ok(text) = std::fs::read_to_string(table) else {
             continue;
         };
         for line in text.lines().skip(1) {
             let cols: Vec<&str> = line.split_whitespace().collect();
-            if cols.len() >= 13 && cols[9].parse::<u64>().ok() == Some(inode) {
-                return cols[12].parse().ok();
+            if cols.len() >= 13 {
+                if let (Ok(ino), Ok(d)) = (cols[9].parse::<u64>(), cols[12].parse::<u64>()) {
+                    out.insert(ino, d);
+                }
             }
         }
     }
-    None
+    out
 }

@@ -70,11 +70,14 @@ mod topology;
 pub use error::Error;
 pub use ingest::{error_event, Ingest, Read};
 pub use plan::{
-    ComponentSpec, ElasticPlan, HttpClientPlan, HttpSinkPlan, HttpSourcePlan, OnFull, PipelinePlan,
-    Plan, ScriptPlan, SinkKind, SinkPlan, SourceKind, SourcePlan, TailPlan, HTTP_INFLUX_PRECISIONS,
+    ComponentSpec, ElasticPlan, HttpClientPlan, HttpSinkPlan, HttpSourcePlan, KafkaSinkPlan,
+    KafkaSourcePlan, OnFull, PipelinePlan, Plan, ScriptPlan, SinkKind, SinkPlan, SourceKind,
+    SourcePlan, TailPlan, HTTP_INFLUX_PRECISIONS,
 };
-pub use ring::{mesh, Batch, FrameMeta, IngestLink, SinkLink};
+pub use ring::{mesh, Batch, Failure, FrameAttrs, FrameMeta, IngestLink, SinkLink};
 pub use runtime::{ControlMsg, Poll, Runtime};
 pub use signal::{mono_ns, now_ns};
+pub use sink::check_kafka_sink;
+pub use source::check_kafka_source;
 pub use tls::TlsServerPlan;
 pub use topology::{format_cpu_list, parse_cpu_list, CpuSpec, Topology};

@@ -112,6 +112,8 @@ pub enum SourceKind {
     Http(HttpSourcePlan),
     /// Files and globs followed like `tail -F` (first ingest shard only).
     Tail(TailPlan),
+    /// A Kafka consumer group member on every ingest shard.
+    Kafka(Box<KafkaSourcePlan>),
 }
 
 /// An HTTP source: Influx writes on `/write` and `/api/v2/write`, the source's codec on the
@@ -159,6 +161,48 @@ pub struct TailPlan {
     pub from_start: bool,
     /// How often acknowledged positions are written to the state directory.
     pub checkpoint_interval: Duration,
+}
+
+/// A Kafka sink's settings (see the README's Kafka section for each key).
+#[derive(Debug, Clone)]
+pub struct KafkaSinkPlan {
+    /// `bootstrap.servers`.
+    pub brokers: Vec<String>,
+    /// The topic events go to.
+    pub topic: String,
+    /// `compression.type`: none, gzip, lz4, zstd or snappy.
+    pub compression: String,
+    /// `linger.ms`: how long librdkafka waits to fill a request.
+    pub linger: Duration,
+    /// `batch.size`: bytes per partition request.
+    pub batch_bytes: usize,
+    /// `enable.idempotence`.
+    pub idempotence: bool,
+    /// `message.timeout.ms`: how long a message is retried before it fails (then `err`).
+    pub delivery_timeout: Duration,
+    /// `queue.buffering.max.kbytes` (as bytes): the producer's memory bound.
+    pub max_buffered: usize,
+    /// Further librdkafka properties, as given.
+    pub options: Vec<(String, String)>,
+}
+
+/// A Kafka source's settings.
+#[derive(Debug, Clone)]
+pub struct KafkaSourcePlan {
+    /// `bootstrap.servers`.
+    pub brokers: Vec<String>,
+    /// Topics to subscribe to.
+    pub topics: Vec<String>,
+    /// `group.id`.
+    pub group_id: String,
+    /// Where a group without a committed offset starts: `earliest` or `latest`.
+    pub offset_reset: String,
+    /// How often acknowledged offsets are committed.
+    pub commit_interval: Duration,
+    /// Messages taken per poll round before the shard flushes and yields.
+    pub poll_batch: usize,
+    /// Further librdkafka properties, as given.
+    pub options: Vec<(String, String)>,
 }
 
 /// One source.
@@ -280,6 +324,8 @@ pub enum SinkKind {
         /// Peer.
         addr: SocketAddr,
     },
+    /// A Kafka producer (librdkafka) per sink.
+    Kafka(Box<KafkaSinkPlan>),
     /// Counts and measures latency, writes nothing.
     Blackhole {
         /// Where to write the latency histogram (HdrHistogram percentile text) at shutdown.
@@ -356,6 +402,7 @@ impl SinkKind {
             SinkKind::Blackhole { .. } => "blackhole",
             SinkKind::Elasticsearch(_) => "elasticsearch",
             SinkKind::Http(_) => "http",
+            SinkKind::Kafka(_) => "kafka",
         }
     }
 }

@@ -38,6 +38,42 @@ pub struct Batch {
     pub data: Vec<u8>,
     /// Frame boundaries.
     pub frames: Vec<FrameMeta>,
+    /// The source positions its events hold (see [`crate::ack`]): released by the ingest
+    /// shard when the batch comes back written. Empty for sources that do not commit.
+    pub marks: Vec<crate::ack::Mark>,
+    /// Frames the sink gave up on, with why (the ingest shard routes them to `err`).
+    pub failures: Vec<Failure>,
+    /// The sink gave up on the whole batch (shutdown cut short, a broken file): its
+    /// positions stay unacknowledged, so a committing source reads them again.
+    pub gave_up: bool,
+    /// Per-frame destination settings taken from the event's metadata, for sinks that use
+    /// them (Kafka: `$kafka`); only frames whose event set any have an entry.
+    pub attrs: Vec<FrameAttrs>,
+}
+
+/// Where one frame should go, as its event's metadata says (`$kafka.topic`, `.key`,
+/// `.partition`, `.headers`).
+#[derive(Debug, Clone, Default)]
+pub struct FrameAttrs {
+    /// Index into [`Batch::frames`].
+    pub frame: u32,
+    /// Topic instead of the sink's.
+    pub topic: Option<String>,
+    /// Message key.
+    pub key: Option<Vec<u8>>,
+    /// Partition instead of the partitioner's choice.
+    pub partition: Option<i32>,
+    /// Message headers.
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+/// A frame of a batch that its sink could not deliver.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// Index into [`Batch::frames`] of the frame's last part.
+    pub frame: u32,
+    /// The sink's (or broker's) error.
+    pub error: String,
 }
 
 impl Batch {
@@ -49,14 +85,35 @@ impl Batch {
             lossless: false,
             data: Vec::with_capacity(bytes),
             frames: Vec::with_capacity(bytes / 128),
+            marks: Vec::new(),
+            failures: Vec::new(),
+            gave_up: false,
+            attrs: Vec::new(),
         }
     }
 
-    /// Empties the batch, keeping its allocations.
+    /// Empties the batch, keeping its allocations. Only the ingest shard calls this, after
+    /// it has released the batch's marks: a sink returns batches as they are.
     pub fn clear(&mut self) {
         self.lossless = false;
         self.data.clear();
         self.frames.clear();
+        self.marks.clear();
+        self.failures.clear();
+        self.gave_up = false;
+        self.attrs.clear();
+    }
+
+    /// The bytes of frame `i` (one part of an event).
+    #[must_use]
+    pub fn frame_bytes(&self, i: usize) -> &[u8] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.frames.get(i - 1).map_or(0, |f| f.end as usize)
+        };
+        let end = self.frames.get(i).map_or(start, |f| f.end as usize);
+        self.data.get(start.min(end)..end).unwrap_or(&[])
     }
 
     /// Number of whole events.

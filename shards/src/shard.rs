@@ -206,6 +206,20 @@ pub(crate) async fn run_shard(parts: ShardParts) {
                 source_tasks.push(t.detach());
             }
         }
+        // Kafka: a consumer on every ingest shard; the group spreads the partitions.
+        for (src, s) in plan.sources.iter().enumerate() {
+            if let SourceKind::Kafka(kp) = &s.kind {
+                let t = glommio::spawn_local(source::kafka_source(
+                    Rc::clone(&ctx),
+                    src,
+                    Rc::new(s.clone()),
+                    (**kp).clone(),
+                    Rc::clone(&stop),
+                    Rc::clone(&hard),
+                ));
+                source_tasks.push(t.detach());
+            }
+        }
         if i == 0 {
             for (src, s) in plan.sources.iter().enumerate() {
                 if let SourceKind::Tail(_) = &s.kind {

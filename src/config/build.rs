@@ -389,8 +389,13 @@ fn source(
             forbid(s.path.is_some(), "path", t)?;
             super::connectors::tail_source(src, s, &key, base)?
         }
+        "kafka" => {
+            forbid(s.listen.is_some(), "listen", t)?;
+            forbid(s.path.is_some(), "path", t)?;
+            SourceKind::Kafka(Box::new(super::kafka::source(src, s)?))
+        }
         other => {
-            let known = ["tcp", "udp", "stdin", "file", "http", "tail"];
+            let known = ["tcp", "udp", "stdin", "file", "http", "tail", "kafka"];
             let hint = sluice_codecs::did_you_mean(other, &known);
             return Err(src.error(
                 s.kind.span(),
@@ -402,6 +407,11 @@ fn source(
             ));
         }
     };
+    if t != "kafka" {
+        if let Some(k) = super::kafka::stray_source_key(s) {
+            forbid(true, k, t)?;
+        }
+    }
     let codec = match &s.codec {
         Some(c) => {
             let spec = component(src, &key("codec"), c, ComponentSpec::codec)?;
@@ -570,6 +580,7 @@ fn sink(
             SinkKind::Elasticsearch(plan)
         }
         "http" => SinkKind::Http(super::connectors::http_sink(src, s, &key)?),
+        "kafka" => SinkKind::Kafka(Box::new(super::kafka::sink(src, s)?)),
         other => {
             let known = [
                 "file",
@@ -580,6 +591,7 @@ fn sink(
                 "blackhole",
                 "elasticsearch",
                 "http",
+                "kafka",
             ];
             let hint = sluice_codecs::did_you_mean(other, &known);
             return Err(src.error(
@@ -592,6 +604,17 @@ fn sink(
             ));
         }
     };
+    if t != "kafka" {
+        // `compression` is also an http/elasticsearch sink key (gzip request bodies).
+        let bodies = matches!(t, "elasticsearch" | "http");
+        if let Some(k) = super::kafka::stray_sink_key(s, bodies) {
+            return Err(src.error(
+                s.kind.span(),
+                key(k),
+                format!("a `{t}` sink takes no `{k}`"),
+            ));
+        }
+    }
     let codec = match (&s.codec, default_codec) {
         (None, Some(d)) => d,
         // A sink's codec also says now whether it has a header it cannot know in advance.

@@ -3,6 +3,7 @@
 
 mod build;
 mod connectors;
+mod kafka;
 mod raw;
 mod script;
 mod shaper;

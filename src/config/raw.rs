@@ -103,6 +103,14 @@ pub struct RawSource {
     pub checkpoint_interval: Option<Spanned<String>>,
     // tcp, http
     pub tls: Option<Spanned<RawTls>>,
+    // kafka
+    pub brokers: Option<Spanned<Vec<String>>>,
+    pub topics: Option<Spanned<Vec<String>>>,
+    pub group_id: Option<Spanned<String>>,
+    pub offset_reset: Option<Spanned<String>>,
+    pub commit_interval: Option<Spanned<String>>,
+    pub poll_batch: Option<Spanned<usize>>,
+    pub options: Option<Spanned<toml::Table>>,
 }
 
 /// `tls = { cert = "...", key = "...", client_ca = "...", min_version = "1.2" }`
@@ -180,4 +188,13 @@ pub struct RawSink {
     pub pipeline: Option<Spanned<String>>,
     pub routing: Option<Spanned<String>>,
     pub dead_letter: Option<Spanned<String>>,
+    // kafka
+    pub brokers: Option<Spanned<Vec<String>>>,
+    pub topic: Option<Spanned<String>>,
+    pub linger: Option<Spanned<String>>,
+    pub batch_size: Option<Spanned<SizeField>>,
+    pub idempotence: Option<Spanned<bool>>,
+    pub delivery_timeout: Option<Spanned<String>>,
+    pub max_buffered: Option<Spanned<SizeField>>,
+    pub options: Option<Spanned<toml::Table>>,
 }

@@ -33,7 +33,9 @@ pub(super) struct Outbox {
     /// Credits per sink.
     limit: usize,
     /// Per link: emptied batches returned by the sink shard, ready for reuse.
-    free: Vec<Vec<Batch>>,
+    pub(super) free: Vec<Vec<Batch>>,
+    /// Batches just taken back, before their marks are released (kept for its allocation).
+    pub(super) back: Vec<(usize, Batch)>,
     /// Per link: local sink index -> plan sink index.
     locals: Vec<Vec<usize>>,
     /// Per source: which sinks its pipeline can send to.
@@ -72,6 +74,7 @@ impl Outbox {
             returned: vec![0; plan.sinks.len()],
             limit: plan.ring_capacity.max(1),
             free: (0..links).map(|_| Vec::new()).collect(),
+            back: Vec::new(),
             locals,
             feeds,
         }
@@ -89,26 +92,32 @@ impl Outbox {
         (fill, self.pending.iter().any(|q| !q.is_empty()))
     }
 
-    /// Takes back the batches the sink shard returned on `link`, with their credits.
-    fn reclaim(&mut self, link: &mut IngestLink, j: usize) {
+    /// Takes back the batches the sink shard returned on `link`, with their credits, into
+    /// `back` (the caller releases their marks: see `Ingest::reap`).
+    pub(super) fn reclaim(
+        &mut self,
+        link: &mut IngestLink,
+        j: usize,
+        back: &mut Vec<(usize, Batch)>,
+    ) {
         while let Ok(b) = link.recycled.pop() {
             if let Some(&s) = self.locals[j].get(usize::from(b.sink)) {
                 self.in_flight[s] = self.in_flight[s].saturating_sub(1);
                 self.returned[s] += 1;
             }
-            self.free[j].push(b);
+            back.push((j, b));
         }
     }
 
-    /// A batch for sink `local` of link `j`: a returned one if there is one.
-    pub(super) fn new_batch(
-        &mut self,
-        link: &mut IngestLink,
-        j: usize,
-        local: u16,
-        bytes: usize,
-    ) -> Batch {
-        self.reclaim(link, j);
+    /// The plan index of local sink `local` of link `j`.
+    pub(super) fn sink_of(&self, j: usize, local: u16) -> Option<usize> {
+        self.locals.get(j)?.get(usize::from(local)).copied()
+    }
+
+    /// A batch for sink `local` of link `j`: a returned one if there is one. Batches come
+    /// back only through `Ingest::reap` (every flush), never here: a returned batch may
+    /// carry failures whose routing to `err` would re-enter the event path.
+    pub(super) fn new_batch(&mut self, j: usize, local: u16, bytes: usize) -> Batch {
         let mut b = self.free[j]
             .pop()
             .unwrap_or_else(|| Batch::with_capacity(bytes + bytes / 4));
@@ -120,6 +129,8 @@ impl Outbox {
 
 /// See [`Ingest::try_flush`]; `src == None` waits on every sink.
 pub(super) fn try_flush(ing: &mut Ingest, policy: OnFull, src: Option<usize>) -> bool {
+    // First what came back: it frees credits and may route failed frames to `err`.
+    ing.reap();
     let ob = &mut ing.outbox;
     for (s, out) in ing.outs.iter_mut().enumerate() {
         let Some(out) = out else { continue };
@@ -129,10 +140,8 @@ pub(super) fn try_flush(ing: &mut Ingest, policy: OnFull, src: Option<usize>) ->
             }
         }
     }
-    for (j, link) in ing.links.iter_mut().enumerate() {
-        ob.reclaim(link, j);
-    }
     let mut blocked = false;
+    let mut dropped = Vec::new();
     // Links whose sink shard must be woken (bit j), rung once each after the pushes.
     let mut rung: u64 = 0;
     for (s, out) in ing.outs.iter().enumerate() {
@@ -162,8 +171,8 @@ pub(super) fn try_flush(ing: &mut Ingest, policy: OnFull, src: Option<usize>) ->
                     bump(&mut ing.counters.sources[src].dropped, "ring_full", n);
                 }
                 bump(&mut ing.counters.sinks[s].dropped, "ring_full", n);
-                // The batch's memory goes back into rotation through the next new batch.
-                ob.free[j].push(b);
+                // Dropped and counted: handled, so its positions are released (below).
+                dropped.push((j, b));
                 continue;
             }
             ob.pending[s].push_front(b);
@@ -176,6 +185,10 @@ pub(super) fn try_flush(ing: &mut Ingest, policy: OnFull, src: Option<usize>) ->
         if rung & (1 << j) != 0 {
             link.bell.ring();
         }
+    }
+    for (j, b) in dropped {
+        let b = ing.returned(j, b);
+        ing.outbox.free[j].push(b);
     }
     // A lossless source whose shaper sheds under pressure may pause instead (`pause_lossless`).
     blocked || (policy == OnFull::Block && src.is_some_and(|s| ing.shaper_pausing(s)))
@@ -193,9 +206,7 @@ impl Ingest {
 
     /// Have the sinks returned every batch counted in `mark`?
     pub fn acked(&mut self, mark: &[u64]) -> bool {
-        for (j, link) in self.links.iter_mut().enumerate() {
-            self.outbox.reclaim(link, j);
-        }
+        self.reap();
         mark.iter().zip(&self.outbox.returned).all(|(m, r)| r >= m)
     }
 }

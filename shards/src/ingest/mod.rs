@@ -7,6 +7,9 @@
 //! start to finish without yielding. Flushing to the rings (which may have to wait) happens
 //! after each read, outside of it.
 
+mod acks;
+#[cfg(test)]
+mod acks_tests;
 mod flush;
 mod route;
 mod shaping;
@@ -110,6 +113,8 @@ struct SinkOut {
     post: PostprocessorChain,
     batch: Option<Batch>,
     splits: Vec<usize>,
+    /// The metadata key whose record sets per-frame attributes (`kafka` for Kafka sinks).
+    attrs_from: Option<&'static str>,
 }
 
 /// The per-shard event path. `!Send`: it lives and dies on its shard.
@@ -127,6 +132,16 @@ pub struct Ingest {
     batch_bytes: usize,
     /// This shard's ends of the shapers' report mesh (several ingest shards, a shaper).
     peers: Option<crate::shaper::Peers>,
+    /// Source positions and which batches hold them (see [`crate::ack`]).
+    pub ledger: crate::ack::Ledger,
+    /// The group the events being processed now belong to, if their source commits.
+    mark: Option<crate::ack::Mark>,
+    /// The metadata events start with (a Kafka message's `$kafka`), if any.
+    meta: Option<Value<'static>>,
+    /// Further groups every event routed now holds (a failed frame's way to `err`).
+    extra_marks: Vec<crate::ack::Mark>,
+    /// Sink ids (for the errors of sinks that give up on frames).
+    sink_ids: Vec<String>,
     /// The shard's counters (ingest side).
     pub counters: Snapshot,
     /// When the read being processed happened, on the monotonic clock (events' `ingest_ns`).
@@ -180,6 +195,7 @@ impl Ingest {
                 post,
                 batch: None,
                 splits: Vec::new(),
+                attrs_from: matches!(sink.kind, crate::plan::SinkKind::Kafka(_)).then_some("kafka"),
             }));
         }
         let pipelines: Vec<PipelineRt> = plan
@@ -241,6 +257,11 @@ impl Ingest {
         Ok(Ingest {
             links,
             outbox,
+            ledger: crate::ack::Ledger::default(),
+            mark: None,
+            extra_marks: Vec::new(),
+            meta: None,
+            sink_ids: plan.sinks.iter().map(|s| s.id.clone()).collect(),
             outs,
             pipelines,
             sources,

@@ -5,7 +5,7 @@ use sluice_script::Value;
 
 use super::{Ingest, Read, SinkOut};
 use crate::metrics::bump;
-use crate::ring::{Batch, FrameMeta};
+use crate::ring::{Batch, FrameAttrs, FrameMeta};
 
 /// How an event becomes bytes for one sink.
 enum Body<'x, 'v> {
@@ -21,7 +21,7 @@ impl Ingest {
         self.counters.pipelines[p].ports[port] += 1;
         for k in 0..self.pipelines[p].ports[port].len() {
             let s = self.pipelines[p].ports[port][k];
-            self.emit(s, p, Body::Raw(bytes), read);
+            self.emit(s, p, Body::Raw(bytes), None, read);
         }
     }
 
@@ -49,11 +49,18 @@ impl Ingest {
                 }
                 _ => Body::Value(value, meta),
             };
-            self.emit(s, p, body, read);
+            self.emit(s, p, body, Some(meta), read);
         }
     }
 
-    fn emit(&mut self, s: usize, p: usize, body: Body<'_, '_>, read: &Read<'_>) {
+    fn emit(
+        &mut self,
+        s: usize,
+        p: usize,
+        body: Body<'_, '_>,
+        meta: Option<&Value<'_>>,
+        read: &Read<'_>,
+    ) {
         // Latency runs on the monotonic clock, read once per read (`Ingest::read_at`).
         let ingest_ns = self.read_mono_ns;
         let Some(out) = self.outs[s].as_mut() else {
@@ -61,12 +68,7 @@ impl Ingest {
         };
         let mut batch = match out.batch.take() {
             Some(b) => b,
-            None => self.outbox.new_batch(
-                &mut self.links[out.link],
-                out.link,
-                out.local,
-                self.batch_bytes,
-            ),
+            None => self.outbox.new_batch(out.link, out.local, self.batch_bytes),
         };
         let start = batch.data.len();
         match write_frame(out, &mut batch, start, body) {
@@ -88,6 +90,23 @@ impl Ingest {
                     ingest_ns,
                 });
                 batch.lossless |= read.lossless;
+                if let (Some(key), Some(meta)) = (out.attrs_from, meta) {
+                    if let Some(a) = meta.get(key).and_then(|r| attrs(r, batch.frames.len() - 1)) {
+                        batch.attrs.push(a);
+                    }
+                }
+                if let Some(m) = self.mark {
+                    if batch.marks.last() != Some(&m) {
+                        batch.marks.push(m);
+                        self.ledger.hold(m);
+                    }
+                }
+                for &m in &self.extra_marks {
+                    if !batch.marks.contains(&m) {
+                        batch.marks.push(m);
+                        self.ledger.hold(m);
+                    }
+                }
             }
             Err(e) => {
                 batch.data.truncate(start);
@@ -100,6 +119,45 @@ impl Ingest {
             out.batch = Some(batch);
         }
     }
+}
+
+/// The attributes an event's `$kafka`-style record sets, if any.
+fn attrs(r: &Value<'_>, frame: usize) -> Option<FrameAttrs> {
+    let r = r.as_record()?;
+    let text = |v: &Value<'_>| -> Option<Vec<u8>> {
+        v.as_str()
+            .map(|s| s.as_bytes().to_vec())
+            .or_else(|| v.as_bytes().map(<[u8]>::to_vec))
+            .or_else(|| v.as_i64().map(|i| i.to_string().into_bytes()))
+    };
+    // A record with an `offset` is a consumed message's own `$kafka`: its key and headers
+    // travel on, its topic and partition do not (that would write back into the source).
+    let consumed = r.get("offset").is_some();
+    let a = FrameAttrs {
+        frame: u32::try_from(frame).unwrap_or(u32::MAX),
+        topic: r
+            .get("topic")
+            .filter(|_| !consumed)
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        key: r.get("key").and_then(text),
+        partition: r
+            .get("partition")
+            .filter(|_| !consumed)
+            .and_then(Value::as_i64)
+            .and_then(|p| i32::try_from(p).ok()),
+        headers: r
+            .get("headers")
+            .and_then(Value::as_record)
+            .map(|h| {
+                h.iter()
+                    .filter_map(|(k, v)| Some((k.to_string(), text(v)?)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    (a.topic.is_some() || a.key.is_some() || a.partition.is_some() || !a.headers.is_empty())
+        .then_some(a)
 }
 
 fn write_frame(

@@ -54,10 +54,12 @@ impl Ingest {
         bytes: &[u8],
         read: &Read<'_>,
     ) {
-        // A script may change the stream's metadata (`$http`, ...), so it gets its own copy;
-        // a passthrough only lets the encoders read it.
-        let mut meta = match (&self.pipelines[p].stage, &self.cur.meta) {
-            (Stage::Script { .. }, Some(m)) => m.clone(),
+        // Metadata a source set for the unit being read (a Kafka message's `$kafka`) is the
+        // event's own. A script may change the stream's metadata (`$http`, ...), so it gets
+        // its own copy; a passthrough only lets the encoders read it.
+        let mut meta = match (&self.pipelines[p].stage, &self.meta, &self.cur.meta) {
+            (_, Some(m), _) => m.clone(),
+            (Stage::Script { .. }, None, Some(m)) => m.clone(),
             _ => Value::record(),
         };
         let passthrough = self.pipelines[p].stage.is_passthrough();

@@ -132,6 +132,10 @@ pub struct SourceCounters {
     pub kernel_drops: u64,
     /// Preprocessor counters: (stage, counter, total), e.g. ("gelf-chunking", "timed_out", 3).
     pub preprocessors: Vec<(&'static str, &'static str, u64)>,
+    /// Kafka: partitions assigned to this source now.
+    pub partitions: u64,
+    /// Kafka: offset commits sent (each for every partition that moved).
+    pub commits: u64,
 }
 
 /// Counters of one pipeline on one shard.
@@ -230,6 +234,8 @@ impl Snapshot {
             a.idle_closed += b.idle_closed;
             a.read_buffers += b.read_buffers;
             a.kernel_drops += b.kernel_drops;
+            a.partitions += b.partitions;
+            a.commits += b.commits;
             for (stage, counter, v) in &b.preprocessors {
                 match a
                     .preprocessors

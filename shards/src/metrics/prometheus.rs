@@ -137,6 +137,30 @@ pub fn render_prometheus(plan: &Plan, snap: &Snapshot) -> String {
         );
     }
     o.family(
+        "sluice_source_partitions",
+        "gauge",
+        "Kafka partitions assigned to the source now.",
+    );
+    for (p, c) in sources() {
+        o.sample(
+            "sluice_source_partitions",
+            &[("source", &p.id)],
+            c.partitions,
+        );
+    }
+    o.family(
+        "sluice_source_commits_total",
+        "counter",
+        "Kafka offset commits of acknowledged positions.",
+    );
+    for (p, c) in sources() {
+        o.sample(
+            "sluice_source_commits_total",
+            &[("source", &p.id)],
+            c.commits,
+        );
+    }
+    o.family(
         "sluice_source_connections_rejected_total",
         "counter",
         "Connections refused over max_connections.",

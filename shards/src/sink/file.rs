@@ -113,20 +113,24 @@ impl FileSink {
         self.hard = Rc::clone(hard);
     }
 
-    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally) {
+    /// Returns false when the batch did not make it into the file (given up at shutdown).
+    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally) -> bool {
         if self.since.is_none() {
             self.since = Some(Instant::now());
         }
         self.buf.extend_from_slice(&batch.data);
         self.buf_events += batch.events();
-        if self.buf.len() >= self.limit {
-            self.write_out(c).await;
+        // A batch whose source waits for an acknowledgement is written out before it goes
+        // back: "acknowledged" means the bytes are in the file (the OS has them).
+        if self.buf.len() >= self.limit || !batch.marks.is_empty() {
+            return self.write_out(c).await;
         }
+        true
     }
 
     /// Writes the whole buffer, retrying (reopening the file) with backoff until it works
     /// or `hard` fires, when the buffer is counted as dropped.
-    async fn write_out(&mut self, c: &mut Tally) {
+    async fn write_out(&mut self, c: &mut Tally) -> bool {
         let hard = Rc::clone(&self.hard);
         let mut off = 0;
         while off < self.buf.len() {
@@ -151,7 +155,7 @@ impl FileSink {
                 self.buf.clear();
                 self.buf_events = 0;
                 self.since = None;
-                return;
+                return false;
             }
             self.reopen_now(c).await;
         }
@@ -165,6 +169,7 @@ impl FileSink {
             c.set_up(true);
             c.publish();
         }
+        true
     }
 
     fn failed(&mut self, e: &std::io::Error, c: &mut Tally) {

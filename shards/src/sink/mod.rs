@@ -25,6 +25,8 @@ mod elastic;
 mod file;
 mod http_batcher;
 mod http_client;
+mod kafka;
+mod kafka_task;
 mod stdio;
 mod task;
 mod tcp;
@@ -40,6 +42,7 @@ use crate::ring::Batch;
 use crate::signal::Signal;
 
 pub(crate) use drain::drain;
+pub use kafka::check_kafka_sink;
 pub(crate) use task::Reopen;
 
 /// What a sink did during one call, added to its counters afterwards (the counters are
@@ -107,6 +110,8 @@ pub(crate) enum SinkRt {
     Blackhole(blackhole::Blackhole),
     /// `elasticsearch` and `http`.
     Http(http_batcher::HttpBatcher),
+    /// Holds batches until their delivery reports are in (see [`kafka`]).
+    Kafka(Box<kafka::KafkaSink>),
 }
 
 impl SinkRt {
@@ -153,6 +158,7 @@ impl SinkRt {
                     content_type: h.content_type.clone(),
                 },
             )),
+            SinkKind::Kafka(k) => SinkRt::Kafka(Box::new(kafka::KafkaSink::open(&plan.id, k)?)),
         })
     }
 
@@ -182,18 +188,33 @@ impl SinkRt {
     }
 
     /// Writes a batch. Returns once the bytes are handed to the OS (or, for a peer that is
-    /// down, once `hard` gives up on it; those events are counted as dropped).
-    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) {
+    /// down, once `hard` gives up on it; those events are counted as dropped). Returns
+    /// false when the sink gave up on the batch: it is then not acknowledged.
+    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) -> bool {
         match self {
             SinkRt::File(f) => f.write(batch, c).await,
-            SinkRt::Stdout(s) | SinkRt::Stderr(s) => s.write(batch, c, hard).await,
+            SinkRt::Stdout(s) | SinkRt::Stderr(s) => {
+                s.write(batch, c, hard).await;
+                true
+            }
             SinkRt::Tcp(t) => t.write(batch, c, hard).await,
-            SinkRt::Udp(u) => u.write(batch, c).await,
+            SinkRt::Udp(u) => {
+                u.write(batch, c).await;
+                true
+            }
             SinkRt::Blackhole(_) => {
                 c.events += batch.events();
                 c.bytes += batch.data.len() as u64;
+                true
             }
-            SinkRt::Http(h) => h.write(batch, c, hard).await,
+            SinkRt::Http(h) => {
+                h.write(batch, c, hard).await;
+                // Given up at the hard stop (counted as dropped): not acknowledged, so a
+                // source that commits reads it again after a restart.
+                !hard.is_fired()
+            }
+            // Kafka takes batches by value (`SinkRt::Kafka` is driven by the caller).
+            SinkRt::Kafka(_) => true,
         }
     }
 

@@ -37,8 +37,18 @@ impl SinkQueue {
         self.wake.notify();
     }
 
-    fn pop(&self) -> Option<(usize, Batch)> {
+    pub(super) fn pop(&self) -> Option<(usize, Batch)> {
         self.items.borrow_mut().pop_front()
+    }
+
+    /// Closed and empty: the sink's work is done.
+    pub(super) fn finished(&self) -> bool {
+        self.closed.get() && self.items.borrow().is_empty()
+    }
+
+    /// Resolves when a batch arrives or the queue closes.
+    pub(super) fn wait(&self) -> crate::signal::NotifyWait<'_> {
+        self.wake.wait()
     }
 }
 
@@ -76,6 +86,10 @@ pub(crate) async fn run_sink(
     hard: Rc<Signal>,
     reopen: Rc<Reopen>,
 ) {
+    if let SinkRt::Kafka(k) = sink {
+        // Kafka keeps batches until the broker confirms them: its own loop.
+        return super::kafka_task::run_kafka(s, k, queue, returns, counters, hard).await;
+    }
     let mut tally = Tally::for_sink(Rc::clone(&counters), s);
     sink.start(&mut tally, &hard).await;
     tally.publish();
@@ -87,13 +101,13 @@ pub(crate) async fn run_sink(
             tally.publish();
         }
         if let Some((link, mut batch)) = queue.pop() {
-            sink.write(&batch, &mut tally, &hard).await;
+            batch.gave_up = !sink.write(&batch, &mut tally, &hard).await;
             record(&counters, s, &batch, &mut tally);
             // Returning the batch is the acknowledgement: the ingest shard gets it back
             // only after the sink has written it (or given up on it and counted it as
-            // dropped), which is also what gives the sink's credit back. Whatever wants
-            // end-to-end acknowledgements hangs them on this return.
-            batch.clear();
+            // dropped; then `gave_up` keeps its positions unacknowledged), which is also
+            // what gives the sink's credit back. It goes back as it is: the ingest shard
+            // releases its marks (see `crate::ack`) and clears it.
             if let Some(p) = returns.borrow_mut().get_mut(link) {
                 // The ring back has room for every batch in flight; if the ingest shard is
                 // gone the batch is simply freed.
@@ -130,7 +144,7 @@ pub(crate) async fn run_sink(
 }
 
 /// Counts what one write did and records the latency of its events.
-fn record(counters: &Rc<RefCell<Snapshot>>, s: usize, batch: &Batch, tally: &mut Tally) {
+pub(super) fn record(counters: &Rc<RefCell<Snapshot>>, s: usize, batch: &Batch, tally: &mut Tally) {
     let now = mono_ns();
     let all = &mut *counters.borrow_mut();
     tally.apply(&mut all.sinks[s]);

@@ -68,7 +68,8 @@ impl TcpSink {
         tracing::info!(sink = %self.id, peer = %self.addr, "connected");
     }
 
-    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) {
+    /// Returns false when it gave up on the batch (shutdown while the peer was down).
+    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) -> bool {
         loop {
             if self.conn.is_none() {
                 let attempt =
@@ -115,7 +116,7 @@ impl TcpSink {
                 Ok(()) => {
                     c.events += batch.events();
                     c.bytes += batch.data.len() as u64;
-                    return;
+                    return true;
                 }
                 Err(e) => {
                     // The batch is sent again in full on the next connection: at least once.
@@ -128,6 +129,7 @@ impl TcpSink {
             }
         }
         bump(&mut c.dropped, "peer_down", batch.events());
+        false
     }
 
     pub(crate) async fn close(&mut self) {

@@ -9,6 +9,7 @@
 mod http;
 mod http_influx;
 mod http_parse;
+mod kafka;
 mod readbuf;
 mod stdin;
 mod stream;
@@ -27,6 +28,8 @@ use crate::plan::OnFull;
 
 pub(crate) use http::http_source;
 pub(crate) use http_parse::{ChunkStep, Chunked};
+pub use kafka::check_kafka_source;
+pub(crate) use kafka::kafka_source;
 pub(crate) use stdin::{stdin_reader, stdin_source, StdinFeed};
 pub(crate) use stream::{read_stream, Limits, OnStop};
 pub(crate) use tail::tail_source;

@@ -1,0 +1,246 @@
+//! A real Kafka-protocol broker (`tansu`, in-memory storage) on a free loopback port, and a
+//! real librdkafka client to feed it and read it back. Tests fail (never skip) when tansu is
+//! not installed: `.ci/run` installs it.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::TopicPartitionList;
+
+use crate::common::free_port;
+
+/// Where `.ci/run` installs tansu (`cargo install`), or wherever PATH has it.
+pub fn tansu() -> PathBuf {
+    let home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
+        });
+    let p = home.join("bin").join("tansu");
+    if p.exists() {
+        return p;
+    }
+    if let Ok(path) = std::env::var("PATH") {
+        for d in std::env::split_paths(&path) {
+            let c = d.join("tansu");
+            if c.exists() {
+                return c;
+            }
+        }
+    }
+    panic!(
+        "the Kafka tests need the tansu broker: cargo install tansu --locked --features dynostore \
+         (bash .ci/run does it)"
+    );
+}
+
+pub struct Broker {
+    child: Option<Child>,
+    pub port: u16,
+}
+
+impl Broker {
+    /// Starts tansu with in-memory storage on a free loopback port and waits until it answers.
+    pub fn start() -> Broker {
+        let port = free_port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = Command::new(tansu())
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", "memory://tansu/"])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn tansu");
+        let b = Broker {
+            child: Some(child),
+            port,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tansu did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        b
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Creates a topic (tansu does not create them on first use).
+    pub fn create_topic(&self, name: &str, partitions: u32) {
+        let url = format!("tcp://127.0.0.1:{}", self.port);
+        let out = Command::new(tansu())
+            .args(["topic", "create", name, "--broker", &url])
+            .args(["--partitions", &partitions.to_string()])
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run tansu topic create");
+        assert!(
+            out.status.success(),
+            "tansu topic create {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Sends SIGSTOP / SIGCONT: the broker stops answering but keeps its (in-memory) data.
+    pub fn pause(&self, on: bool) {
+        let pid = self.child.as_ref().expect("broker").id() as i32;
+        // SAFETY: signalling our own child process.
+        unsafe {
+            libc::kill(pid, if on { libc::SIGSTOP } else { libc::SIGCONT });
+        }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let pid = c.id() as i32;
+            // SAFETY: our own child; continue it first in case a test paused it.
+            unsafe {
+                libc::kill(pid, libc::SIGCONT);
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Produces `lines` to `topic` (keyed by index so they spread over partitions) and waits
+/// until the broker has confirmed every one.
+pub fn produce(broker: &str, topic: &str, lines: &[String]) {
+    let p: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", broker)
+        .set("linger.ms", "5")
+        .create()
+        .expect("test producer");
+    for (i, l) in lines.iter().enumerate() {
+        let key = i.to_string();
+        let mut rec = BaseRecord::to(topic)
+            .payload(l.as_bytes())
+            .key(key.as_bytes());
+        loop {
+            match p.send(rec) {
+                Ok(()) => break,
+                Err((_, r)) => {
+                    rec = r;
+                    p.poll(Duration::from_millis(10));
+                }
+            }
+        }
+    }
+    p.flush(Duration::from_secs(60))
+        .expect("test producer flush");
+}
+
+/// A test consumer in its own group, from the start of `topic`.
+pub struct Reader {
+    c: BaseConsumer,
+}
+
+impl Reader {
+    pub fn new(broker: &str, topic: &str) -> Reader {
+        let group = format!(
+            "test-reader-{}-{}",
+            std::process::id(),
+            crate::common::now_ns()
+        );
+        let c: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", broker)
+            .set("group.id", &group)
+            .set("auto.offset.reset", "earliest")
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("test consumer");
+        c.subscribe(&[topic]).expect("subscribe");
+        Reader { c }
+    }
+
+    /// Like [`Reader::read`], with each message's key and headers.
+    pub fn read_full(
+        &self,
+        want: usize,
+        secs: u64,
+    ) -> Vec<(Option<String>, Vec<(String, String)>, String)> {
+        use rdkafka::message::Headers;
+        let mut out = Vec::with_capacity(want);
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while out.len() < want && Instant::now() < deadline {
+            if let Some(Ok(m)) = self.c.poll(Duration::from_millis(100)) {
+                let key = m.key().map(|k| String::from_utf8_lossy(k).into_owned());
+                let headers = m
+                    .headers()
+                    .map(|h| {
+                        h.iter()
+                            .map(|x| {
+                                let v = x.value.map(|v| String::from_utf8_lossy(v).into_owned());
+                                (x.key.to_string(), v.unwrap_or_default())
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let payload = String::from_utf8_lossy(m.payload().unwrap_or(&[])).into_owned();
+                out.push((key, headers, payload));
+            }
+        }
+        out
+    }
+
+    /// Reads until `want` messages arrived or `secs` passed; returns the payloads.
+    pub fn read(&self, want: usize, secs: u64) -> Vec<String> {
+        let mut out = Vec::with_capacity(want);
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while out.len() < want && Instant::now() < deadline {
+            if let Some(Ok(m)) = self.c.poll(Duration::from_millis(100)) {
+                out.push(String::from_utf8_lossy(m.payload().unwrap_or(&[])).into_owned());
+            }
+        }
+        out
+    }
+}
+
+/// The group's committed offsets for `topic`'s partitions `0..partitions`.
+pub fn committed(broker: &str, group: &str, topic: &str, partitions: i32) -> HashMap<i32, i64> {
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", broker)
+        .set("group.id", group)
+        .create()
+        .expect("offset reader");
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions {
+        tpl.add_partition(topic, p);
+    }
+    let got = c
+        .committed_offsets(tpl, Duration::from_secs(20))
+        .expect("committed offsets");
+    got.elements()
+        .iter()
+        .map(|e| (e.partition(), e.offset().to_raw().unwrap_or(-1)))
+        .collect()
+}
+
+/// Lines of a file that parse as JSON objects (a line cut short by `kill -9` is skipped).
+pub fn read_json(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}

@@ -49,19 +49,8 @@ pub(crate) async fn http_source(
     };
     let open = Rc::new(Cell::new(0usize));
     loop {
-        let accepted = future::or(async { Some(listener.accept().await) }, async {
-            stop.wait().await;
-            None
-        })
-        .await;
-        let stream = match accepted {
-            None => break,
-            Some(Ok(s)) => s,
-            Some(Err(e)) => {
-                tracing::warn!(source = %plan.id, error = %e, "accept failed");
-                glommio::timer::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
+        let Some(stream) = super::accept_until(&listener, &stop, &plan.id).await else {
+            break;
         };
         {
             let mut ing = ctx.borrow_mut();

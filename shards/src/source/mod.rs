@@ -37,6 +37,30 @@ pub(crate) use tcp::{bind_tcp, tcp_source};
 pub(crate) use tcp_tls::{tls_source, HANDSHAKE_TIMEOUT};
 pub(crate) use udp::{bind_udp, socket_inode, udp_drop_table, udp_source};
 
+/// The next connection `listener` accepts, or `None` once `stop` fires. A failed accept (out
+/// of file descriptors and the like) is logged and retried after a pause instead of spinning.
+pub(crate) async fn accept_until(
+    listener: &glommio::net::TcpListener,
+    stop: &crate::signal::Signal,
+    source: &str,
+) -> Option<glommio::net::TcpStream> {
+    loop {
+        let accepted = futures_lite::future::or(async { Some(listener.accept().await) }, async {
+            stop.wait().await;
+            None
+        })
+        .await;
+        match accepted {
+            None => return None,
+            Some(Ok(s)) => return Some(s),
+            Some(Err(e)) => {
+                tracing::warn!(%source, error = %e, "accept failed");
+                glommio::timer::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
 /// How long a connection must be quiet, after stop, before it is closed.
 pub(crate) const DRAIN_IDLE: Duration = Duration::from_millis(250);
 

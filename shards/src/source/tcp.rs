@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_lite::future;
 use glommio::net::TcpListener;
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -42,20 +41,8 @@ pub(crate) async fn tcp_source(
     // Read-buffer bytes of this source's connections on this shard.
     let memory = Rc::new(Cell::new(0usize));
     loop {
-        let accepted = future::or(async { Some(listener.accept().await) }, async {
-            stop.wait().await;
-            None
-        })
-        .await;
-        let stream = match accepted {
-            None => break,
-            Some(Ok(s)) => s,
-            Some(Err(e)) => {
-                // Out of file descriptors and the like: back off instead of spinning.
-                tracing::warn!(source = %plan.id, error = %e, "accept failed");
-                glommio::timer::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
+        let Some(stream) = super::accept_until(&listener, &stop, &plan.id).await else {
+            break;
         };
         {
             let mut ing = ctx.borrow_mut();

@@ -7,6 +7,7 @@ mod kafka;
 mod raw;
 mod script;
 mod shaper;
+mod sink;
 mod values;
 
 use std::net::SocketAddr;

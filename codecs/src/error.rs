@@ -94,6 +94,16 @@ pub enum Error {
         /// The error of that entry.
         error: Box<Error>,
     },
+    /// A preprocessor error together with the bytes of the frame it was working on (the
+    /// outermost whole frame: the line, the datagram, the length-prefixed frame), so the
+    /// error event can carry them intact.
+    #[error("{error}")]
+    WithRaw {
+        /// The error itself.
+        error: Box<Error>,
+        /// The frame's bytes as they arrived.
+        raw: Vec<u8>,
+    },
     /// A value could not be encoded by the codec.
     #[error("{codec}: cannot encode: {message}")]
     Encode {
@@ -118,6 +128,30 @@ impl Error {
             Error::Decompress { .. } => "decompress",
             Error::DecompressLimit { .. } => "decompress_limit",
             Error::Postprocess { .. } => "postprocess",
+            Error::WithRaw { error, .. } => error.kind(),
+        }
+    }
+
+    /// The bytes an error event should carry: the frame of a [`Error::WithRaw`], the head
+    /// of a [`Error::FrameTooLong`], else none.
+    #[must_use]
+    pub fn raw(&self) -> Option<&[u8]> {
+        match self {
+            Error::WithRaw { raw, .. } => Some(raw),
+            Error::FrameTooLong { head, .. } => Some(head),
+            _ => None,
+        }
+    }
+
+    /// Attaches `raw` (when there is one) unless the error already carries bytes.
+    #[must_use]
+    pub fn with_raw(self, raw: Option<&[u8]>) -> Error {
+        match (raw, self.raw()) {
+            (Some(raw), None) => Error::WithRaw {
+                error: Box::new(self),
+                raw: raw.to_vec(),
+            },
+            _ => self,
         }
     }
 }

@@ -37,11 +37,9 @@ write(
     b"<13>1 2024-01-02T03:04:05Z host app - - - bytes \xff\xfe ok\n",
 )
 write("oversized_frame", "input", b'{"a":1}\n' + b'{"x":"' + b"y" * 200 + b'"}\n' + b'{"b":2}\n')
-write(
-    "bad_gzip",
-    "input",
-    u32(gz(b'{"a":1}')) + u32(b"\x1f\x8b\x08\x00garbage, not deflate") + u32(gz(b'{"b":2}')),
-)
+bad_gz = b"\x1f\x8b\x08\x00garbage, not deflate\xff"
+write("bad_gzip", "input", u32(gz(b'{"a":1}')) + u32(bad_gz) + u32(gz(b'{"b":2}')))
+write("bad_gzip", "bad_frame", bad_gz)
 write("gzip_bomb", "input", u32(gz(b" " * (64 << 20))) + u32(gz(b'{"b":2}')))
 fields = ",".join(f"f{i}={i}i" for i in range(80_000))
 write("influx_80k_fields", "input", f"m,host=a {fields} 1\nm,host=b v=1i 2\n".encode())

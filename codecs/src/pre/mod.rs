@@ -70,6 +70,17 @@ pub enum Preprocessor {
 }
 
 impl Preprocessor {
+    /// True for stages that take one whole frame (or datagram) at a time; false for the
+    /// stream splitters, whose input is whatever a read returned.
+    fn is_frame_wise(&self) -> bool {
+        !matches!(
+            self,
+            Preprocessor::Separate(_)
+                | Preprocessor::LengthPrefixed(_)
+                | Preprocessor::TextualLengthPrefixed(_)
+        )
+    }
+
     /// Builds the preprocessor called `name` with `options`.
     ///
     /// # Errors
@@ -340,11 +351,30 @@ fn run(
     input: FrameResult<'_>,
     emit: &mut dyn FnMut(FrameResult<'_>),
 ) {
+    run_in(stages, now_ns, input, None, emit);
+}
+
+/// Runs `input` through `stages`. `outer` is the outermost whole frame `input` came from
+/// (what the first stage that works frame by frame saw): an error of a later stage carries
+/// those bytes, so the error event holds the line or datagram as it arrived.
+fn run_in(
+    stages: &mut [Preprocessor],
+    now_ns: u64,
+    input: FrameResult<'_>,
+    outer: Option<&[u8]>,
+    emit: &mut dyn FnMut(FrameResult<'_>),
+) {
     match (stages.split_first_mut(), input) {
-        (_, Err(e)) => emit(Err(e)),
+        (_, Err(e)) => emit(Err(e.with_raw(outer))),
         (None, Ok(frame)) => emit(Ok(frame)),
         (Some((first, rest)), Ok(data)) => {
-            first.process(now_ns, data, &mut |f| run(rest, now_ns, f, emit))
+            // A stream splitter's input is a read, not a frame: its own errors carry no
+            // bytes (except a too-long frame's head), its frames are the outermost ones.
+            let whole = outer.or_else(|| first.is_frame_wise().then_some(data));
+            first.process(now_ns, data, &mut |f| match f {
+                Err(e) => emit(Err(e.with_raw(whole))),
+                Ok(frame) => run_in(rest, now_ns, Ok(frame), whole.or(Some(frame)), emit),
+            });
         }
     }
 }

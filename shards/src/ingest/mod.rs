@@ -276,14 +276,11 @@ impl Ingest {
         })
     }
 
-    /// A framing error found outside the preprocessors (an oversized datagram, ...).
+    /// A framing error (from the preprocessors, or found outside them: an oversized
+    /// datagram, ...), with the bytes it carries.
     pub fn frame_error(&mut self, src: usize, e: &sluice_codecs::Error, read: &Read<'_>) {
         self.read_mono_ns = crate::signal::mono_ns();
-        let head = match e {
-            sluice_codecs::Error::FrameTooLong { head, .. } => Some(head.as_slice()),
-            _ => None,
-        };
-        self.source_error(src, e, head, read);
+        self.source_error(src, e, e.raw(), read);
     }
 
     /// Counts a refused connection, a kernel drop, or similar source-level event.

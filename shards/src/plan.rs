@@ -305,6 +305,8 @@ pub enum SinkKind {
         flush_interval: Duration,
         /// Buffer size that triggers a write before the interval.
         buffer: usize,
+        /// `fdatasync` after every write-out: written (and acknowledged) means on disk.
+        fsync: bool,
     },
     /// Standard output.
     Stdout,

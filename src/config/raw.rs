@@ -169,6 +169,8 @@ pub struct RawSink {
     pub hgrm: Option<Spanned<String>>,
     pub flush_interval: Option<Spanned<String>>,
     pub buffer: Option<Spanned<SizeField>>,
+    // file
+    pub fsync: Option<Spanned<bool>>,
     pub cpu: Option<Spanned<usize>>,
     pub backoff_min: Option<Spanned<String>>,
     pub backoff_max: Option<Spanned<String>>,

@@ -40,6 +40,7 @@ pub(super) fn sink(
                 .map(|b| size(src, &key("buffer"), b))
                 .transpose()?
                 .unwrap_or(256 * 1024),
+            fsync: s.fsync.as_ref().is_some_and(|f| *f.get_ref()),
         },
         "stdout" => SinkKind::Stdout,
         "stderr" => SinkKind::Stderr,

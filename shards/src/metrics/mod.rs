@@ -170,6 +170,8 @@ pub struct SinkCounters {
     pub connects: u64,
     /// Times the sink reopened its file (SIGHUP, a rotated path, a failed write).
     pub reopens: u64,
+    /// Times a file sink with `fsync` had its data reach the disk (`fdatasync`).
+    pub syncs: u64,
     /// 1 while the sink can write (a TCP sink is connected, a file sink's last write
     /// worked), else 0. Only the shard that owns the sink sets it, so the merge's sum is it.
     pub up: u64,
@@ -265,6 +267,7 @@ impl Snapshot {
             a.connects += b.connects;
             a.up += b.up;
             a.reopens += b.reopens;
+            a.syncs += b.syncs;
             a.latency.merge(&b.latency);
         }
     }

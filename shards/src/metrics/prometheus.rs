@@ -356,6 +356,14 @@ pub fn render_prometheus(plan: &Plan, snap: &Snapshot) -> String {
         o.sample("sluice_sink_reopens_total", &[("sink", &p.id)], c.reopens);
     }
     o.family(
+        "sluice_sink_syncs_total",
+        "counter",
+        "Times a file sink with fsync = true synced what it wrote to disk.",
+    );
+    for (p, c) in sinks() {
+        o.sample("sluice_sink_syncs_total", &[("sink", &p.id)], c.syncs);
+    }
+    o.family(
         "sluice_sink_up",
         "gauge",
         "1 while a sink can write (connected, last write worked), else 0.",

@@ -9,6 +9,11 @@
 //! backoff; meanwhile the sink holds its batches (backpressure, like a TCP sink whose peer
 //! is down) until it succeeds or shutdown gives up, when what it still holds is counted as
 //! dropped (`write_failed`).
+//!
+//! `fsync = true`: every write-out is followed by `fdatasync`, and only then do its events
+//! count as written and its batches go back as acknowledged. A failed sync is handled like a
+//! failed write (reopen, back off, write the whole buffer again): the file may then hold
+//! those lines twice, never none.
 
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
@@ -46,6 +51,8 @@ pub(crate) struct FileSink {
     hard: Rc<Signal>,
     /// A header row (CSV) written first into a file that is empty when opened.
     header: Option<Vec<u8>>,
+    /// `fdatasync` after each write-out, before the events count as written.
+    fsync: bool,
 }
 
 async fn open_append(path: &Path) -> std::io::Result<BufferedFile> {
@@ -85,6 +92,7 @@ impl FileSink {
         path: &Path,
         interval: Duration,
         buffer: usize,
+        fsync: bool,
         header: Option<&[u8]>,
     ) -> std::io::Result<Self> {
         let file = open_append(path).await?;
@@ -105,6 +113,7 @@ impl FileSink {
             retry: RETRY_MIN,
             hard: Rc::new(Signal::default()),
             header,
+            fsync,
         })
     }
 
@@ -145,7 +154,22 @@ impl FileSink {
             match r {
                 Ok(n) if n > 0 => {
                     off += n;
-                    continue;
+                    if off < self.buf.len() || !self.fsync {
+                        continue;
+                    }
+                    // With `fsync`, the events count as written (and their batches as
+                    // acknowledged) only once the data is on disk; a failed sync is retried
+                    // like a failed write, after reopening the file.
+                    match self.sync().await {
+                        Ok(()) => {
+                            c.syncs += 1;
+                            continue;
+                        }
+                        Err(e) => {
+                            off = 0;
+                            self.failed(&e, c);
+                        }
+                    }
                 }
                 Ok(_) => self.failed(&std::io::Error::other("wrote nothing"), c),
                 Err(e) => self.failed(&e, c),
@@ -170,6 +194,13 @@ impl FileSink {
             c.publish();
         }
         true
+    }
+
+    async fn sync(&self) -> std::io::Result<()> {
+        match &self.file {
+            Some(f) => f.fdatasync().await.map_err(std::io::Error::from),
+            None => Err(std::io::Error::other("not open")),
+        }
     }
 
     fn failed(&mut self, e: &std::io::Error, c: &mut Tally) {

@@ -56,6 +56,7 @@ pub(crate) struct Tally {
     pub(crate) errors: u64,
     pub(crate) connects: u64,
     pub(crate) reopens: u64,
+    pub(crate) syncs: u64,
     pub(crate) dropped: Vec<(&'static str, u64)>,
     /// The shard's sink counters and this sink's index in them.
     home: Option<(Rc<RefCell<Snapshot>>, usize)>,
@@ -94,6 +95,7 @@ impl Tally {
         c.errors += std::mem::take(&mut self.errors);
         c.connects += std::mem::take(&mut self.connects);
         c.reopens += std::mem::take(&mut self.reopens);
+        c.syncs += std::mem::take(&mut self.syncs);
         for (r, n) in self.dropped.drain(..) {
             crate::metrics::bump(&mut c.dropped, r, n);
         }
@@ -124,8 +126,10 @@ impl SinkRt {
                 path,
                 flush_interval,
                 buffer,
+                fsync,
             } => SinkRt::File(
-                file::FileSink::open(path, *flush_interval, *buffer, header.as_deref()).await?,
+                file::FileSink::open(path, *flush_interval, *buffer, *fsync, header.as_deref())
+                    .await?,
             ),
             SinkKind::Stdout => SinkRt::Stdout(stdio::StdSink::stdout(header.as_deref())?),
             SinkKind::Stderr => SinkRt::Stderr(stdio::StdSink::stderr(header.as_deref())?),

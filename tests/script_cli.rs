@@ -9,6 +9,11 @@ fn sluice() -> Command {
     c
 }
 
+/// `sluice ARGS SCRIPT INPUT`, waited for.
+fn run(args: &[&str], script: &std::path::Path, input: &std::path::Path) -> std::process::Output {
+    sluice().args(args).arg(script).arg(input).output().unwrap()
+}
+
 fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
     let p = dir.join(name);
     if let Some(parent) = p.parent() {
@@ -31,12 +36,7 @@ fn run_prints_one_json_line_per_emitted_event_and_keeps_state() {
         "in.ndjson",
         "{\"a\":1}\n\n{\"skip\":true}\n[2]\n",
     );
-    let out = sluice()
-        .args(["script", "run"])
-        .arg(&script)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = run(&["script", "run"], &script, &input);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "{\"n\":1,\"e\":{\"a\":1}}\n{\"n\":3,\"e\":[2]}\n"
@@ -86,12 +86,7 @@ fn failing_events_are_reported_and_the_run_continues() {
         "in",
         "{\"a\":1}\n{\"b\":1}\nnot json\n{\"a\":5}\n",
     );
-    let out = sluice()
-        .args(["script", "run"])
-        .arg(&script)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = run(&["script", "run"], &script, &input);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "2\n6\n");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -172,12 +167,7 @@ fn modules_come_from_include_paths_and_sluice_path() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "\"abab\"\n");
-    let out = sluice()
-        .args(["script", "run"])
-        .arg(&script)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = run(&["script", "run"], &script, &input);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("module `text::util` not found"));
 }
@@ -191,12 +181,11 @@ fn origin_flag_sets_what_the_origin_functions_return() {
         "use tremor::origin;\n[origin::as_uri_string(), origin::host(), origin::port(), origin::path()]",
     );
     let input = write(dir.path(), "in.ndjson", "0\n");
-    let out = sluice()
-        .args(["script", "run", "--origin", "snot://test:23/snot/badger"])
-        .arg(&script)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = run(
+        &["script", "run", "--origin", "snot://test:23/snot/badger"],
+        &script,
+        &input,
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -207,23 +196,13 @@ fn origin_flag_sets_what_the_origin_functions_return() {
         "[\"snot://test:23/snot/badger\",\"test\",23,[\"snot\",\"badger\"]]\n"
     );
     // Without the flag the event has no origin.
-    let out = sluice()
-        .args(["script", "run"])
-        .arg(&script)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = run(&["script", "run"], &script, &input);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "[null,null,null,null]\n"
     );
     // A malformed URI is refused before anything runs.
-    let out = sluice()
-        .args(["script", "run", "--origin", "no-scheme"])
-        .arg(&script)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = run(&["script", "run", "--origin", "no-scheme"], &script, &input);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--origin"));
 }
@@ -237,12 +216,7 @@ fn unknown_names_warn_and_fail_only_when_reached() {
         "match event of case 1 => \"one\" case _ => nosuch end",
     );
     let input = write(dir.path(), "in.ndjson", "1\n2\n");
-    let out = sluice()
-        .args(["script", "run"])
-        .arg(&script)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let out = run(&["script", "run"], &script, &input);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "\"one\"\n");
     assert!(

@@ -118,8 +118,12 @@ print(f"offered:   {capacity:,} lines/s over TCP + {capacity:,} lines/s over UDP
 print(f"sent:      TCP {tcp['lines']:,} lines ({tcp['lines']/tcp['seconds']:,.0f}/s, pushed back), UDP {udp['lines']:,} datagrams ({udp['lines']/udp['seconds']:,.0f}/s)")
 print(f"received:  TCP {last[2]:,.0f} events, UDP {last[3]:,.0f} events; delivered to the sink {last[6]:,.0f}")
 print(f"UDP drops: ring_full {last[4]:,.0f}, kernel receive buffer {last[5]:,.0f}")
+# A datagram the kernel dropped never became an event; one dropped on a full ring did (it
+# is in the source's events and in ring_full), so the sink got received - ring_full.
 unacc_tcp = tcp['lines'] - last[2]
-unacc_udp = udp['lines'] - last[3] - last[4] - last[5]
-print(f"unaccounted: TCP {unacc_tcp:,.0f}, UDP {unacc_udp:,.0f} (sent - received - counted drops)")
+unacc_udp = udp['lines'] - last[3] - last[5]
+undelivered = last[2] + last[3] - last[4] - last[6]
+print(f"unaccounted: TCP {unacc_tcp:,.0f}, UDP {unacc_udp:,.0f} (sent - received - kernel drops)")
+print(f"undelivered: {undelivered:,.0f} (received - ring_full drops - delivered)")
 print(f"RSS:       first third max {max(rss[:third]):.1f} MiB, last third max {max(rss[-third:]):.1f} MiB, peak (VmHWM) {hwm/1024:.1f} MiB")
 PY

@@ -50,7 +50,7 @@ threads_cpu() {
   for t in /proc/$1/task/*; do
     name=$(cat "$t/comm" 2>/dev/null || true)
     case "$name" in
-      sluice-cpu*) awk -v n="${name%-*}" '{print n, ($14+$15)/100}' "$t/stat" ;;
+      sluice-cpu*) awk -v n="$name" '{print n, ($14+$15)/100}' "$t/stat" ;;
       rdk:*|producer*) awk '{print "librdkafka", ($14+$15)/100}' "$t/stat" ;;
       *) awk '{print "other", ($14+$15)/100}' "$t/stat" ;;
     esac

@@ -90,7 +90,7 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ADMIN/health" >/dev/null && 
 shard_cpu() {
   for t in /proc/$SLUICE_PID/task/*; do
     name=$(cat "$t/comm" 2>/dev/null || true)
-    case "$name" in sluice-cpu*) awk -v n="${name%-*}" '{print n, ($14+$15)/100}' "$t/stat" ;; esac
+    case "$name" in sluice-cpu*) awk -v n="$name" '{print n, ($14+$15)/100}' "$t/stat" ;; esac
   done
 }
 shard_cpu > "$TMP/cpu.before"

@@ -10,11 +10,13 @@
 #
 # usage: bench/e2e.sh [--ingest 0] [--sink 1] [--conns 4] [--duration 10]
 #                     [--corpus bench/data/json600.jsonl] [--loadgen-cpus 1] [--rate 0]
-#                     [--script bench/data/classify_enrich.tremor]
+#                     [--script bench/data/classify_enrich.tremor] [--hgrm-out FILE]
+# --hgrm-out keeps the blackhole's latency histogram (HdrHistogram percentile text, ms) for
+# bench/plot_hgrm.py. SLUICE=path/to/sluice runs that binary instead of building one (A/B).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/json600.jsonl LG_CPUS="" RATE=0 SCRIPT=""
+INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/json600.jsonl LG_CPUS="" RATE=0 SCRIPT="" HGRM_OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --ingest) INGEST=$2; shift 2 ;;
@@ -25,13 +27,15 @@ while [ $# -gt 0 ]; do
     --loadgen-cpus) LG_CPUS=$2; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
     --script) SCRIPT=$(realpath "$2"); shift 2 ;;
+    --hgrm-out) HGRM_OUT=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 
-cargo build --release -q --bin sluice -p sluice
-cargo build --release -q --bin loadgen -p sluice-bench
+[ -n "${SLUICE:-}" ] || cargo build --release -q --bin sluice -p sluice
+[ -x target/release/loadgen ] && [ -n "${SLUICE:-}" ] || cargo build --release -q --bin loadgen -p sluice-bench
 BIN=target/release
+SLUICE=${SLUICE:-$BIN/sluice}
 TMP=$(mktemp -d)
 trap 'kill $SLUICE_PID 2>/dev/null || true; rm -rf "$TMP"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -63,7 +67,7 @@ type = "blackhole"
 hgrm = "$TMP/latency.hgrm"
 TOML
 
-RUST_LOG=warn $BIN/sluice run "$TMP/e2e.toml" 2> "$TMP/sluice.err" &
+RUST_LOG=warn "$SLUICE" run "$TMP/e2e.toml" 2> "$TMP/sluice.err" &
 SLUICE_PID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ADMIN/health" >/dev/null && break; sleep 0.1; done
 
@@ -88,6 +92,7 @@ done
 shard_cpu > "$TMP/cpu.after"
 RSS=$(awk '/VmHWM/ {print $2}' /proc/$SLUICE_PID/status)
 kill -TERM $SLUICE_PID; wait $SLUICE_PID || true
+[ -n "$HGRM_OUT" ] && cp "$TMP/latency.hgrm" "$HGRM_OUT"
 
 python3 - "$TMP" "$INGEST" "$SINK" "$CONNS" "$DURATION" "$RSS" "$SCRIPT" <<'PY'
 import json, sys, re

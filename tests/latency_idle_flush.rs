@@ -69,7 +69,8 @@ fn one_line_reaches_the_file_without_a_second_line_or_a_shutdown() {
         "a lone line did not reach the file within 2 s (flush_interval is 60 s): the sink sat on it"
     );
     // And again after the first write-out: the sink keeps writing promptly, not only once.
-    c.write_all(b"{\"n\":2,\"tag\":\"second\"}\n").expect("send");
+    c.write_all(b"{\"n\":2,\"tag\":\"second\"}\n")
+        .expect("send");
     assert!(
         arrives(&out, "\"second\"", Duration::from_secs(2)).is_some(),
         "a second lone line did not reach the file within 2 s"

@@ -141,7 +141,11 @@ mod tests {
         assert_eq!(b.len(), 256 * 1024);
         assert!(mem.get() >= 256 * 1024);
         b.after_read(100, t);
-        assert_eq!(b.len(), LATENCY_READ, "a short read: caught up, back to latency-sized reads");
+        assert_eq!(
+            b.len(),
+            LATENCY_READ,
+            "a short read: caught up, back to latency-sized reads"
+        );
         b.after_read(100, t);
         assert_eq!(b.len(), LATENCY_READ / 2, "a small read halves it");
         b.idle();
@@ -158,14 +162,24 @@ mod tests {
         let mut t = Instant::now();
         // Bursts of ~75 KB every millisecond (half load): a few full reads, then a short one.
         for _ in 0..50 {
-            fill_for(&mut b, &mut t, Duration::from_micros(50), Duration::from_micros(150));
+            fill_for(
+                &mut b,
+                &mut t,
+                Duration::from_micros(50),
+                Duration::from_micros(150),
+            );
             b.after_read(1000, t);
             t += Duration::from_millis(1);
             assert!(b.len() <= LATENCY_READ, "grew to {} on bursts", b.len());
         }
         assert_eq!(b.len(), LATENCY_READ / 2, "the last short read halved it");
         // The same reads kept up without a gap for longer than BACKLOG: now it grows.
-        fill_for(&mut b, &mut t, Duration::from_micros(50), BACKLOG + Duration::from_micros(300));
+        fill_for(
+            &mut b,
+            &mut t,
+            Duration::from_micros(50),
+            BACKLOG + Duration::from_micros(300),
+        );
         assert_eq!(b.len(), 256 * 1024);
     }
 

@@ -10,11 +10,15 @@
 #
 # usage: bench/e2e.sh [--ingest 0] [--sink 1] [--conns 4] [--duration 10]
 #                     [--corpus bench/data/json600.jsonl] [--loadgen-cpus 1] [--rate 0]
-#                     [--script bench/data/classify_enrich.tremor]
+#                     [--script bench/data/classify_enrich.tremor] [--hgrm-out FILE] [--nice N]
+# --hgrm-out keeps the blackhole's latency histogram (HdrHistogram percentile text, ms) for
+# bench/plot_hgrm.py. SLUICE=path/to/sluice runs that binary instead of building one (A/B).
+# --nice -19 runs Sluice and loadgen at that niceness (needs root): on a box shared with
+# builds it keeps their scheduling delays out of the latency tail, as dedicated cores would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/json600.jsonl LG_CPUS="" RATE=0 SCRIPT=""
+INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/json600.jsonl LG_CPUS="" RATE=0 SCRIPT="" HGRM_OUT="" NICE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --ingest) INGEST=$2; shift 2 ;;
@@ -25,13 +29,16 @@ while [ $# -gt 0 ]; do
     --loadgen-cpus) LG_CPUS=$2; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
     --script) SCRIPT=$(realpath "$2"); shift 2 ;;
+    --hgrm-out) HGRM_OUT=$2; shift 2 ;;
+    --nice) NICE=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 
-cargo build --release -q --bin sluice -p sluice
-cargo build --release -q --bin loadgen -p sluice-bench
+[ -n "${SLUICE:-}" ] || cargo build --release -q --bin sluice -p sluice
+[ -x target/release/loadgen ] && [ -n "${SLUICE:-}" ] || cargo build --release -q --bin loadgen -p sluice-bench
 BIN=target/release
+SLUICE=${SLUICE:-$BIN/sluice}
 TMP=$(mktemp -d)
 trap 'kill $SLUICE_PID 2>/dev/null || true; rm -rf "$TMP"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -63,7 +70,7 @@ type = "blackhole"
 hgrm = "$TMP/latency.hgrm"
 TOML
 
-RUST_LOG=warn $BIN/sluice run "$TMP/e2e.toml" 2> "$TMP/sluice.err" &
+RUST_LOG=warn nice -n "$NICE" "$SLUICE" run "$TMP/e2e.toml" 2> "$TMP/sluice.err" &
 SLUICE_PID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ADMIN/health" >/dev/null && break; sleep 0.1; done
 
@@ -71,14 +78,15 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ADMIN/health" >/dev/null && 
 shard_cpu() {
   for t in /proc/$SLUICE_PID/task/*; do
     name=$(cat "$t/comm" 2>/dev/null || true)
-    # glommio names executor threads `<name>-<id>`; fold them by CPU.
-    case "$name" in sluice-cpu*) awk -v n="${name%-*}" '{print n, ($14+$15)/100}' "$t/stat" ;; esac
+    # A shard's threads (its executor, glommio's helper thread) are all `sluice-cpu<N>`
+    # (possibly with a `-<id>` suffix); fold them by CPU.
+    case "$name" in sluice-cpu*) n=${name%%-[0-9]*}; awk -v n="$n" '{print n, ($14+$15)/100}' "$t/stat" ;; esac
   done
 }
 shard_cpu > "$TMP/cpu.before"
 LG_ARGS=(--file "$CORPUS" --tcp "127.0.0.1:$PORT" --connections "$CONNS" --duration "$DURATION" --rate "$RATE")
 [ -n "$LG_CPUS" ] && LG_ARGS+=(--cpus "$LG_CPUS")
-$BIN/loadgen "${LG_ARGS[@]}" > "$TMP/loadgen.json"
+nice -n "$NICE" $BIN/loadgen "${LG_ARGS[@]}" > "$TMP/loadgen.json"
 SENT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lines"])' "$TMP/loadgen.json")
 # Wait until the blackhole has seen everything that was sent.
 for _ in $(seq 300); do
@@ -88,6 +96,7 @@ done
 shard_cpu > "$TMP/cpu.after"
 RSS=$(awk '/VmHWM/ {print $2}' /proc/$SLUICE_PID/status)
 kill -TERM $SLUICE_PID; wait $SLUICE_PID || true
+[ -n "$HGRM_OUT" ] && cp "$TMP/latency.hgrm" "$HGRM_OUT"
 
 python3 - "$TMP" "$INGEST" "$SINK" "$CONNS" "$DURATION" "$RSS" "$SCRIPT" <<'PY'
 import json, sys, re

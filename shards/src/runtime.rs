@@ -467,8 +467,9 @@ fn spawn_shard(
         .name(format!("sluice-cpu{cpu}"))
         .spawn(move || {
             let ex = LocalExecutorBuilder::new(Placement::Fixed(cpu))
-                // No DMA file I/O: keep the registered buffer area small (it is locked memory).
-                .io_memory(256 << 10)
+                // No DMA file I/O: keep the registered buffer area at glommio's minimum (it
+                // is locked memory, faulted in when the rings register it).
+                .io_memory(64 << 10)
                 .preempt_timer(Duration::from_millis(50))
                 .make();
             let ex = match ex {

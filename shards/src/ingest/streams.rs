@@ -160,6 +160,12 @@ impl Ingest {
     /// Runs one read of a stream through its preprocessors and the pipeline.
     pub fn chunk(&mut self, id: &StreamId, data: &[u8], read: &Read<'_>) {
         self.read_mono_ns = crate::signal::mono_ns();
+        self.chunk_more(id, data, read);
+    }
+
+    /// Like [`Ingest::chunk`] for a further part of the same read (a big read goes through
+    /// in parts, flushed one by one): its events keep the time of the read.
+    pub fn chunk_more(&mut self, id: &StreamId, data: &[u8], read: &Read<'_>) {
         let src = id.src;
         self.counters.sources[src].bytes += data.len() as u64;
         self.with_chain(id, |ing, chain| {

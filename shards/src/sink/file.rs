@@ -139,7 +139,7 @@ impl FileSink {
 
     /// Writes the whole buffer, retrying (reopening the file) with backoff until it works
     /// or `hard` fires, when the buffer is counted as dropped.
-    async fn write_out(&mut self, c: &mut Tally) -> bool {
+    pub(crate) async fn write_out(&mut self, c: &mut Tally) -> bool {
         let hard = Rc::clone(&self.hard);
         let mut off = 0;
         while off < self.buf.len() {

@@ -41,6 +41,11 @@ impl SinkQueue {
         self.items.borrow_mut().pop_front()
     }
 
+    /// No batch waiting.
+    pub(super) fn is_empty(&self) -> bool {
+        self.items.borrow().is_empty()
+    }
+
     /// Closed and empty: the sink's work is done.
     pub(super) fn finished(&self) -> bool {
         self.closed.get() && self.items.borrow().is_empty()
@@ -113,7 +118,13 @@ pub(crate) async fn run_sink(
                 // gone the batch is simply freed.
                 let _ = p.push(batch);
             }
-            if sink.flush_due() == Some(Duration::ZERO) {
+            if queue.is_empty() {
+                // Nothing more to batch with: write out what the sink holds now rather than
+                // sit on it for its flush interval (batching must not cost latency when
+                // the load is light; under load the queue refills while this write runs).
+                sink.idle(&mut tally).await;
+                tally.publish();
+            } else if sink.flush_due() == Some(Duration::ZERO) {
                 sink.flush(&mut tally).await;
                 tally.publish();
             }

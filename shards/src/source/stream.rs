@@ -13,6 +13,10 @@ use crate::ingest::{Ingest, Read};
 use crate::plan::OnFull;
 use crate::signal::{now_ns, Signal};
 
+/// A read larger than this is processed and flushed in parts of this size (the default
+/// `batch_size`: a part fills about one batch).
+const PART: usize = 64 * 1024;
+
 /// Per-connection limits of a stream source.
 #[derive(Default)]
 pub(crate) struct Limits {
@@ -157,12 +161,23 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
         }
         #[cfg(feature = "fault-injection")]
         poison(&rb.buf[..n]);
-        ctx.borrow_mut().chunk(&stream, &rb.buf[..n], &at(now_ns()));
-        flush(ctx, policy, src).await;
+        // A big read (only a stream that is behind gets one, see `ReadBuf`) goes through in
+        // parts, each handed to the rings before the next starts, so its first events do not
+        // wait for its last. Every part keeps the read's time: that is when its bytes left
+        // the kernel.
+        let wall = now_ns();
+        for (k, part) in rb.buf[..n].chunks(PART).enumerate() {
+            if k == 0 {
+                ctx.borrow_mut().chunk(&stream, part, &at(wall));
+            } else {
+                ctx.borrow_mut().chunk_more(&stream, part, &at(wall));
+            }
+            flush(ctx, policy, src).await;
+        }
         if hard.is_fired() {
             break;
         }
-        rb.after_read(n);
+        rb.after_read(n, last_data);
         if let Some(m) = &limits.memory {
             ctx.borrow_mut().source_counters(src).read_buffers = m.get() as u64;
         }

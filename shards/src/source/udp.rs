@@ -52,7 +52,11 @@ pub(crate) async fn udp_source(
     let stream = ctx.borrow_mut().open_stream(src);
     // One byte more than allowed, so an oversized datagram shows as such.
     let slot = max_datagram + 1;
-    let mut rx = RecvMany::new(BATCH_BYTES / slot, slot);
+    // One slot until a receive fills it: a socket that gets little traffic (or none, like
+    // the default config's) does not hold a megabyte of receive slots; a busy one gets
+    // them on its first full receive (see `drain`).
+    let mut rx = RecvMany::new(1, slot);
+    let mut slots = 1;
     let fd = sock.as_raw_fd();
     let mut peek = [0u8; 1];
     loop {
@@ -70,17 +74,22 @@ pub(crate) async fn udp_source(
             }
             Some(Ok(_)) => {}
         }
-        drain(
+        let filled = drain(
             &ctx,
             src,
             &stream,
             &mut rx,
+            slots,
             fd,
             max_datagram,
             policy,
             lossless,
         )
         .await;
+        if filled && slots == 1 {
+            slots = (BATCH_BYTES / slot).max(1);
+            rx = RecvMany::new(slots, slot);
+        }
     }
     // What the kernel accepted before stop still counts.
     drain(
@@ -88,6 +97,7 @@ pub(crate) async fn udp_source(
         src,
         &stream,
         &mut rx,
+        slots,
         fd,
         max_datagram,
         policy,
@@ -109,22 +119,29 @@ pub(crate) async fn udp_source(
     flush(&ctx, policy, src).await;
 }
 
+/// Receives until the socket is empty, then hands the batches to the rings (so a quiet
+/// moment sends everything on at once). Returns whether some receive filled all `slots`.
 #[allow(clippy::too_many_arguments)]
 async fn drain(
     ctx: &Rc<RefCell<Ingest>>,
     src: usize,
     stream: &crate::ingest::StreamId,
     rx: &mut RecvMany,
+    slots: usize,
     fd: std::os::fd::RawFd,
     max_datagram: usize,
     policy: OnFull,
     lossless: bool,
-) {
+) -> bool {
     let mut since_flush = 0;
+    let mut filled = false;
     loop {
         let n = match rx.recv(fd) {
             Ok(0) => break,
-            Ok(n) => n,
+            Ok(n) => {
+                filled |= n >= slots;
+                n
+            }
             Err(e) => {
                 tracing::debug!(error = %e, "recvmmsg failed");
                 break;
@@ -159,6 +176,7 @@ async fn drain(
         }
     }
     flush(ctx, policy, src).await;
+    filled
 }
 
 /// The socket's inode, for [`kernel_drops`].

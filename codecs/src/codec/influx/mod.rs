@@ -15,6 +15,7 @@
 
 mod decode;
 mod encode;
+mod entries;
 mod value;
 
 use sluice_script::{Record, Value};

@@ -14,6 +14,7 @@
 # Commit a run worth keeping to bench/results/connectors.md.
 #
 # usage: bench/connectors.sh [http|es|tail|influx|all] [--duration 10] [--tail-mb 400]
+# SLUICE_BIN=path runs another sluice binary (an A/B against an older build in one session).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}; shift || true
@@ -39,7 +40,7 @@ thread_cpu() { # CPU-seconds of sluice-cpu$2 in process $1
   done | awk '{s += $1} END {printf "%.3f\n", s}'
 }
 start() { # config file -> SLUICE_PID
-  RUST_LOG=warn $BIN/sluice run "$1" 2> "$TMP/sluice.err" &
+  RUST_LOG=warn "${SLUICE_BIN:-$BIN/sluice}" run "$1" 2> "$TMP/sluice.err" &
   SLUICE_PID=$!; PIDS+=($SLUICE_PID)
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ADMIN/health" >/dev/null && break; sleep 0.1; done
 }

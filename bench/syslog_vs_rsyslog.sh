@@ -16,10 +16,11 @@
 # into target/loggen (apt-get download + dpkg -x) and runs loggen from there.
 #
 # usage: bench/syslog_vs_rsyslog.sh [--messages 2000000] [--size 300] [--conns 1]
-#                                   [--runs 3] [--ingest 0] [--sink 1]
+#                                   [--runs 3] [--ingest 0] [--sink 1] [--sluice BIN]
+# (--sluice: another sluice binary, e.g. an older build for an A/B in the same run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MESSAGES=2000000 SIZE=300 CONNS=1 RUNS=3 INGEST=0 SINK=1
+MESSAGES=2000000 SIZE=300 CONNS=1 RUNS=3 INGEST=0 SINK=1 SLUICE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --messages) MESSAGES=$2; shift 2 ;;
@@ -28,6 +29,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --ingest) INGEST=$2; shift 2 ;;
     --sink) SINK=$2; shift 2 ;;
+    --sluice) SLUICE=$(realpath "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -50,8 +52,10 @@ if [ ! -x "$LOGGEN" ]; then
   LOGGEN=$LG_ROOT/usr/bin/loggen
   LOGGEN_ENV=(SYSLOGNG_PREFIX="$LG_ROOT/usr" LD_LIBRARY_PATH="$LG_ROOT/usr/lib/syslog-ng")
 fi
-cargo build --release -q --bin sluice -p sluice
-BIN=target/release
+if [ -z "$SLUICE" ]; then
+  cargo build --release -q --bin sluice -p sluice
+  SLUICE=target/release/sluice
+fi
 
 TMP=$(mktemp -d)
 PIDS=()
@@ -149,7 +153,7 @@ path = "$d/errors.jsonl"
 codec = "json"
 postprocessors = ["separate"]
 TOML
-  RUST_LOG=warn $BIN/sluice run "$d/sluice.toml" 2> "$d/err" &
+  RUST_LOG=warn "$SLUICE" run "$d/sluice.toml" 2> "$d/err" &
   local pid=$!; PIDS+=($pid)
   wait_port "$port"
   local before; before=$(proc_cpu $pid)

@@ -9,7 +9,6 @@ use std::borrow::Cow;
 
 use sluice_script::{Record, Value};
 
-use super::entries::Entries;
 use super::value::{convert, parse_i64, Precision, RawField, OUT_OF_RANGE};
 use crate::Error;
 
@@ -337,15 +336,19 @@ impl<'a> Parser<'a> {
         };
         Ok(Value::Record(Record::from_unique(vec![
             (Cow::Borrowed("measurement"), Value::String(measurement)),
-            (Cow::Borrowed("tags"), Value::Record(tags.into_record())),
-            (Cow::Borrowed("fields"), Value::Record(fields.into_record())),
+            (Cow::Borrowed("tags"), Value::Record(tags)),
+            (Cow::Borrowed("fields"), Value::Record(fields)),
             (Cow::Borrowed("timestamp"), Value::I64(timestamp)),
         ])))
     }
 
-    fn tags(&mut self) -> Parsed<Entries<'a>> {
+    fn tags(&mut self) -> Parsed<Record<'a>> {
         // Sized up front when tags follow: growing from empty takes the slow path of `push`.
-        let mut tags = Entries::with_capacity(if self.at() == Some(b' ') { 0 } else { 4 });
+        let mut tags = if self.at() == Some(b' ') {
+            Record::new()
+        } else {
+            Record::with_capacity(4)
+        };
         loop {
             if self.at() == Some(b' ') {
                 self.skip_spaces();
@@ -381,10 +384,10 @@ impl<'a> Parser<'a> {
                     format!("expected tag value after tag key {key:?}, but none found"),
                 ));
             }
-            if tags.get_mut(&key).is_some() {
+            if tags.contains_key(&key) {
                 return Err(self.err(k0, format!("duplicate tag key {key:?}")));
             }
-            tags.push(key, Value::String(value));
+            tags.push_unique(key, Value::String(value));
             if self.eof() {
                 // No fields follow; the field parser reports it.
                 return Ok(tags);
@@ -394,8 +397,8 @@ impl<'a> Parser<'a> {
     }
 
     /// The field set; the flag says whether a timestamp section follows.
-    fn fields(&mut self) -> Parsed<(Entries<'a>, bool)> {
-        let mut fields = Entries::with_capacity(4);
+    fn fields(&mut self) -> Parsed<(Record<'a>, bool)> {
+        let mut fields = Record::with_capacity(4);
         loop {
             let (key, k0) = self.take_esc(KEY, Esc::Key)?;
             if key.is_empty() {
@@ -453,7 +456,7 @@ impl<'a> Parser<'a> {
             // A repeated key keeps its first place and takes the last value.
             match fields.get_mut(&key) {
                 Some(slot) => *slot = value,
-                None => fields.push(key, value),
+                None => fields.push_unique(key, value),
             }
             if !more {
                 return Ok((fields, timed));

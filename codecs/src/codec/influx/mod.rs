@@ -15,7 +15,6 @@
 
 mod decode;
 mod encode;
-mod entries;
 mod value;
 
 use sluice_script::{Record, Value};

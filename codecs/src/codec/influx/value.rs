@@ -245,21 +245,15 @@ fn scan_float(b: &[u8]) -> Option<Option<f64>> {
     if !exact || !(-22..=22).contains(&e) {
         return Some(None);
     }
-    // `mant` is at most 2^53, so going through i64 is exact and takes the one-instruction
-    // signed conversion instead of the unsigned sequence.
     #[allow(
         clippy::cast_precision_loss,
         clippy::cast_possible_truncation,
-        clippy::cast_possible_wrap,
         clippy::cast_sign_loss
     )]
-    let f = {
-        let m = mant as i64 as f64;
-        if e >= 0 {
-            m * POW10[e as usize]
-        } else {
-            m / POW10[(-e) as usize]
-        }
+    let f = if e >= 0 {
+        mant as f64 * POW10[e as usize]
+    } else {
+        mant as f64 / POW10[(-e) as usize]
     };
     Some(Some(if neg { -f } else { f }))
 }

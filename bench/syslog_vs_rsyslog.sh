@@ -43,6 +43,7 @@ LOGGEN_ENV=()
 if [ ! -x "$LOGGEN" ]; then
   LG_ROOT=$PWD/target/loggen/root
   if [ ! -x "$LG_ROOT/usr/bin/loggen" ]; then
+    apt-get update -q >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q libivykis0 libnet1 libjson-c5 \
       libwrap0 libglib2.0-0 libpcre3 libcap2 >/dev/null
     mkdir -p target/loggen

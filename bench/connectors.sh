@@ -8,9 +8,13 @@
 #          Elasticsearch): MB of documents per sink CPU-second.
 #   tail   a file of 600-byte JSON lines (bench/data/json600.jsonl repeated) -> blackhole:
 #          MB per ingest CPU-second.
+#   influx Influx line protocol over TCP (loadgen, the /write bench's lines, 2 connections)
+#          -> file sink with the json codec (JSON lines): lines per ingest CPU-second; the
+#          output's line count is checked against what loadgen sent.
 # Commit a run worth keeping to bench/results/connectors.md.
 #
-# usage: bench/connectors.sh [http|es|tail|all] [--duration 10] [--tail-mb 400]
+# usage: bench/connectors.sh [http|es|tail|influx|all] [--duration 10] [--tail-mb 400]
+# SLUICE_BIN=path runs another sluice binary (an A/B against an older build in one session).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}; shift || true
@@ -36,7 +40,7 @@ thread_cpu() { # CPU-seconds of sluice-cpu$2 in process $1
   done | awk '{s += $1} END {printf "%.3f\n", s}'
 }
 start() { # config file -> SLUICE_PID
-  RUST_LOG=warn $BIN/sluice run "$1" 2> "$TMP/sluice.err" &
+  RUST_LOG=warn "${SLUICE_BIN:-$BIN/sluice}" run "$1" 2> "$TMP/sluice.err" &
   SLUICE_PID=$!; PIDS+=($SLUICE_PID)
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ADMIN/health" >/dev/null && break; sleep 0.1; done
 }
@@ -170,10 +174,55 @@ TOML
   python3 -c "import sys; s,b,a,t0,t1=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]),float(sys.argv[4]),float(sys.argv[5]); u=a-b; print(f'tail: {s/1e6:.0f} MB of 600-byte JSON lines; ingest CPU {u:.2f} s -> {s/u/1e6:.0f} MB per ingest CPU-second ({s/(t1-t0)/1e6:.0f} MB/s wall, includes up to one poll interval)')" "$size" "$before" "$after" "$t0" "$t1"
 }
 
+bench_influx() {
+  ADMIN=$(port) PORT=$(port)
+  python3 -c '
+import sys
+for i in range(50000):
+    sys.stdout.write("cpu,host=web-%03d,cpu=cpu%d,dc=eu-west-1 usage_user=%d.25,usage_system=3.125,usage_idle=84.5,n=%di %d\n"
+                     % (i % 100, i % 8, i % 90, i, 1700000000000000000 + i))' > "$TMP/influx.lp"
+  cat > "$TMP/influx.toml" <<TOML
+[shards]
+ingest = [0]
+sink = [1]
+[admin]
+listen = "127.0.0.1:$ADMIN"
+[[source]]
+id = "lp"
+type = "tcp"
+listen = "127.0.0.1:$PORT"
+preprocessors = ["separate"]
+codec = "influx"
+pipeline = "main"
+[[pipeline]]
+id = "main"
+out = ["file"]
+err = ["file"]
+[[sink]]
+id = "file"
+type = "file"
+path = "$TMP/influx.jsonl"
+codec = "json"
+postprocessors = ["separate"]
+TOML
+  start "$TMP/influx.toml"
+  local before; before=$(thread_cpu $SLUICE_PID 0)
+  $BIN/loadgen --file "$TMP/influx.lp" --tcp "127.0.0.1:$PORT" --connections 2 --duration "$DURATION" > "$TMP/lg.json"
+  SENT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lines"])' "$TMP/lg.json")
+  for _ in $(seq 600); do [ "$(metric 'sluice_sink_events_total{sink="file"}')" -ge "$SENT" ] 2>/dev/null && break; sleep 0.1; done
+  local after; after=$(thread_cpu $SLUICE_PID 0)
+  stop
+  local got; got=$(wc -l < "$TMP/influx.jsonl")
+  local bad; bad=$(grep -c '"error"' "$TMP/influx.jsonl" || true)
+  python3 -c "import sys; n,got,bad,b,a,d=int(sys.argv[1]),int(sys.argv[2]),int(sys.argv[3]),float(sys.argv[4]),float(sys.argv[5]),float(sys.argv[6]); u=a-b; ok='ok' if got==n and bad==0 else f'MISMATCH: {got} JSON lines, {bad} errors'; print(f'influx over tcp -> json file: {n} lines ({ok}) in {d:.0f}s; ingest CPU {u:.2f} s -> {n/u/1e6:.2f} M lines per ingest CPU-second')" "$SENT" "$got" "$bad" "$before" "$after" "$DURATION"
+  head -n1 "$TMP/influx.jsonl"
+}
+
 case "$WHAT" in
   http) bench_http ;;
+  influx) bench_influx ;;
   es) bench_es ;;
   tail) bench_tail ;;
-  all) bench_http; bench_es; bench_tail ;;
-  *) echo "usage: $0 [http|es|tail|all]" >&2; exit 2 ;;
+  all) bench_http; bench_influx; bench_es; bench_tail ;;
+  *) echo "usage: $0 [http|es|tail|influx|all]" >&2; exit 2 ;;
 esac

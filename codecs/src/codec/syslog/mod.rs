@@ -81,20 +81,18 @@ pub(crate) struct Message<'a> {
 
 impl<'a> Message<'a> {
     fn into_value(self, strip_bom: bool) -> Value<'a> {
-        let mut r = Record::with_capacity(11);
-        r.push_unique(
-            "severity",
-            Value::from(SEVERITIES[usize::from(self.pri & 7)]),
-        );
-        r.push_unique(
-            "facility",
-            Value::from(FACILITIES[usize::from(self.pri >> 3)]),
-        );
+        // The entries go straight into one vector: `Vec::push` inlines and writes each entry
+        // in place, where `Record::push_unique` per field showed up at ~7% of a syslog ->
+        // JSON run (perf). The keys are literals and distinct, as `from_unique` requires.
+        let mut r: Vec<(Cow<'a, str>, Value<'a>)> = Vec::with_capacity(11);
+        let s = |k: &'static str, v: &'a str| (Cow::Borrowed(k), Value::String(Cow::Borrowed(v)));
+        r.push(s("severity", SEVERITIES[usize::from(self.pri & 7)]));
+        r.push(s("facility", FACILITIES[usize::from(self.pri >> 3)]));
         if let Some(h) = self.hostname {
-            r.push_unique("hostname", Value::from(h));
+            r.push(s("hostname", h));
         }
         if let Some(a) = self.appname {
-            r.push_unique("appname", Value::from(a));
+            r.push(s("appname", a));
         }
         let msg = if strip_bom {
             self.msg.strip_prefix('\u{feff}').unwrap_or(self.msg)
@@ -102,28 +100,31 @@ impl<'a> Message<'a> {
             self.msg
         };
         if !msg.is_empty() {
-            r.push_unique("msg", Value::from(msg));
+            r.push(s("msg", msg));
         }
         if let Some(p) = self.procid {
-            r.push_unique("procid", Value::from(p));
+            r.push(s("procid", p));
         }
         if let Some(m) = self.msgid {
-            r.push_unique("msgid", Value::from(m));
+            r.push(s("msgid", m));
         }
         match self.version {
             Some(v) => {
-                r.push_unique("protocol", Value::from("RFC5424"));
-                r.push_unique("protocol_version", Value::I64(i64::from(v)));
+                r.push(s("protocol", "RFC5424"));
+                r.push((
+                    Cow::Borrowed("protocol_version"),
+                    Value::I64(i64::from(v)),
+                ));
             }
-            None => r.push_unique("protocol", Value::from("RFC3164")),
+            None => r.push(s("protocol", "RFC3164")),
         }
         if let Some(sd) = self.structured_data {
-            r.push_unique("structured_data", Value::Record(sd));
+            r.push((Cow::Borrowed("structured_data"), Value::Record(sd)));
         }
         if let Some(t) = self.timestamp {
-            r.push_unique("timestamp", Value::I64(t));
+            r.push((Cow::Borrowed("timestamp"), Value::I64(t)));
         }
-        Value::Record(r)
+        Value::Record(Record::from_unique(r))
     }
 }
 

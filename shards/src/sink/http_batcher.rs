@@ -97,6 +97,8 @@ struct Shared {
     kind: Kind,
     tally: RefCell<Tally>,
     pool: RefCell<Vec<Client>>,
+    /// TLS for `https://` URLs, built once per sink.
+    tls: Option<crate::tls::Connector>,
     free: RefCell<Vec<Req>>,
     /// Shutdown gave up: in-flight requests stop retrying.
     give_up: Signal,
@@ -115,9 +117,11 @@ pub(crate) struct HttpBatcher {
 }
 
 impl HttpBatcher {
-    pub(crate) fn new(id: String, cfg: HttpClientPlan, kind: Kind) -> Self {
-        HttpBatcher {
+    pub(crate) fn new(id: String, cfg: HttpClientPlan, kind: Kind) -> std::io::Result<Self> {
+        let tls = crate::tls::sink_connector(cfg.tls.as_ref())?;
+        Ok(HttpBatcher {
             shared: Rc::new(Shared {
+                tls,
                 id,
                 cfg,
                 kind,
@@ -130,7 +134,7 @@ impl HttpBatcher {
                 running: std::cell::Cell::new(0),
                 done: crate::signal::Notify::default(),
             }),
-        }
+        })
     }
 
     /// Moves what the requests counted into the caller's tally.
@@ -239,7 +243,7 @@ async fn run(sh: &Shared, req: Req) {
         .pool
         .borrow_mut()
         .pop()
-        .unwrap_or_else(|| Client::new(sh.cfg.addr));
+        .unwrap_or_else(|| Client::new(sh.cfg.addr, sh.tls.clone()));
     let mut work = vec![req];
     let mut backoff = sh.cfg.backoff_min;
     let mut zipped = Vec::new();

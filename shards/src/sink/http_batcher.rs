@@ -190,21 +190,25 @@ impl HttpBatcher {
         // Wait for the workers, publishing what they count meanwhile (a peer that is down
         // keeps this write busy, and its errors must show).
         while sh.running.get() > 0 {
-            let stopped = future::or(
-                async {
-                    future::or(
-                        sh.done.wait(),
-                        glommio::timer::sleep(Duration::from_millis(100)),
-                    )
-                    .await;
-                    false
-                },
-                async {
+            let finished = async {
+                future::or(
+                    sh.done.wait(),
+                    glommio::timer::sleep(Duration::from_millis(100)),
+                )
+                .await;
+                false
+            };
+            // Once given up, only wait for the workers: a fired `hard` is always ready, and
+            // racing it again would spin here without ever letting them run.
+            let stopped = if sh.give_up.is_fired() {
+                finished.await
+            } else {
+                future::or(finished, async {
                     hard.wait().await;
                     true
-                },
-            )
-            .await;
+                })
+                .await
+            };
             if stopped {
                 // The hard stop: requests stop retrying and count what they give up on.
                 sh.give_up.fire();

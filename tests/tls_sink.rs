@@ -274,3 +274,86 @@ tls = {{ ca = "{d}/ca.pem", server_name = "localhost" }}"#,
     let (exit, _d) = s.stop();
     assert!(exit.status.success(), "{}", exit.stderr);
 }
+
+/// `sluice check` on `text`: (exit code, stderr).
+fn check(text: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, text).expect("write");
+    let out = std::process::Command::new(common::bin())
+        .arg("check")
+        .arg(&path)
+        .output()
+        .expect("sluice check");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_sink_tls_settings_are_config_errors() {
+    let dir = tempfile::tempdir().expect("tmp");
+    pki(dir.path());
+    let d = dir.path().display();
+    let cases = [
+        (
+            r#"type = "http"
+url = "http://127.0.0.1:9/x"
+tls = { ca = "ca.pem" }"#
+                .to_string(),
+            "needs an https:// URL",
+        ),
+        (
+            r#"type = "file"
+path = "/tmp/x"
+tls = { ca = "ca.pem" }"#
+                .to_string(),
+            "takes no `tls`",
+        ),
+        (
+            r#"type = "tcp"
+address = "127.0.0.1:9"
+tls = { ca = "/nonexistent/ca.pem" }"#
+                .to_string(),
+            "/nonexistent/ca.pem",
+        ),
+        (
+            format!(
+                r#"type = "tcp"
+address = "127.0.0.1:9"
+tls = {{ ca = "{d}/ca.pem", cert = "{d}/client.pem" }}"#
+            ),
+            "both `cert` and `key`",
+        ),
+        (
+            format!(
+                r#"type = "elasticsearch"
+url = "https://127.0.0.1:9"
+tls = {{ ca = "{d}/ca.pem", min_version = "1.1" }}"#
+            ),
+            "tls.min_version",
+        ),
+        (
+            format!(
+                r#"type = "tcp"
+address = "127.0.0.1:9"
+tls = {{ ca = "{d}/ca.pem", cert = "{d}/client.pem", key = "{d}/server.key" }}"#
+            ),
+            "client certificate and key",
+        ),
+    ];
+    for (sink, words) in cases {
+        let (code, err) = check(&config(1, &sink));
+        assert_eq!(code, 1, "{sink}: {err}");
+        assert!(err.contains("sink.out.tls"), "{sink}: {err}");
+        assert!(err.contains(words), "{sink}: want {words:?} in {err}");
+    }
+    // And a good one passes, the system bundle standing in for `ca`.
+    let (code, err) = check(&config(
+        1,
+        r#"type = "elasticsearch"
+url = "https://127.0.0.1:9""#,
+    ));
+    assert_eq!(code, 0, "{err}");
+}

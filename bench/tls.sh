@@ -8,20 +8,29 @@
 # Issue 10's target: TLS costs at most 30% of plain TCP throughput on the same JSON path.
 # Commit a run worth keeping to bench/results/tls.md.
 #
-# usage: bench/tls.sh [--rounds 5] [--duration 5] [--connections 2]
+# --sender python sends with Python's ssl (OpenSSL) instead of loadgen, the same sender for
+# both kinds; SLUICE_BIN=path uses that sluice binary instead of building one (the figure
+# is a ratio within one run, so any release build of the same source path will do).
+#
+# usage: bench/tls.sh [--rounds 5] [--duration 5] [--connections 2] [--sender loadgen|python]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=5 DURATION=5 CONNS=2
+ROUNDS=5 DURATION=5 CONNS=2 SENDER=loadgen
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --connections) CONNS=$2; shift 2 ;;
+    --sender) SENDER=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-cargo build --release -q --bin sluice -p sluice
-cargo build --release -q --bin loadgen -p sluice-bench
+SLUICE=${SLUICE_BIN:-}
+if [ -z "$SLUICE" ]; then
+  cargo build --release -q --bin sluice -p sluice
+  SLUICE=target/release/sluice
+fi
+if [ "$SENDER" = loadgen ]; then cargo build --release -q --bin loadgen -p sluice-bench; fi
 BIN=target/release
 TMP=$(mktemp -d)
 PIDS=()
@@ -71,7 +80,7 @@ err = ["hole"]
 id = "hole"
 type = "blackhole"
 TOML
-RUST_LOG=warn $BIN/sluice run "$TMP/tls.toml" 2> "$TMP/sluice.err" &
+RUST_LOG=warn $SLUICE run "$TMP/tls.toml" 2> "$TMP/sluice.err" &
 SLUICE_PID=$!; PIDS+=($SLUICE_PID)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ADMIN/health" >/dev/null && break; sleep 0.1; done
 
@@ -79,8 +88,30 @@ round() { # kind port [loadgen options...] -> "kind MB CPU-s MB/CPU-s"
   local kind=$1 p=$2; shift 2
   local had; had=$(metric "sluice_source_bytes_total{source=\"$kind\"}"); had=${had:-0}
   local before; before=$(thread_cpu $SLUICE_PID 0)
-  $BIN/loadgen --file bench/data/json600.jsonl --tcp "127.0.0.1:$p" --connections "$CONNS" \
-    --cpus 1 --duration "$DURATION" "$@" > "$TMP/lg.json" 2>/dev/null
+  if [ "$SENDER" = python ]; then
+    taskset -c 1 python3 - "$p" "$CONNS" "$DURATION" "$@" > "$TMP/lg.json" <<'PY'
+import socket, ssl, sys, threading, time
+port, conns, dur = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+ca = sys.argv[5] if len(sys.argv) > 5 else None
+chunk = open("bench/data/json600.jsonl", "rb").read()
+sent = [0] * conns
+def run(k):
+    s = socket.create_connection(("127.0.0.1", port))
+    if ca:
+        s = ssl.create_default_context(cafile=ca).wrap_socket(s, server_hostname="127.0.0.1")
+    end = time.time() + dur
+    while time.time() < end:
+        s.sendall(chunk); sent[k] += len(chunk)
+    s.shutdown(socket.SHUT_WR)
+    s.close()
+ts = [threading.Thread(target=run, args=(k,)) for k in range(conns)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print('{"bytes": %d}' % sum(sent))
+PY
+  else
+    $BIN/loadgen --file bench/data/json600.jsonl --tcp "127.0.0.1:$p" --connections "$CONNS" \
+      --cpus 1 --duration "$DURATION" "$@" > "$TMP/lg.json" 2>/dev/null
+  fi
   local sent; sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bytes"])' "$TMP/lg.json")
   # Wait until the source has read all of it (its bytes count the decrypted stream).
   for _ in $(seq 600); do
@@ -92,7 +123,7 @@ round() { # kind port [loadgen options...] -> "kind MB CPU-s MB/CPU-s"
 }
 
 echo "# $(date -u +%FT%TZ) $(uname -n) $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# rounds=$ROUNDS duration=${DURATION}s connections=$CONNS (loadgen pinned to CPU 1, ingest shard CPU 0)"
+echo "# rounds=$ROUNDS duration=${DURATION}s connections=$CONNS sender=$SENDER (pinned to CPU 1, ingest shard CPU 0) sluice=$SLUICE"
 echo "# kind MB_sent ingest_CPU_s MB_per_ingest_CPU_s"
 for r in $(seq "$ROUNDS"); do
   round plain "$PLAIN" | tee -a "$TMP/rounds"

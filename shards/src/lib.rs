@@ -79,5 +79,5 @@ pub use runtime::{ControlMsg, Poll, Runtime};
 pub use signal::{mono_ns, now_ns};
 pub use sink::check_kafka_sink;
 pub use source::check_kafka_source;
-pub use tls::TlsServerPlan;
+pub use tls::{TlsClientPlan, TlsServerPlan};
 pub use topology::{format_cpu_list, parse_cpu_list, CpuSpec, Topology};

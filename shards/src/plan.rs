@@ -320,6 +320,8 @@ pub enum SinkKind {
         backoff_min: Duration,
         /// Longest reconnect delay.
         backoff_max: Duration,
+        /// TLS to the peer.
+        tls: Option<crate::tls::TlsClientPlan>,
     },
     /// UDP datagrams, one per frame.
     Udp {
@@ -370,6 +372,8 @@ pub struct HttpClientPlan {
     pub batch_bytes: usize,
     /// Extra request headers.
     pub headers: Vec<(String, String)>,
+    /// TLS (`https://` URLs).
+    pub tls: Option<crate::tls::TlsClientPlan>,
 }
 
 /// An Elasticsearch sink.

@@ -2,6 +2,12 @@
 //! optional client-certificate verification against a CA file, and a minimum version. The
 //! configuration is built once at start-up (so a bad file is a start-up error); every
 //! connection is then wrapped by a `futures_rustls` acceptor on its shard's reactor.
+//! The sinks' side (connectors) is in [`client`].
+
+mod client;
+
+pub use client::TlsClientPlan;
+pub(crate) use client::{connector, is_handshake_error, Conn, Connector};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,14 +29,14 @@ pub struct TlsServerPlan {
     pub tls13_only: bool,
 }
 
-fn err(what: &str, path: &Path, e: impl std::fmt::Display) -> crate::Error {
+pub(crate) fn err(what: &str, path: &Path, e: impl std::fmt::Display) -> crate::Error {
     crate::Error::Io {
         what: format!("TLS {what} `{}`", path.display()),
         error: std::io::Error::other(e.to_string()),
     }
 }
 
-fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, crate::Error> {
+pub(crate) fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, crate::Error> {
     let certs = CertificateDer::pem_file_iter(path)
         .map_err(|e| err("certificate file", path, e))?
         .collect::<Result<Vec<_>, _>>()
@@ -78,4 +84,24 @@ pub(crate) fn server_config(plan: &TlsServerPlan) -> Result<Arc<ServerConfig>, c
     // connection, which throws away data it sent just before.
     config.send_tls13_tickets = 0;
     Ok(Arc::new(config))
+}
+
+/// A sink's connector, if it has TLS; an error here is an I/O error of the sink's opening
+/// (the config check already built it once, so this only fails if a file changed since).
+pub(crate) fn sink_connector(
+    plan: Option<&TlsClientPlan>,
+) -> Result<Option<Connector>, std::io::Error> {
+    plan.map(connector)
+        .transpose()
+        .map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+impl TlsClientPlan {
+    /// Builds the configuration once, so that a bad file or name fails the config check.
+    ///
+    /// # Errors
+    /// What building the connector would fail with.
+    pub fn check(&self) -> Result<(), crate::Error> {
+        connector(self).map(|_| ())
+    }
 }

@@ -187,8 +187,9 @@ pub(super) fn tail_source(
     }))
 }
 
-/// A parsed `http://host:port/path?query` URL.
+/// A parsed `http(s)://host:port/path?query` URL.
 struct Url {
+    https: bool,
     addr: SocketAddr,
     host: String,
     path: String,
@@ -198,14 +199,10 @@ struct Url {
 fn url(src: &Source<'_>, key: &str, f: &Spanned<String>) -> Result<Url, ConfigError> {
     let u = f.get_ref();
     let err = |m: String| src.error(f.span(), key, m);
-    let rest = match u.split_once("://") {
-        Some(("http", r)) => r,
-        Some(("https", _)) => {
-            return Err(err(
-                "https is not supported yet (TLS is not built); use http://".into(),
-            ))
-        }
-        _ => return Err(err(format!("`{u}` is not an http:// URL"))),
+    let (https, rest) = match u.split_once("://") {
+        Some(("http", r)) => (false, r),
+        Some(("https", r)) => (true, r),
+        _ => return Err(err(format!("`{u}` is not an http:// or https:// URL"))),
     };
     let (authority, path_query) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -227,7 +224,7 @@ fn url(src: &Source<'_>, key: &str, f: &Spanned<String>) -> Result<Url, ConfigEr
     {
         authority.to_string()
     } else {
-        format!("{authority}:80")
+        format!("{authority}:{}", if https { 443 } else { 80 })
     };
     let addr = with_port
         .to_socket_addrs()
@@ -235,6 +232,7 @@ fn url(src: &Source<'_>, key: &str, f: &Spanned<String>) -> Result<Url, ConfigEr
         .next()
         .ok_or_else(|| err(format!("`{authority}` resolves to no address")))?;
     Ok(Url {
+        https,
         addr,
         host: authority.to_string(),
         path: path.to_string(),
@@ -248,6 +246,7 @@ fn client(
     key: &dyn Fn(&str) -> String,
     t: &str,
     bulk: bool,
+    base: Option<&Path>,
     extra_query: &[(&str, Option<&Spanned<String>>)],
 ) -> Result<HttpClientPlan, ConfigError> {
     let Some(u) = &s.url else {
@@ -258,6 +257,13 @@ fn client(
         ));
     };
     let parsed = url(src, &key("url"), u)?;
+    let tls = match (&s.tls, parsed.https) {
+        (Some(t), false) => {
+            return Err(src.error(t.span(), key("tls"), "`tls` needs an https:// URL"))
+        }
+        (_, false) => None,
+        (_, true) => Some(sink_tls(src, s, key, base, &parsed.host)?),
+    };
     let mut target = parsed.path.clone();
     if bulk {
         target = format!("{}/_bulk", target.trim_end_matches('/'));
@@ -351,6 +357,7 @@ fn client(
             .unwrap_or(5 << 20)
             .max(1),
         headers,
+        tls,
     })
 }
 
@@ -368,6 +375,7 @@ pub(super) fn elastic_sink(
         key,
         "elasticsearch",
         true,
+        base,
         &[
             ("pipeline", s.pipeline.as_ref()),
             ("routing", s.routing.as_ref()),
@@ -402,12 +410,67 @@ pub(super) fn http_sink(
     src: &Source<'_>,
     s: &RawSink,
     key: &dyn Fn(&str) -> String,
+    base: Option<&Path>,
 ) -> Result<HttpSinkPlan, ConfigError> {
     Ok(HttpSinkPlan {
-        client: client(src, s, key, "http", false, &[])?,
+        client: client(src, s, key, "http", false, base, &[])?,
         content_type: s
             .content_type
             .as_ref()
             .map_or("application/x-ndjson".to_string(), |c| c.get_ref().clone()),
     })
+}
+
+/// A sink's TLS: its `tls` table (or an empty one, for an `https://` URL without it).
+/// `authority` is the peer as configured (`host:port`); its host is the default server name.
+pub(super) fn sink_tls(
+    src: &Source<'_>,
+    s: &RawSink,
+    key: &dyn Fn(&str) -> String,
+    base: Option<&Path>,
+    authority: &str,
+) -> Result<sluice_shards::TlsClientPlan, ConfigError> {
+    let empty = super::raw::RawSinkTls::default();
+    let (r, span) = match &s.tls {
+        Some(t) => (t.get_ref(), t.span()),
+        None => (&empty, s.kind.span()),
+    };
+    let tls13_only = match r.min_version.as_deref() {
+        None | Some("1.2") => false,
+        Some("1.3") => true,
+        Some(other) => {
+            return Err(src.error(
+                span,
+                key("tls.min_version"),
+                format!("`{other}` is not \"1.2\" or \"1.3\""),
+            ))
+        }
+    };
+    let client_cert = match (&r.cert, &r.key) {
+        (Some(c), Some(k)) => Some((path_of(base, c), path_of(base, k))),
+        (None, None) => None,
+        _ => {
+            return Err(src.error(
+                span,
+                key("tls"),
+                "a client certificate needs both `cert` and `key`",
+            ))
+        }
+    };
+    // `host:port`, `[v6]:port` or a bare host: the name is the host without brackets.
+    let host = match authority.rsplit_once(':') {
+        Some((h, p)) if p.parse::<u16>().is_ok() && !authority.ends_with(']') => h,
+        _ => authority,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let plan = sluice_shards::TlsClientPlan {
+        ca: r.ca.as_ref().map(|c| path_of(base, c)),
+        client_cert,
+        server_name: r.server_name.clone().unwrap_or_else(|| host.to_string()),
+        tls13_only,
+        insecure_skip_verify: r.insecure_skip_verify,
+    };
+    plan.check()
+        .map_err(|e| src.error(span, key("tls"), e.to_string()))?;
+    Ok(plan)
 }

@@ -123,6 +123,20 @@ pub struct RawTls {
     pub min_version: Option<String>,
 }
 
+/// A sink's `tls = { ca = "...", cert = "...", key = "...", server_name = "...",
+/// min_version = "1.2", insecure_skip_verify = false }`; every key optional.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSinkTls {
+    pub ca: Option<String>,
+    pub cert: Option<String>,
+    pub key: Option<String>,
+    pub server_name: Option<String>,
+    pub min_version: Option<String>,
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+}
+
 /// `[[pipeline]]`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -174,6 +188,8 @@ pub struct RawSink {
     pub cpu: Option<Spanned<usize>>,
     pub backoff_min: Option<Spanned<String>>,
     pub backoff_max: Option<Spanned<String>>,
+    /// tcp, http, elasticsearch
+    pub tls: Option<Spanned<RawSinkTls>>,
     // http, elasticsearch
     pub url: Option<Spanned<String>>,
     pub concurrency: Option<Spanned<usize>>,

@@ -44,11 +44,24 @@ pub(super) fn sink(
         },
         "stdout" => SinkKind::Stdout,
         "stderr" => SinkKind::Stderr,
-        "tcp" => SinkKind::Tcp {
-            addr: addr(src, &key("address"), &need(&s.address, "address")?)?,
-            backoff_min: dur(&s.backoff_min, "backoff_min", Duration::from_millis(100))?,
-            backoff_max: dur(&s.backoff_max, "backoff_max", Duration::from_secs(30))?,
-        },
+        "tcp" => {
+            let address = need(&s.address, "address")?;
+            SinkKind::Tcp {
+                addr: addr(src, &key("address"), &address)?,
+                backoff_min: dur(&s.backoff_min, "backoff_min", Duration::from_millis(100))?,
+                backoff_max: dur(&s.backoff_max, "backoff_max", Duration::from_secs(30))?,
+                tls: match &s.tls {
+                    Some(_) => Some(super::connectors::sink_tls(
+                        src,
+                        s,
+                        &key,
+                        base,
+                        address.get_ref(),
+                    )?),
+                    None => None,
+                },
+            }
+        }
         "udp" => SinkKind::Udp {
             addr: addr(src, &key("address"), &need(&s.address, "address")?)?,
         },
@@ -71,7 +84,7 @@ pub(super) fn sink(
             }
             SinkKind::Elasticsearch(plan)
         }
-        "http" => SinkKind::Http(super::connectors::http_sink(src, s, &key)?),
+        "http" => SinkKind::Http(super::connectors::http_sink(src, s, &key, base)?),
         "kafka" => SinkKind::Kafka(Box::new(super::kafka::sink(src, s)?)),
         other => {
             let known = [
@@ -96,6 +109,13 @@ pub(super) fn sink(
             ));
         }
     };
+    if let (Some(tls), false) = (&s.tls, matches!(t, "tcp" | "http" | "elasticsearch")) {
+        return Err(src.error(
+            tls.span(),
+            key("tls"),
+            format!("a `{t}` sink takes no `tls` (tcp, http and elasticsearch sinks do)"),
+        ));
+    }
     if t != "kafka" {
         // `compression` is also an http/elasticsearch sink key (gzip request bodies).
         let bodies = matches!(t, "elasticsearch" | "http");

@@ -5,7 +5,11 @@
 //! ```text
 //! loadgen --file bench/data/json600.jsonl --tcp 127.0.0.1:4242 --connections 4 --duration 10
 //! loadgen --file lines.txt --udp 127.0.0.1:4242 --rate 50000 --count 1000000
+//! loadgen --file bench/data/json600.jsonl --tcp 127.0.0.1:6514 --tls-ca ca.pem --duration 10
 //! ```
+//!
+//! `--tls-ca` sends over TLS (rustls, ring provider, the same stack the sources use),
+//! trusting that CA and checking `--tls-server-name` (default: the address's IP).
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream, UdpSocket};
@@ -43,6 +47,12 @@ struct Args {
     /// Pin sender threads to these CPUs (round-robin).
     #[arg(long, value_delimiter = ',')]
     cpus: Vec<usize>,
+    /// TCP only: speak TLS, trusting the CA certificates in this PEM file.
+    #[arg(long, requires = "tcp")]
+    tls_ca: Option<PathBuf>,
+    /// The name the server's certificate must carry (default: the --tcp IP address).
+    #[arg(long, requires = "tls_ca")]
+    tls_server_name: Option<String>,
 }
 
 struct Sent {
@@ -61,6 +71,17 @@ fn main() {
         eprintln!("loadgen: give --duration or --count");
         std::process::exit(2);
     }
+    let tls = args.tls_ca.as_ref().map(|ca| {
+        let name = args
+            .tls_server_name
+            .clone()
+            .or_else(|| args.tcp.map(|a| a.ip().to_string()))
+            .unwrap_or_default();
+        tls_client(ca, &name).unwrap_or_else(|e| {
+            eprintln!("loadgen: TLS: {e}");
+            std::process::exit(2)
+        })
+    });
     let n = args.connections.max(1);
     let stop = Arc::new(AtomicBool::new(false));
     let deadline = args
@@ -80,14 +101,19 @@ fn main() {
                 args.rate as f64 / n as f64
             };
             let cpu = (!args.cpus.is_empty()).then(|| args.cpus[i % args.cpus.len()]);
-            let (tcp, udp) = (args.tcp, args.udp);
+            let (tcp, udp, tls) = (args.tcp, args.udp, tls.clone());
             std::thread::spawn(move || {
                 if let Some(c) = cpu {
                     sluice_bench::pin(c);
                 }
                 let offset = i * lines.len() / n;
                 match (tcp, udp) {
-                    (Some(a), _) => send_tcp(a, &lines, offset, quota, rate, deadline, &stop),
+                    (Some(a), _) => {
+                        let go = |w: &mut dyn Write| {
+                            send_tcp(w, &lines, offset, quota, rate, deadline, &stop)
+                        };
+                        connect(a, tls.as_ref(), go)
+                    }
                     (_, Some(a)) => send_udp(a, &lines, offset, quota, rate, deadline, &stop),
                     _ => Sent { lines: 0, bytes: 0 },
                 }
@@ -157,8 +183,70 @@ impl Pace {
     }
 }
 
+/// A client configuration and the server name to ask for.
+type Tls = (
+    Arc<rustls::ClientConfig>,
+    rustls_pki_types::ServerName<'static>,
+);
+
+fn tls_client(ca: &PathBuf, name: &str) -> Result<Tls, String> {
+    use rustls_pki_types::pem::PemObject as _;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pki_types::CertificateDer::pem_file_iter(ca).map_err(|e| e.to_string())? {
+        roots
+            .add(c.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls_pki_types::ServerName::try_from(name.to_string())
+        .map_err(|e| format!("server name `{name}`: {e}"))?;
+    Ok((Arc::new(config), name))
+}
+
+/// Connects (and with `tls` runs the handshake), hands the stream to `go`, then closes the
+/// sending side (a TLS close_notify first).
+fn connect(addr: SocketAddr, tls: Option<&Tls>, go: impl FnOnce(&mut dyn Write) -> Sent) -> Sent {
+    let s = match TcpStream::connect(addr) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("loadgen: connect {addr}: {e}");
+            return Sent { lines: 0, bytes: 0 };
+        }
+    };
+    let _ = s.set_nodelay(true);
+    match tls {
+        None => {
+            let mut s = s;
+            let sent = go(&mut s);
+            let _ = s.shutdown(std::net::Shutdown::Write);
+            sent
+        }
+        Some((config, name)) => {
+            let conn = match rustls::ClientConnection::new(Arc::clone(config), name.clone()) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("loadgen: TLS: {e}");
+                    return Sent { lines: 0, bytes: 0 };
+                }
+            };
+            let mut t = rustls::StreamOwned::new(conn, s);
+            let sent = go(&mut t);
+            let _ = t.flush();
+            t.conn.send_close_notify();
+            let _ = t.conn.complete_io(&mut t.sock);
+            let _ = t.sock.shutdown(std::net::Shutdown::Write);
+            sent
+        }
+    }
+}
+
 fn send_tcp(
-    addr: SocketAddr,
+    s: &mut dyn Write,
     lines: &[Vec<u8>],
     offset: usize,
     quota: Option<u64>,
@@ -166,13 +254,6 @@ fn send_tcp(
     deadline: Option<Instant>,
     stop: &AtomicBool,
 ) -> Sent {
-    let mut s = match TcpStream::connect(addr) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("loadgen: connect {addr}: {e}");
-            return Sent { lines: 0, bytes: 0 };
-        }
-    };
     let pace = Pace {
         rate,
         start: Instant::now(),
@@ -212,7 +293,7 @@ fn send_tcp(
         sent.lines += in_buf;
         sent.bytes += buf.len() as u64;
     }
-    let _ = s.shutdown(std::net::Shutdown::Write);
+    let _ = s.flush();
     sent
 }
 

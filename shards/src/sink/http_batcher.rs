@@ -97,6 +97,8 @@ struct Shared {
     kind: Kind,
     tally: RefCell<Tally>,
     pool: RefCell<Vec<Client>>,
+    /// TLS for `https://` URLs, built once per sink.
+    tls: Option<crate::tls::Connector>,
     free: RefCell<Vec<Req>>,
     /// Shutdown gave up: in-flight requests stop retrying.
     give_up: Signal,
@@ -115,9 +117,11 @@ pub(crate) struct HttpBatcher {
 }
 
 impl HttpBatcher {
-    pub(crate) fn new(id: String, cfg: HttpClientPlan, kind: Kind) -> Self {
-        HttpBatcher {
+    pub(crate) fn new(id: String, cfg: HttpClientPlan, kind: Kind) -> std::io::Result<Self> {
+        let tls = crate::tls::sink_connector(cfg.tls.as_ref())?;
+        Ok(HttpBatcher {
             shared: Rc::new(Shared {
+                tls,
                 id,
                 cfg,
                 kind,
@@ -130,7 +134,7 @@ impl HttpBatcher {
                 running: std::cell::Cell::new(0),
                 done: crate::signal::Notify::default(),
             }),
-        }
+        })
     }
 
     /// Moves what the requests counted into the caller's tally.
@@ -186,21 +190,25 @@ impl HttpBatcher {
         // Wait for the workers, publishing what they count meanwhile (a peer that is down
         // keeps this write busy, and its errors must show).
         while sh.running.get() > 0 {
-            let stopped = future::or(
-                async {
-                    future::or(
-                        sh.done.wait(),
-                        glommio::timer::sleep(Duration::from_millis(100)),
-                    )
-                    .await;
-                    false
-                },
-                async {
+            let finished = async {
+                future::or(
+                    sh.done.wait(),
+                    glommio::timer::sleep(Duration::from_millis(100)),
+                )
+                .await;
+                false
+            };
+            // Once given up, only wait for the workers: a fired `hard` is always ready, and
+            // racing it again would spin here without ever letting them run.
+            let stopped = if sh.give_up.is_fired() {
+                finished.await
+            } else {
+                future::or(finished, async {
                     hard.wait().await;
                     true
-                },
-            )
-            .await;
+                })
+                .await
+            };
             if stopped {
                 // The hard stop: requests stop retrying and count what they give up on.
                 sh.give_up.fire();
@@ -239,7 +247,7 @@ async fn run(sh: &Shared, req: Req) {
         .pool
         .borrow_mut()
         .pop()
-        .unwrap_or_else(|| Client::new(sh.cfg.addr));
+        .unwrap_or_else(|| Client::new(sh.cfg.addr, sh.tls.clone()));
     let mut work = vec![req];
     let mut backoff = sh.cfg.backoff_min;
     let mut zipped = Vec::new();

@@ -1,14 +1,15 @@
 //! A minimal HTTP/1.1 client connection for the sinks: keep-alive, `Content-Length` request
 //! bodies, responses framed by `Content-Length`, chunked encoding or the connection's end,
-//! every step bounded by one timeout.
+//! every step bounded by one timeout. Over TLS (`https://`) the same, on a [`Conn`] that
+//! runs the handshake inside that timeout.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_lite::{future, AsyncReadExt, AsyncWriteExt};
-use glommio::net::TcpStream;
 
 use crate::source::{ChunkStep, Chunked};
+use crate::tls::{Conn, Connector};
 
 /// Largest response body read (bulk responses run to ~100 bytes per item).
 const MAX_RESPONSE: usize = 256 << 20;
@@ -25,7 +26,8 @@ pub(crate) struct Response {
 /// One connection to one peer, opened on demand and kept while the peer keeps it.
 pub(crate) struct Client {
     addr: SocketAddr,
-    conn: Option<TcpStream>,
+    tls: Option<Connector>,
+    conn: Option<Conn>,
     buf: Vec<u8>,
     head: Vec<u8>,
 }
@@ -35,9 +37,10 @@ fn io_err(m: impl Into<String>) -> std::io::Error {
 }
 
 impl Client {
-    pub(crate) fn new(addr: SocketAddr) -> Self {
+    pub(crate) fn new(addr: SocketAddr, tls: Option<Connector>) -> Self {
         Client {
             addr,
+            tls,
             conn: None,
             buf: Vec::new(),
             head: Vec::with_capacity(512),
@@ -71,9 +74,7 @@ impl Client {
             for attempt in 0..2 {
                 let reused = self.conn.is_some();
                 if self.conn.is_none() {
-                    let s = TcpStream::connect(self.addr).await?;
-                    let _ = s.set_nodelay(true);
-                    self.conn = Some(s);
+                    self.conn = Some(Conn::connect(self.addr, self.tls.as_ref()).await?);
                     self.buf.clear();
                     connected = true;
                 }
@@ -115,6 +116,8 @@ impl Client {
         };
         conn.write_all(&self.head).await?;
         conn.write_all(body).await?;
+        // Under TLS the last records may still sit in the session until flushed.
+        conn.flush().await?;
         loop {
             let (status, retry_after, len, chunked, close, n) = loop {
                 let mut hs = [httparse::EMPTY_HEADER; 64];
@@ -209,7 +212,7 @@ impl Client {
     }
 }
 
-async fn fill(conn: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+async fn fill(conn: &mut Conn, buf: &mut Vec<u8>) -> std::io::Result<usize> {
     let old = buf.len();
     buf.resize(old + 64 * 1024, 0);
     let r = conn.read(&mut buf[old..]).await;

@@ -137,11 +137,12 @@ impl SinkRt {
                 addr,
                 backoff_min,
                 backoff_max,
+                tls,
             } => SinkRt::Tcp(tcp::TcpSink::new(
                 plan.id.clone(),
                 *addr,
-                *backoff_min,
-                *backoff_max,
+                (*backoff_min, *backoff_max),
+                crate::tls::sink_connector(tls.as_ref())?,
             )),
             SinkKind::Udp { addr } => SinkRt::Udp(udp::UdpSink::open(*addr)?),
             SinkKind::Blackhole { hgrm } => {
@@ -153,7 +154,7 @@ impl SinkRt {
                     plan.id.clone(),
                     e.client.clone(),
                     http_batcher::Kind::Elastic { dead },
-                ))
+                )?)
             }
             SinkKind::Http(h) => SinkRt::Http(http_batcher::HttpBatcher::new(
                 plan.id.clone(),
@@ -161,7 +162,7 @@ impl SinkRt {
                 http_batcher::Kind::Plain {
                     content_type: h.content_type.clone(),
                 },
-            )),
+            )?),
             SinkKind::Kafka(k) => SinkRt::Kafka(Box::new(kafka::KafkaSink::open(&plan.id, k)?)),
         })
     }

@@ -1,22 +1,25 @@
 //! `tcp`: a client connection that reconnects with exponential backoff and jitter. A peer
 //! that is down holds the batch (and, through the full rings, the lossless sources) until
-//! it is back or shutdown gives up, so nothing is dropped silently.
+//! it is back or shutdown gives up, so nothing is dropped silently. With TLS, a failed
+//! handshake (an unknown CA, a wrong name, a refused client certificate) is a failed connect
+//! like any other: counted in `errors`, logged as a handshake failure, retried with backoff.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_lite::{future, AsyncWriteExt};
-use glommio::net::TcpStream;
 
 use super::Tally;
 use crate::metrics::bump;
 use crate::ring::Batch;
 use crate::signal::Signal;
+use crate::tls::{is_handshake_error, Conn, Connector};
 
 pub(crate) struct TcpSink {
     id: String,
     addr: SocketAddr,
-    conn: Option<TcpStream>,
+    conn: Option<Conn>,
+    tls: Option<Connector>,
     backoff_min: Duration,
     backoff_max: Duration,
     backoff: Duration,
@@ -26,13 +29,14 @@ impl TcpSink {
     pub(crate) fn new(
         id: String,
         addr: SocketAddr,
-        backoff_min: Duration,
-        backoff_max: Duration,
+        (backoff_min, backoff_max): (Duration, Duration),
+        tls: Option<Connector>,
     ) -> Self {
         TcpSink {
             id,
             addr,
             conn: None,
+            tls,
             backoff_min,
             backoff_max,
             backoff: backoff_min,
@@ -49,18 +53,17 @@ impl TcpSink {
 
     /// One connection attempt, without retrying: sets the `up` gauge either way.
     pub(crate) async fn start(&mut self, c: &mut Tally) {
-        match TcpStream::connect(self.addr).await {
+        match Conn::connect(self.addr, self.tls.as_ref()).await {
             Ok(s) => self.connected(s, c),
             Err(e) => {
                 c.errors += 1;
                 c.set_up(false);
-                tracing::warn!(sink = %self.id, peer = %self.addr, error = %e, "cannot connect; will retry when there is data to send");
+                tracing::warn!(sink = %self.id, peer = %self.addr, error = %e, tls_handshake = is_handshake_error(&e), "cannot connect; will retry when there is data to send");
             }
         }
     }
 
-    fn connected(&mut self, s: TcpStream, c: &mut Tally) {
-        let _ = s.set_nodelay(true);
+    fn connected(&mut self, s: Conn, c: &mut Tally) {
         self.conn = Some(s);
         self.backoff = self.backoff_min;
         c.connects += 1;
@@ -72,12 +75,14 @@ impl TcpSink {
     pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) -> bool {
         loop {
             if self.conn.is_none() {
-                let attempt =
-                    future::or(async { Some(TcpStream::connect(self.addr).await) }, async {
+                let attempt = future::or(
+                    async { Some(Conn::connect(self.addr, self.tls.as_ref()).await) },
+                    async {
                         hard.wait().await;
                         None
-                    })
-                    .await;
+                    },
+                )
+                .await;
                 match attempt {
                     None => break,
                     Some(Ok(s)) => {
@@ -90,7 +95,7 @@ impl TcpSink {
                         c.set_up(false);
                         c.publish();
                         let d = self.next_delay();
-                        tracing::warn!(sink = %self.id, peer = %self.addr, error = %e, retry_in = ?d, "cannot connect");
+                        tracing::warn!(sink = %self.id, peer = %self.addr, error = %e, tls_handshake = is_handshake_error(&e), retry_in = ?d, "cannot connect");
                         let slept = future::or(
                             async {
                                 glommio::timer::sleep(d).await;
@@ -112,7 +117,12 @@ impl TcpSink {
             let Some(conn) = self.conn.as_mut() else {
                 continue;
             };
-            match conn.write_all(&batch.data).await {
+            // The flush matters under TLS: records the session still holds are not yet sent.
+            let sent = async {
+                conn.write_all(&batch.data).await?;
+                conn.flush().await
+            };
+            match sent.await {
                 Ok(()) => {
                     c.events += batch.events();
                     c.bytes += batch.data.len() as u64;

@@ -132,6 +132,15 @@ impl Error {
         }
     }
 
+    /// The error itself, without the bytes a [`Error::WithRaw`] carries.
+    #[must_use]
+    pub fn cause(&self) -> &Error {
+        match self {
+            Error::WithRaw { error, .. } => error.cause(),
+            e => e,
+        }
+    }
+
     /// The bytes an error event should carry: the frame of a [`Error::WithRaw`], the head
     /// of a [`Error::FrameTooLong`], else none.
     #[must_use]

@@ -46,7 +46,9 @@ fn outputs(codec: &mut Codec, name: &str, text: &[u8], now: u64) -> Vec<u8> {
     };
     for r in decoded {
         match r {
-            Ok(v) => json.encode(&v, &Value::Null, &mut out).expect("json encodes"),
+            Ok(v) => json
+                .encode(&v, &Value::Null, &mut out)
+                .expect("json encodes"),
             Err(e) => out.extend_from_slice(format!("error: {e}").as_bytes()),
         }
         out.push(b'\n');
@@ -60,18 +62,33 @@ fn digests() -> String {
         &std::fs::read_to_string(common::data_dir().join("influx-line-protocol/corpus.json"))
             .expect("the influx corpus is part of the repository"),
     );
-    let cases = corpus.get("decode").and_then(Value::as_record).expect("decode cases");
+    let cases = corpus
+        .get("decode")
+        .and_then(Value::as_record)
+        .expect("decode cases");
     for (key, case) in cases.iter() {
         let input = case.get("input").expect("input");
-        let prec = match input.get("precision").and_then(Value::as_str).expect("precision") {
+        let prec = match input
+            .get("precision")
+            .and_then(Value::as_str)
+            .expect("precision")
+        {
             "1ns" => "ns",
             "1µs" => "us",
             "1ms" => "ms",
             _ => "s",
         };
-        let now = input.get("defaultTime").and_then(Value::as_u64).unwrap_or(0);
+        let now = input
+            .get("defaultTime")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
         let mut c = common::codec("influx", &format!(r#"{{"precision":"{prec}"}}"#));
-        let out = outputs(&mut c, "influx", &input_bytes(input.get("text").expect("text")), now);
+        let out = outputs(
+            &mut c,
+            "influx",
+            &input_bytes(input.get("text").expect("text")),
+            now,
+        );
         let _ = writeln!(lines, "influx {key} {:016x}", fnv(&out));
     }
     let mut c = common::codec("influx", "{}");
@@ -85,7 +102,11 @@ fn digests() -> String {
             .as_bytes(),
         );
     }
-    let _ = writeln!(lines, "influx bench {:016x}", fnv(&outputs(&mut c, "influx", &bench, 0)));
+    let _ = writeln!(
+        lines,
+        "influx bench {:016x}",
+        fnv(&outputs(&mut c, "influx", &bench, 0))
+    );
     let table = common::json(
         &std::fs::read_to_string(common::data_dir().join("rfc5424_cases.json"))
             .expect("the RFC 5424 table is part of the repository"),
@@ -112,15 +133,22 @@ fn decoded_json_is_byte_identical_to_the_recorded_outputs() {
     if std::env::var_os("SLUICE_BLESS").is_some() {
         std::fs::write(&path, &got).expect("write the golden file");
     }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (recorded outputs are part of the repository)", path.display()));
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (recorded outputs are part of the repository)",
+            path.display()
+        )
+    });
     let differ: Vec<(&str, &str)> = want
         .lines()
         .zip(got.lines())
         .filter(|(w, g)| w != g)
         .take(10)
         .collect();
-    assert!(differ.is_empty(), "outputs changed (recorded, now): {differ:?}");
+    assert!(
+        differ.is_empty(),
+        "outputs changed (recorded, now): {differ:?}"
+    );
     assert_eq!(want.lines().count(), got.lines().count());
     assert!(got.lines().count() > 6800, "every case was checked");
 }

@@ -61,8 +61,10 @@ fn run(chain: &mut PreprocessorChain, now: u64, reads: &[&[u8]], finish: bool) -
     let mut seen = Seen::default();
     let mut push = |f: Result<&[u8], Error>| match f {
         Ok(b) => seen.frames.push(b.to_vec()),
-        Err(Error::Chunking { reason, .. }) => seen.errors.push(reason),
-        Err(e) => seen.errors.push(e.kind()),
+        Err(e) => match e.cause() {
+            Error::Chunking { reason, .. } => seen.errors.push(reason),
+            e => seen.errors.push(e.kind()),
+        },
     };
     for r in reads {
         chain.process(now, r, &mut push);

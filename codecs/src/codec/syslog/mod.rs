@@ -111,10 +111,7 @@ impl<'a> Message<'a> {
         match self.version {
             Some(v) => {
                 r.push(s("protocol", "RFC5424"));
-                r.push((
-                    Cow::Borrowed("protocol_version"),
-                    Value::I64(i64::from(v)),
-                ));
+                r.push((Cow::Borrowed("protocol_version"), Value::I64(i64::from(v))));
             }
             None => r.push(s("protocol", "RFC3164")),
         }

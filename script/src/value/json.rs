@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use base64::Engine as _;
 use simd_json::{Buffers, Node, StaticNode, Tape};
 
+use super::spans::{needs_escape, JsonSpans};
 use super::{Record, Value};
 
 /// Deepest nesting accepted; deeper input is an error rather than a deep recursion.
@@ -36,6 +37,8 @@ pub struct JsonDecoder {
     tape: Option<Tape<'static>>,
     /// Ends of the containers open at a point of the tape, reused by the depth check.
     open: Vec<usize>,
+    /// The shadow of the last document decoded, for re-encoding it by copying.
+    spans: JsonSpans,
 }
 
 impl Default for JsonDecoder {
@@ -65,6 +68,7 @@ impl JsonDecoder {
             buffers: Buffers::new(4096),
             tape: Some(Tape(Vec::with_capacity(256))),
             open: Vec::with_capacity(16),
+            spans: JsonSpans::default(),
         }
     }
 
@@ -74,6 +78,7 @@ impl JsonDecoder {
     /// # Errors
     /// [`JsonError`] if the input is not valid JSON or nests too deeply.
     pub fn validate(&mut self, data: &mut [u8]) -> Result<(), JsonError> {
+        self.spans.clear();
         let mut open = std::mem::take(&mut self.open);
         let r = self.with_tape(data, |nodes| check_depth(nodes, &mut open));
         self.open = open;
@@ -85,10 +90,24 @@ impl JsonDecoder {
     /// # Errors
     /// [`JsonError`] if the input is not valid JSON or nests too deeply.
     pub fn decode<'a>(&mut self, data: &'a mut [u8]) -> Result<Value<'a>, JsonError> {
-        self.with_tape(data, |nodes| {
+        let (base, len) = (data.as_ptr() as usize, data.len());
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        let r = self.with_tape(data, |nodes| {
             let mut pos = 0;
-            build(nodes, &mut pos, 0)
-        })
+            let v = build(nodes, &mut pos, 0)?;
+            spans.record(nodes, base, len);
+            Ok(v)
+        });
+        self.spans = spans;
+        r
+    }
+
+    /// What the last [`JsonDecoder::decode`] left for re-encoding by copying (see
+    /// [`JsonSpans`]); empty after an error, a [`JsonDecoder::validate`] or a document that is
+    /// not an object.
+    pub fn spans_mut(&mut self) -> &mut JsonSpans {
+        &mut self.spans
     }
 
     fn with_tape<'a, T>(
@@ -249,7 +268,7 @@ fn write_fields<'x, 'a: 'x>(
 
 /// Floats print the shortest way that reads back exactly, always with a `.` or exponent so
 /// they stay floats; NaN and infinities have no JSON form and print as `null`.
-fn write_float(f: f64, out: &mut Vec<u8>) {
+pub(crate) fn write_float(f: f64, out: &mut Vec<u8>) {
     if f.is_finite() {
         out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
     } else {
@@ -258,7 +277,7 @@ fn write_float(f: f64, out: &mut Vec<u8>) {
 }
 
 // 0 = copy as is, b'u' = \u00XX, anything else = backslash + that byte.
-const ESCAPE: [u8; 256] = {
+pub(crate) const ESCAPE: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
     while i < 0x20 {
@@ -281,6 +300,12 @@ pub fn write_json_string(s: &str, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    // Most strings need no escape: checked a word at a time, then copied whole.
+    if !needs_escape(bytes) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc = ESCAPE[b as usize];

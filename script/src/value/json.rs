@@ -172,7 +172,10 @@ fn build<'a>(nodes: &[Node<'a>], pos: &mut usize, depth: usize) -> Result<Value<
             Value::Array(a)
         }
         Node::Object { len, .. } => {
-            let mut r = Record::with_capacity(len);
+            // The event itself gets room for the fields a script adds (a class, a rate), so
+            // that enriching it does not reallocate its entries.
+            let room = if depth == 0 { len + 4 } else { len };
+            let mut r = Record::with_capacity(room);
             for _ in 0..len {
                 let key = match nodes.get(*pos) {
                     Some(Node::String(k)) => *k,
@@ -268,7 +271,7 @@ fn write_fields<'x, 'a: 'x>(
 
 /// Floats print the shortest way that reads back exactly, always with a `.` or exponent so
 /// they stay floats; NaN and infinities have no JSON form and print as `null`.
-pub(crate) fn write_float(f: f64, out: &mut Vec<u8>) {
+fn write_float(f: f64, out: &mut Vec<u8>) {
     if f.is_finite() {
         out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
     } else {

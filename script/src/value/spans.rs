@@ -30,7 +30,7 @@ use std::borrow::Cow;
 
 use simd_json::{Node, StaticNode};
 
-use super::json::{write_float, write_json_string, ESCAPE};
+use super::json::{write_json_string, ESCAPE};
 use super::{write_json, Value};
 
 /// One node of the decoded document, without borrowing it.
@@ -298,9 +298,14 @@ fn canon(nodes: &[Shadow], n: &mut usize, o: &[u8], cur: usize, depth: usize) ->
             lit(b.format(i).as_bytes())
         }
         Shadow::F64(bits) => {
-            let mut b = Vec::with_capacity(24);
-            write_float(f64::from_bits(bits), &mut b);
-            lit(&b)
+            // As `write_float` prints it; a non-finite float prints as `null`, never as the
+            // number it was read from, so its bytes are never canonical.
+            let f = f64::from_bits(bits);
+            if !f.is_finite() {
+                return None;
+            }
+            let mut b = ryu::Buffer::new();
+            lit(b.format_finite(f).as_bytes())
         }
         Shadow::Str { off, len } => canon_str(o, cur, off, len),
         Shadow::Array { len, .. } => {

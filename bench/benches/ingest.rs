@@ -76,6 +76,7 @@ fn benches(c: &mut Criterion) {
         });
     });
 
+    dec.keep_spans(true);
     g.bench_function("decode_script_spans", |b| {
         b.iter(|| {
             out.clear();

@@ -32,6 +32,7 @@ fn main() {
     match mode.as_str() {
         "reference" | "spans" => {
             let mut dec = JsonDecoder::new();
+            dec.keep_spans(mode == "spans");
             let mut runner = Runner::new(script, Env::default(), Value::Null);
                     let mut scratch = Vec::with_capacity(4096);
             for _ in 0..rounds {

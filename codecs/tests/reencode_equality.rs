@@ -58,6 +58,9 @@ struct Seen {
 
 /// Decodes `doc`, lets `change` alter it, encodes it both ways and compares.
 fn check(codec: &mut Codec, doc: &[u8], change: &mut dyn FnMut(&mut Value<'_>) -> bool, seen: &mut Seen) {
+    if let Codec::Json(c) = codec {
+        c.keep_spans(true);
+    }
     let mut scratch = doc.to_vec();
     let Ok(Some(mut v)) = codec.decode(&mut scratch, 0) else {
         return;

@@ -70,6 +70,12 @@ impl JsonCodec {
         }
     }
 
+    /// Whether decoding records [`JsonSpans`] for [`JsonCodec::encode_reusing`] (off by
+    /// default: recording costs every decode).
+    pub fn keep_spans(&mut self, on: bool) {
+        self.decoder.keep_spans(on);
+    }
+
     /// Takes out what the last decode left for re-encoding by copying (see [`JsonSpans`]),
     /// so that the engine can hold it while it encodes for several sinks; give it back with
     /// [`JsonCodec::put_spans`] (its buffers are reused by the next decode).

@@ -39,6 +39,8 @@ pub struct JsonDecoder {
     open: Vec<usize>,
     /// The shadow of the last document decoded, for re-encoding it by copying.
     spans: JsonSpans,
+    /// Record `spans` on decode (off by default: it costs every decode).
+    keep_spans: bool,
 }
 
 impl Default for JsonDecoder {
@@ -69,6 +71,7 @@ impl JsonDecoder {
             tape: Some(Tape(Vec::with_capacity(256))),
             open: Vec::with_capacity(16),
             spans: JsonSpans::default(),
+            keep_spans: false,
         }
     }
 
@@ -93,19 +96,27 @@ impl JsonDecoder {
         let (base, len) = (data.as_ptr() as usize, data.len());
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
+        let keep = self.keep_spans;
         let r = self.with_tape(data, |nodes| {
             let mut pos = 0;
             let v = build(nodes, &mut pos, 0)?;
-            spans.record(nodes, base, len);
+            if keep {
+                spans.record(nodes, base, len);
+            }
             Ok(v)
         });
         self.spans = spans;
         r
     }
 
+    /// Whether [`JsonDecoder::decode`] records [`JsonSpans`] (off by default).
+    pub fn keep_spans(&mut self, on: bool) {
+        self.keep_spans = on;
+    }
+
     /// What the last [`JsonDecoder::decode`] left for re-encoding by copying (see
-    /// [`JsonSpans`]); empty after an error, a [`JsonDecoder::validate`] or a document that is
-    /// not an object.
+    /// [`JsonSpans`]) when [`JsonDecoder::keep_spans`] is on; empty after an error, a
+    /// [`JsonDecoder::validate`] or a document that is not an object.
     pub fn spans_mut(&mut self) -> &mut JsonSpans {
         &mut self.spans
     }

@@ -1,8 +1,7 @@
 //! Routing an event to the sinks of a port: encode (or copy the original bytes) straight
 //! into each sink's open batch, then run its postprocessors over the new tail.
 
-use sluice_codecs::Codec;
-use sluice_script::{JsonSpans, Value};
+use sluice_script::Value;
 
 use super::{Ingest, Read, SinkOut};
 use crate::metrics::bump;
@@ -14,9 +13,6 @@ enum Body<'x, 'v> {
     Raw(&'x [u8]),
     /// A value to encode, with its metadata.
     Value(&'x Value<'v>, &'x Value<'v>),
-    /// A value decoded from JSON frame `.3`, for a JSON sink: encoded by copying the entries
-    /// that `.2` shows unchanged (byte-identical to encoding it, see [`JsonSpans`]).
-    Spanned(&'x Value<'v>, &'x Value<'v>, &'x JsonSpans, &'x [u8]),
 }
 
 impl Ingest {
@@ -43,60 +39,17 @@ impl Ingest {
         raw: Option<&[u8]>,
         read: &Read<'_>,
     ) {
-        self.route_event(src, p, port, value, meta, raw, None, read);
-    }
-
-    /// [`Ingest::route_value`] for an event decoded from `frame` by the stream's decoder:
-    /// a JSON sink that must encode it copies the entries the pipeline left unchanged from
-    /// `frame` instead of serialising them (the decoder's [`JsonSpans`]).
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn route_event(
-        &mut self,
-        src: usize,
-        p: usize,
-        port: usize,
-        value: &Value<'_>,
-        meta: &Value<'_>,
-        raw: Option<&[u8]>,
-        frame: Option<&[u8]>,
-        read: &Read<'_>,
-    ) {
         self.counters.pipelines[p].ports[port] += 1;
-        let dec = self.cur.dec.min(self.sources[src].decoders.len() - 1);
-        // Held out of the decoder while the sinks encode (no allocation: the buffers move).
-        let mut spans = match (frame, &mut self.sources[src].decoders[dec].codec) {
-            (Some(_), Codec::Json(c)) => Some(c.take_spans()),
-            _ => None,
-        };
-        // Checked against the frame once, when the first sink needs it.
-        let mut prepared = None;
         for k in 0..self.pipelines[p].ports[port].len() {
             let s = self.pipelines[p].ports[port][k];
+            let dec = self.cur.dec.min(self.sources[src].decoders.len() - 1);
             let body = match raw {
                 Some(bytes) if self.sources[src].decoders[dec].raw_ok[s].fits(bytes) => {
                     Body::Raw(bytes)
                 }
-                _ => {
-                    let json = matches!(
-                        self.outs[s].as_ref().map(|o| &o.codec),
-                        Some(Codec::Json(_))
-                    );
-                    let usable = match (&mut spans, frame) {
-                        (Some(sp), Some(f)) if json => {
-                            *prepared.get_or_insert_with(|| sp.prepare(f))
-                        }
-                        _ => false,
-                    };
-                    match (&spans, frame) {
-                        (Some(sp), Some(f)) if usable => Body::Spanned(value, meta, sp, f),
-                        _ => Body::Value(value, meta),
-                    }
-                }
+                _ => Body::Value(value, meta),
             };
             self.emit(s, p, body, Some(meta), read);
-        }
-        if let (Some(sp), Codec::Json(c)) = (spans, &mut self.sources[src].decoders[dec].codec) {
-            c.put_spans(sp);
         }
     }
 
@@ -217,10 +170,6 @@ fn write_frame(
     match body {
         Body::Raw(bytes) => batch.data.extend_from_slice(bytes),
         Body::Value(v, m) => out.codec.encode(v, m, &mut batch.data)?,
-        Body::Spanned(v, m, spans, frame) => match &out.codec {
-            Codec::Json(c) => c.encode_reusing(v, spans, frame, &mut batch.data),
-            _ => out.codec.encode(v, m, &mut batch.data)?,
-        },
     }
     out.post.process(&mut batch.data, start, &mut out.splits)
 }

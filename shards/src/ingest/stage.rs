@@ -104,12 +104,12 @@ impl Ingest {
                 let raw = (!changed).then_some(bytes);
                 match self.cur.meta.take() {
                     Some(m) if passthrough => {
-                        self.route_event(src, p, port, &value, &m, raw, Some(bytes), read);
+                        self.route_value(src, p, port, &value, &m, raw, read);
                         self.cur.meta = Some(m);
                     }
                     other => {
                         self.cur.meta = other;
-                        self.route_event(src, p, port, &value, &meta, raw, Some(bytes), read);
+                        self.route_value(src, p, port, &value, &meta, raw, read);
                     }
                 }
             }

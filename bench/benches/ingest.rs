@@ -4,12 +4,25 @@
 //! - `decode_encode`: build the value and serialise it again (what re-encoding costs);
 //! - `ingest_path`: Sluice's whole ingest path in memory: framing, validation, batching,
 //!   the SPSC ring to the sink side and back (no sockets).
+//! - `decode_script_encode` / `decode_script_spans`: decode, run
+//!   `bench/data/classify_enrich.tremor` (every event changed), and encode the whole value
+//!   (`write_json`, the reference) or copy the unchanged entries' original bytes
+//!   (`JsonSpans`, byte-identical: `codecs/tests/reencode_equality.rs`);
+//! - `script_reencode`: the whole ingest path with that script and a JSON sink.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sluice_script::{write_json, JsonDecoder};
-use sluice_shards::{mesh, Ingest, OnFull, Plan, Read};
+use sluice_script::stdlib::Env;
+use sluice_script::{write_json, CompileOptions, JsonDecoder, Runner, Script, Value};
+use sluice_shards::{mesh, Ingest, OnFull, Plan, Read, ScriptPlan};
+
+const ENRICH: &str = include_str!("../data/classify_enrich.tremor");
+
+fn enrich() -> Arc<Script> {
+    Arc::new(Script::compile(ENRICH, &CompileOptions::new("classify_enrich.tremor")).expect("compiles"))
+}
 
 fn benches(c: &mut Criterion) {
     let cpu = std::env::var("BENCH_CPU")
@@ -48,17 +61,66 @@ fn benches(c: &mut Criterion) {
         });
     });
 
+    let mut runner = Runner::new(enrich(), Env::default(), Value::Null);
+    g.bench_function("decode_script_encode", |b| {
+        b.iter(|| {
+            out.clear();
+            for l in &lines {
+                scratch.clear();
+                scratch.extend_from_slice(l);
+                let mut v = dec.decode(&mut scratch).expect("valid");
+                runner.run(&mut v, &mut Value::record(), 0, None).expect("runs");
+                write_json(&v, &mut out);
+                out.push(b'\n');
+            }
+        });
+    });
+
+    dec.keep_spans(true);
+    g.bench_function("decode_script_spans", |b| {
+        b.iter(|| {
+            out.clear();
+            for l in &lines {
+                scratch.clear();
+                scratch.extend_from_slice(l);
+                let mut v = dec.decode(&mut scratch).expect("valid");
+                runner.run(&mut v, &mut Value::record(), 0, None).expect("runs");
+                let spans = dec.spans_mut();
+                spans.prepare(l);
+                spans.write(&v, l, &mut out);
+                out.push(b'\n');
+            }
+        });
+    });
+
     let mut chunk = Vec::with_capacity(bytes);
     for l in &lines {
         chunk.extend_from_slice(l);
         chunk.push(b'\n');
     }
-    let p = Plan::stdin_to_blackhole("json");
+    ingest_bench(&mut g, "ingest_path", &chunk, &Plan::stdin_to_blackhole("json"));
+    let mut p = Plan::stdin_to_blackhole("json");
+    p.pipelines[0].script = Some(ScriptPlan {
+        script: enrich(),
+        args: Value::record(),
+        ports: vec![0, 1],
+    });
+    ingest_bench(&mut g, "script_reencode", &chunk, &p);
+    g.finish();
+}
+
+/// The in-memory ingest path of plan `p` over `chunk`.
+fn ingest_bench(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    chunk: &[u8],
+    p: &Plan,
+) {
     let (mut il, mut sl) = mesh(1, 1, 64).expect("mesh");
-    let mut ing = Ingest::new(&p, il.remove(0)).expect("ingest");
+    let mut ing = Ingest::new(p, il.remove(0)).expect("ingest");
     let (mut links, _parking) = sl.remove(0);
     let stream = ing.open_stream(0);
-    g.bench_function("ingest_path", |b| {
+    g.bench_function(name, |b| {
         b.iter(|| {
             // Reads of 64 KiB, as a busy TCP connection delivers them.
             for part in chunk.chunks(64 * 1024) {
@@ -78,7 +140,9 @@ fn benches(c: &mut Criterion) {
             }
         });
     });
-    g.finish();
+    // Every event went out on `out` (a failing script would measure the error path).
+    let c = &ing.counters.pipelines[0];
+    assert!(c.errors == 0 && c.ports[0] == c.events, "{name}: events did not all leave on out");
 }
 
 fn drain(links: &mut [sluice_shards::SinkLink]) {

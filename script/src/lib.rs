@@ -51,6 +51,7 @@ pub use lang::{
     SourceFile, Span,
 };
 pub use value::{
-    write_json, write_json_sorted, write_json_string, JsonDecoder, JsonError, Record, Value,
+    write_json, write_json_sorted, write_json_string, JsonDecoder, JsonError, JsonSpans, Record,
+    Value,
     ValueType,
 };

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use base64::Engine as _;
 use simd_json::{Buffers, Node, StaticNode, Tape};
 
+use super::spans::{needs_escape, JsonSpans};
 use super::{Record, Value};
 
 /// Deepest nesting accepted; deeper input is an error rather than a deep recursion.
@@ -36,6 +37,10 @@ pub struct JsonDecoder {
     tape: Option<Tape<'static>>,
     /// Ends of the containers open at a point of the tape, reused by the depth check.
     open: Vec<usize>,
+    /// The shadow of the last document decoded, for re-encoding it by copying.
+    spans: JsonSpans,
+    /// Record `spans` on decode (off by default: it costs every decode).
+    keep_spans: bool,
 }
 
 impl Default for JsonDecoder {
@@ -65,6 +70,8 @@ impl JsonDecoder {
             buffers: Buffers::new(4096),
             tape: Some(Tape(Vec::with_capacity(256))),
             open: Vec::with_capacity(16),
+            spans: JsonSpans::default(),
+            keep_spans: false,
         }
     }
 
@@ -74,6 +81,7 @@ impl JsonDecoder {
     /// # Errors
     /// [`JsonError`] if the input is not valid JSON or nests too deeply.
     pub fn validate(&mut self, data: &mut [u8]) -> Result<(), JsonError> {
+        self.spans.clear();
         let mut open = std::mem::take(&mut self.open);
         let r = self.with_tape(data, |nodes| check_depth(nodes, &mut open));
         self.open = open;
@@ -85,10 +93,32 @@ impl JsonDecoder {
     /// # Errors
     /// [`JsonError`] if the input is not valid JSON or nests too deeply.
     pub fn decode<'a>(&mut self, data: &'a mut [u8]) -> Result<Value<'a>, JsonError> {
-        self.with_tape(data, |nodes| {
+        let (base, len) = (data.as_ptr() as usize, data.len());
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        let keep = self.keep_spans;
+        let r = self.with_tape(data, |nodes| {
             let mut pos = 0;
-            build(nodes, &mut pos, 0)
-        })
+            let v = build(nodes, &mut pos, 0)?;
+            if keep {
+                spans.record(nodes, base, len);
+            }
+            Ok(v)
+        });
+        self.spans = spans;
+        r
+    }
+
+    /// Whether [`JsonDecoder::decode`] records [`JsonSpans`] (off by default).
+    pub fn keep_spans(&mut self, on: bool) {
+        self.keep_spans = on;
+    }
+
+    /// What the last [`JsonDecoder::decode`] left for re-encoding by copying (see
+    /// [`JsonSpans`]) when [`JsonDecoder::keep_spans`] is on; empty after an error, a
+    /// [`JsonDecoder::validate`] or a document that is not an object.
+    pub fn spans_mut(&mut self) -> &mut JsonSpans {
+        &mut self.spans
     }
 
     fn with_tape<'a, T>(
@@ -153,7 +183,10 @@ fn build<'a>(nodes: &[Node<'a>], pos: &mut usize, depth: usize) -> Result<Value<
             Value::Array(a)
         }
         Node::Object { len, .. } => {
-            let mut r = Record::with_capacity(len);
+            // The event itself gets room for the fields a script adds (a class, a rate), so
+            // that enriching it does not reallocate its entries.
+            let room = if depth == 0 { len + 4 } else { len };
+            let mut r = Record::with_capacity(room);
             for _ in 0..len {
                 let key = match nodes.get(*pos) {
                     Some(Node::String(k)) => *k,
@@ -258,7 +291,7 @@ fn write_float(f: f64, out: &mut Vec<u8>) {
 }
 
 // 0 = copy as is, b'u' = \u00XX, anything else = backslash + that byte.
-const ESCAPE: [u8; 256] = {
+pub(crate) const ESCAPE: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
     while i < 0x20 {
@@ -281,6 +314,12 @@ pub fn write_json_string(s: &str, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    // Most strings need no escape: checked a word at a time, then copied whole.
+    if !needs_escape(bytes) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc = ESCAPE[b as usize];

@@ -8,12 +8,14 @@ mod cmp;
 mod index;
 mod json;
 mod record;
+mod spans;
 
 use std::borrow::Cow;
 
 pub use json::{write_json, write_json_sorted, write_json_string, JsonDecoder, JsonError};
 pub(crate) use record::short_eq;
 pub use record::Record;
+pub use spans::JsonSpans;
 
 /// A JSON-like value with integers kept apart from floats, and binary data.
 #[derive(Debug, Clone, Default)]

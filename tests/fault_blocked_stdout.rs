@@ -11,7 +11,7 @@ use common::{complete_lines, events, free_port, metric, send_tcp, Sluice};
 #[test]
 fn a_stalled_stdout_pipe_does_not_stop_the_shard() {
     let (port_a, port_b) = (free_port(), free_port());
-    let s = Sluice::start(&format!(
+    let mut s = Sluice::start(&format!(
         r#"
 [shards]
 ingest = [0]
@@ -79,11 +79,24 @@ postprocessors = ["separate"]
         "the file sink stalled behind a blocked stdout"
     );
 
-    let (exit, _dir) = s.stop();
+    // Now the pipe is read. The sender may still be blocked with lines the kernel could not
+    // hold (a stop now would rightly not wait for them): let it finish, and every line it
+    // sent reach stdout, before stopping.
+    let mut pipe = s.child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut pipe, &mut text).expect("read stdout");
+        text
+    });
     sender.join().unwrap();
+    assert_eq!(
+        s.wait_metric("sluice_sink_events_total{sink=\"out\"}", 5000.0, 30),
+        5000.0
+    );
+    let (exit, _dir) = s.stop();
     assert!(exit.status.success(), "{}", exit.stderr);
-    let mut seqs: Vec<u64> = exit
-        .stdout
+    let stdout = reader.join().unwrap();
+    let mut seqs: Vec<u64> = stdout
         .lines()
         .map(|l| {
             serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]

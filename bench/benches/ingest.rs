@@ -21,7 +21,9 @@ use sluice_shards::{mesh, Ingest, OnFull, Plan, Read, ScriptPlan};
 const ENRICH: &str = include_str!("../data/classify_enrich.tremor");
 
 fn enrich() -> Arc<Script> {
-    Arc::new(Script::compile(ENRICH, &CompileOptions::new("classify_enrich.tremor")).expect("compiles"))
+    Arc::new(
+        Script::compile(ENRICH, &CompileOptions::new("classify_enrich.tremor")).expect("compiles"),
+    )
 }
 
 fn benches(c: &mut Criterion) {
@@ -69,7 +71,9 @@ fn benches(c: &mut Criterion) {
                 scratch.clear();
                 scratch.extend_from_slice(l);
                 let mut v = dec.decode(&mut scratch).expect("valid");
-                runner.run(&mut v, &mut Value::record(), 0, None).expect("runs");
+                runner
+                    .run(&mut v, &mut Value::record(), 0, None)
+                    .expect("runs");
                 write_json(&v, &mut out);
                 out.push(b'\n');
             }
@@ -84,7 +88,9 @@ fn benches(c: &mut Criterion) {
                 scratch.clear();
                 scratch.extend_from_slice(l);
                 let mut v = dec.decode(&mut scratch).expect("valid");
-                runner.run(&mut v, &mut Value::record(), 0, None).expect("runs");
+                runner
+                    .run(&mut v, &mut Value::record(), 0, None)
+                    .expect("runs");
                 let spans = dec.spans_mut();
                 spans.prepare(l);
                 spans.write(&v, l, &mut out);
@@ -98,7 +104,12 @@ fn benches(c: &mut Criterion) {
         chunk.extend_from_slice(l);
         chunk.push(b'\n');
     }
-    ingest_bench(&mut g, "ingest_path", &chunk, &Plan::stdin_to_blackhole("json"));
+    ingest_bench(
+        &mut g,
+        "ingest_path",
+        &chunk,
+        &Plan::stdin_to_blackhole("json"),
+    );
     let mut p = Plan::stdin_to_blackhole("json");
     p.pipelines[0].script = Some(ScriptPlan {
         script: enrich(),
@@ -142,7 +153,10 @@ fn ingest_bench(
     });
     // Every event went out on `out` (a failing script would measure the error path).
     let c = &ing.counters.pipelines[0];
-    assert!(c.errors == 0 && c.ports[0] == c.events, "{name}: events did not all leave on out");
+    assert!(
+        c.errors == 0 && c.ports[0] == c.events,
+        "{name}: events did not all leave on out"
+    );
 }
 
 fn drain(links: &mut [sluice_shards::SinkLink]) {

@@ -34,14 +34,16 @@ fn main() {
             let mut dec = JsonDecoder::new();
             dec.keep_spans(mode == "spans");
             let mut runner = Runner::new(script, Env::default(), Value::Null);
-                    let mut scratch = Vec::with_capacity(4096);
+            let mut scratch = Vec::with_capacity(4096);
             for _ in 0..rounds {
                 out.clear();
                 for l in &lines {
                     scratch.clear();
                     scratch.extend_from_slice(l);
                     let mut v = dec.decode(&mut scratch).expect("valid");
-                    runner.run(&mut v, &mut Value::record(), 0, None).expect("runs");
+                    runner
+                        .run(&mut v, &mut Value::record(), 0, None)
+                        .expect("runs");
                     if mode == "spans" {
                         let spans = dec.spans_mut();
                         spans.prepare(l);
@@ -86,7 +88,10 @@ fn main() {
                 }
             }
             let c = &ing.counters.pipelines[0];
-            assert!(c.errors == 0 && c.ports[0] == c.events, "events did not all leave on out");
+            assert!(
+                c.errors == 0 && c.ports[0] == c.events,
+                "events did not all leave on out"
+            );
         }
         other => panic!("unknown mode {other}: ingest, passthrough, reference or spans"),
     }

@@ -57,7 +57,12 @@ struct Seen {
 }
 
 /// Decodes `doc`, lets `change` alter it, encodes it both ways and compares.
-fn check(codec: &mut Codec, doc: &[u8], change: &mut dyn FnMut(&mut Value<'_>) -> bool, seen: &mut Seen) {
+fn check(
+    codec: &mut Codec,
+    doc: &[u8],
+    change: &mut dyn FnMut(&mut Value<'_>) -> bool,
+    seen: &mut Seen,
+) {
     if let Codec::Json(c) = codec {
         c.keep_spans(true);
     }
@@ -71,7 +76,9 @@ fn check(codec: &mut Codec, doc: &[u8], change: &mut dyn FnMut(&mut Value<'_>) -
     let mut reference = Vec::new();
     write_json(&v, &mut reference);
     let mut via_codec = Vec::new();
-    codec.encode(&v, &Value::Null, &mut via_codec).expect("json encodes");
+    codec
+        .encode(&v, &Value::Null, &mut via_codec)
+        .expect("json encodes");
     assert_eq!(reference, via_codec);
     let Codec::Json(c) = codec else {
         panic!("json codec");
@@ -201,7 +208,9 @@ fn leaf() -> impl Strategy<Value = Value<'static>> {
         any::<i64>().prop_map(Value::I64),
         any::<u64>().prop_map(Value::from),
         (-1e6f64..1e6).prop_map(Value::F64),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::F64),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::F64),
         "[a-z]{0,6}".prop_map(Value::from),
         "\\PC{0,8}".prop_map(Value::from),
         "[\\x00-\\x1f\"\\\\/é\u{2028}a]{0,6}".prop_map(Value::from),

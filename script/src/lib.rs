@@ -52,6 +52,5 @@ pub use lang::{
 };
 pub use value::{
     write_json, write_json_sorted, write_json_string, JsonDecoder, JsonError, JsonSpans, Record,
-    Value,
-    ValueType,
+    Value, ValueType,
 };

@@ -84,5 +84,8 @@ fn allocations_per_event_when_a_script_changes_every_event() {
     assert_eq!(std::str::from_utf8(last).unwrap(), expected);
     // The decoded value's two containers (the record and its `tags` array); the fields the
     // script adds fit in the room the record is decoded with.
-    assert_eq!(per_event, 2.0, "allocations per event when a script re-encodes");
+    assert_eq!(
+        per_event, 2.0,
+        "allocations per event when a script re-encodes"
+    );
 }

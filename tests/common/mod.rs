@@ -139,16 +139,21 @@ impl Sluice {
         let deadline = Instant::now() + limit;
         let mut out = String::new();
         let mut err = String::new();
-        let mut so = self.child.stdout.take().expect("stdout");
-        let mut se = self.child.stderr.take().expect("stderr");
+        // A test may have taken stdout to read it while Sluice runs.
+        let so = self.child.stdout.take();
+        let se = self.child.stderr.take();
         let t1 = std::thread::spawn(move || {
             let mut s = String::new();
-            let _ = so.read_to_string(&mut s);
+            if let Some(mut so) = so {
+                let _ = so.read_to_string(&mut s);
+            }
             s
         });
         let t2 = std::thread::spawn(move || {
             let mut s = String::new();
-            let _ = se.read_to_string(&mut s);
+            if let Some(mut se) = se {
+                let _ = se.read_to_string(&mut s);
+            }
             s
         });
         let status = loop {

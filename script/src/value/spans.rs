@@ -43,10 +43,19 @@ enum Shadow {
     /// A float, compared bit for bit.
     F64(u64),
     /// A string (or key): its offset in the decode buffer and its decoded length.
-    Str { off: usize, len: usize },
+    Str {
+        off: usize,
+        len: usize,
+    },
     /// `len` entries (key and value nodes follow); `count` nodes in all below it.
-    Object { len: usize, count: usize },
-    Array { len: usize, count: usize },
+    Object {
+        len: usize,
+        count: usize,
+    },
+    Array {
+        len: usize,
+        count: usize,
+    },
 }
 
 /// A top-level entry of the original document.
@@ -288,7 +297,11 @@ fn canon(nodes: &[Shadow], n: &mut usize, o: &[u8], cur: usize, depth: usize) ->
     }
     let node = *nodes.get(*n)?;
     *n += 1;
-    let lit = |text: &[u8]| o.get(cur..cur + text.len()).filter(|b| *b == text).map(|_| cur + text.len());
+    let lit = |text: &[u8]| {
+        o.get(cur..cur + text.len())
+            .filter(|b| *b == text)
+            .map(|_| cur + text.len())
+    };
     match node {
         Shadow::Null => lit(b"null"),
         Shadow::Bool(true) => lit(b"true"),

@@ -13,9 +13,12 @@ use crate::ingest::{Ingest, Read};
 use crate::plan::OnFull;
 use crate::signal::{now_ns, Signal};
 
-/// A read larger than this is processed and flushed in parts of this size (the default
-/// `batch_size`: a part fills about one batch).
-const PART: usize = 64 * 1024;
+/// A read larger than this is processed and flushed in parts of this size. Reads grow past
+/// `LATENCY_READ` only while a stream is behind (see `readbuf`), when queueing already costs
+/// more latency than a part would save; flushing every 64 KiB there cost 14% of saturated
+/// passthrough throughput (bench/results/latency.md), so parts only bound reads larger than
+/// the default `read_buffer`.
+const PART: usize = 256 * 1024;
 
 /// Per-connection limits of a stream source.
 #[derive(Default)]

@@ -277,14 +277,19 @@ tls = {{ ca = "{d}/ca.pem", server_name = "localhost" }}"#,
 
 /// `sluice check` on `text`: (exit code, stderr).
 fn check(text: &str) -> (i32, String) {
+    check_with_bundle(text, None)
+}
+
+/// `sluice check`, with `SSL_CERT_FILE` (the system CA bundle) set to `bundle` when given.
+fn check_with_bundle(text: &str, bundle: Option<&std::path::Path>) -> (i32, String) {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("c.toml");
     std::fs::write(&path, text).expect("write");
-    let out = std::process::Command::new(common::bin())
-        .arg("check")
-        .arg(&path)
-        .output()
-        .expect("sluice check");
+    let mut cmd = std::process::Command::new(common::bin());
+    if let Some(b) = bundle {
+        cmd.env("SSL_CERT_FILE", b);
+    }
+    let out = cmd.arg("check").arg(&path).output().expect("sluice check");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -349,11 +354,19 @@ tls = {{ ca = "{d}/ca.pem", cert = "{d}/client.pem", key = "{d}/server.key" }}"#
         assert!(err.contains("sink.out.tls"), "{sink}: {err}");
         assert!(err.contains(words), "{sink}: want {words:?} in {err}");
     }
-    // And a good one passes, the system bundle standing in for `ca`.
-    let (code, err) = check(&config(
+    // And a good one passes, the system bundle standing in for `ca` (the test's own CA as
+    // that bundle, so the test does not depend on the machine's); a bundle that is not there
+    // is a clear error.
+    let es = config(
         1,
         r#"type = "elasticsearch"
 url = "https://127.0.0.1:9""#,
-    ));
+    );
+    let ca = dir.path().join("ca.pem");
+    let (code, err) = check_with_bundle(&es, Some(&ca));
     assert_eq!(code, 0, "{err}");
+    let gone = dir.path().join("no-such-bundle.pem");
+    let (code, err) = check_with_bundle(&es, Some(&gone));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no-such-bundle.pem"), "{err}");
 }

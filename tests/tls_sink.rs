@@ -55,13 +55,7 @@ fn tcp_sink_with_a_client_certificate_delivers_every_byte() {
     pki(dir.path());
     let d = dir.path().display();
     // The peer asks for a client certificate signed by our CA (mutual TLS).
-    let peer = Peer::start(
-        "raw",
-        dir.path(),
-        Some(&dir.path().join("ca.pem")),
-        &dir.path().join("raw.out"),
-        0,
-    );
+    let peer = Peer::mutual("raw", dir.path());
     let tcp = free_port();
     let s = Sluice::start(&config(
         tcp,
@@ -162,13 +156,7 @@ fn http_sink_posts_over_https_with_a_client_certificate() {
     let dir = tempfile::tempdir().expect("tmp");
     pki(dir.path());
     let d = dir.path().display();
-    let peer = Peer::start(
-        "http",
-        dir.path(),
-        Some(&dir.path().join("ca.pem")),
-        &dir.path().join("http.out"),
-        0,
-    );
+    let peer = Peer::mutual("http", dir.path());
     let tcp = free_port();
     // `localhost` in the URL: the name checked is the URL's host (the cert has both).
     let s = Sluice::start(&config(
@@ -197,13 +185,7 @@ fn http_sink_without_the_client_certificate_is_refused_and_retries() {
     let dir = tempfile::tempdir().expect("tmp");
     pki(dir.path());
     let d = dir.path().display();
-    let peer = Peer::start(
-        "http",
-        dir.path(),
-        Some(&dir.path().join("ca.pem")),
-        &dir.path().join("http.out"),
-        0,
-    );
+    let peer = Peer::mutual("http", dir.path());
     let tcp = free_port();
     let s = Sluice::start(&config(
         tcp,

@@ -105,6 +105,13 @@ pub struct Peer {
 impl Peer {
     /// Starts a peer in `mode` with `pki`'s server certificate; `client_ca` asks clients
     /// for a certificate; `port` 0 picks a free one.
+    /// A peer on a free port that demands a client certificate signed by the CA in `pki`,
+    /// writing what it receives to `pki/<mode>.out`.
+    pub fn mutual(mode: &str, pki: &Path) -> Peer {
+        let out = pki.join(format!("{mode}.out"));
+        Peer::start(mode, pki, Some(&pki.join("ca.pem")), &out, 0)
+    }
+
     pub fn start(mode: &str, pki: &Path, client_ca: Option<&Path>, out: &Path, port: u16) -> Peer {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tls_common/tls_peer.py");
         let ca = client_ca.map_or("-".to_string(), |p| p.display().to_string());

@@ -81,7 +81,9 @@ impl JsonDecoder {
     /// # Errors
     /// [`JsonError`] if the input is not valid JSON or nests too deeply.
     pub fn validate(&mut self, data: &mut [u8]) -> Result<(), JsonError> {
-        self.spans.clear();
+        if self.keep_spans {
+            self.spans.clear();
+        }
         let mut open = std::mem::take(&mut self.open);
         let r = self.with_tape(data, |nodes| check_depth(nodes, &mut open));
         self.open = open;
@@ -93,16 +95,20 @@ impl JsonDecoder {
     /// # Errors
     /// [`JsonError`] if the input is not valid JSON or nests too deeply.
     pub fn decode<'a>(&mut self, data: &'a mut [u8]) -> Result<Value<'a>, JsonError> {
+        if !self.keep_spans {
+            // The ingest path: nothing of the spans is touched.
+            return self.with_tape(data, |nodes| {
+                let mut pos = 0;
+                build(nodes, &mut pos, 0)
+            });
+        }
         let (base, len) = (data.as_ptr() as usize, data.len());
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
-        let keep = self.keep_spans;
         let r = self.with_tape(data, |nodes| {
             let mut pos = 0;
             let v = build(nodes, &mut pos, 0)?;
-            if keep {
-                spans.record(nodes, base, len);
-            }
+            spans.record(nodes, base, len);
             Ok(v)
         });
         self.spans = spans;
@@ -112,6 +118,7 @@ impl JsonDecoder {
     /// Whether [`JsonDecoder::decode`] records [`JsonSpans`] (off by default).
     pub fn keep_spans(&mut self, on: bool) {
         self.keep_spans = on;
+        self.spans.clear();
     }
 
     /// What the last [`JsonDecoder::decode`] left for re-encoding by copying (see

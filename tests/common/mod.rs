@@ -12,12 +12,21 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_sluice")
 }
 
-/// A port that was free a moment ago (TCP and UDP).
+/// A port that was free a moment ago (TCP and UDP), and never handed out before by this
+/// test process: the kernel may give the same ephemeral port to two `bind(0)` calls in a
+/// row once the first listener is dropped, and two tests (or the admin endpoint and a
+/// source of one test) would then collide.
 pub fn free_port() -> u16 {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     loop {
         let l = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = l.local_addr().expect("addr").port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+        if UdpSocket::bind(("127.0.0.1", port)).is_err() {
+            continue;
+        }
+        let mut given = GIVEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !given.contains(&port) {
+            given.push(port);
             return port;
         }
     }

@@ -133,6 +133,54 @@ fn follows_rotation_truncation_and_new_files() {
     );
 }
 
+/// Whether the sluice process holds `path` open.
+fn holds_open(pid: u32, path: &Path) -> bool {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("fd dir")
+        .flatten()
+        .any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == path))
+}
+
+#[test]
+fn a_rotated_file_is_followed_while_its_writer_still_appends_then_closed() {
+    let data = tempfile::tempdir().expect("tmp");
+    let logs = data.path().join("logs");
+    std::fs::create_dir(&logs).expect("mkdir");
+    let a = logs.join("a.log");
+    append(&a, 0, 50);
+    let cfg = config(&logs, &data.path().join("state"), FILE_SINK).replace(
+        "checkpoint_interval = \"50ms\"",
+        "checkpoint_interval = \"50ms\"\nrotate_wait = \"1s\"",
+    );
+    let s = Sluice::start(&cfg);
+    let out = s.path("out.jsonl");
+    assert_eq!(wait_count(&out, 50).len(), 50);
+    // Rotated by rename to a name the glob does not match; the source notices within a few
+    // polls, and the writer, not yet told to reopen, goes on appending to the old file.
+    let old = logs.join("a.log.1");
+    std::fs::rename(&a, &old).expect("rename");
+    std::thread::sleep(Duration::from_millis(300));
+    append(&old, 50, 80);
+    std::thread::sleep(Duration::from_millis(300));
+    append(&old, 80, 90);
+    // Now it reopens its log at the old name.
+    append(&a, 90, 120);
+    let got = wait_count(&out, 120);
+    let mut sorted = got.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (0..120).collect::<Vec<i64>>(), "every line exactly once");
+    // Quiet for rotate_wait: the old file is closed (no descriptor kept forever).
+    let pid = s.child.id();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while holds_open(pid, &old) {
+        assert!(Instant::now() < deadline, "the rotated file is still open");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(holds_open(pid, &a), "the current file is followed");
+    let (exit, _dir) = s.stop();
+    assert!(exit.status.success(), "{}", exit.stderr);
+}
+
 #[test]
 fn resumes_after_restart_and_kill_9_without_loss() {
     let es = EsServer::start();

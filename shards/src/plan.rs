@@ -161,6 +161,9 @@ pub struct TailPlan {
     pub from_start: bool,
     /// How often acknowledged positions are written to the state directory.
     pub checkpoint_interval: Duration,
+    /// How long a file that was rotated away or deleted is still read after its last new
+    /// data: writers keep appending to the old file until they reopen their log.
+    pub rotate_wait: Duration,
 }
 
 /// A Kafka sink's settings (see the README's Kafka section for each key).

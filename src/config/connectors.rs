@@ -184,6 +184,12 @@ pub(super) fn tail_source(
             &s.checkpoint_interval,
             Duration::from_secs(1),
         )?,
+        rotate_wait: dur(
+            src,
+            &key("rotate_wait"),
+            &s.rotate_wait,
+            Duration::from_secs(5),
+        )?,
     }))
 }
 

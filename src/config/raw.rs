@@ -101,6 +101,7 @@ pub struct RawSource {
     pub fingerprint_bytes: Option<Spanned<usize>>,
     pub read_from: Option<Spanned<String>>,
     pub checkpoint_interval: Option<Spanned<String>>,
+    pub rotate_wait: Option<Spanned<String>>,
     // tcp, http
     pub tls: Option<Spanned<RawTls>>,
     // kafka

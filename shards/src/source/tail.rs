@@ -2,10 +2,11 @@
 //!
 //! Every `poll_interval` the globs are expanded and each file is checked: new data is read
 //! through the file's own stream (its preprocessor chain); a path that now names another
-//! file (rotation by rename) gets a new reader while the old file is read to its end and
-//! closed; a file that shrank (copytruncate) or whose first bytes changed is read again
-//! from its start; a file that was deleted is read to its end and closed; a path that
-//! became a directory is dropped and counted.
+//! file (rotation by rename) gets a new reader while the old file is still followed until
+//! it has had no new data for `rotate_wait` (the writer keeps appending to it until it
+//! reopens its log), then closed; a file that shrank (copytruncate) or whose first bytes
+//! changed is read again from its start; a file that was deleted is followed the same way
+//! as a renamed one; a path that became a directory is dropped and counted.
 //!
 //! Checkpoints hold only acknowledged data: after each read and flush, the source takes an
 //! [`Ingest::ack_mark`] with the offset of the last whole line read; once every sink has
@@ -48,8 +49,11 @@ struct Tracked {
     /// (ack mark, line end) not yet acknowledged, oldest first.
     waiting: VecDeque<(Vec<u64>, u64)>,
     stream: Option<StreamId>,
-    /// No longer at its path (rotated away or deleted): closed once read to its end.
+    /// No longer at its path (rotated away or deleted): closed once read to its end and
+    /// quiet for `rotate_wait` (its writer may not have reopened its log yet).
     orphan: bool,
+    /// When data was last read from it (or when it was opened).
+    last_data: Instant,
     meta: Value<'static>,
     origin: Value<'static>,
 }
@@ -135,7 +139,10 @@ pub(crate) async fn tail_source(
         // Orphans read to their end are done.
         let mut k = 0;
         while k < files.len() {
-            if files[k].orphan && at_end(&files[k]) {
+            if files[k].orphan
+                && at_end(&files[k])
+                && files[k].last_data.elapsed() >= cfg.rotate_wait
+            {
                 let mut f = files.remove(k);
                 finish(&ctx, src, &plan, &mut f).await;
                 if !f.waiting.is_empty() {
@@ -203,7 +210,7 @@ fn scan(
             .as_ref()
             .is_ok_and(|m| m.dev() == f.id.dev && m.ino() == f.id.ino);
         if !same {
-            tracing::info!(source = %plan.id, path = %f.path.display(), "file rotated or deleted; reading the old one to its end");
+            tracing::info!(source = %plan.id, path = %f.path.display(), "file rotated or deleted; following the old one until it is quiet");
             f.orphan = true;
         }
     }
@@ -281,6 +288,7 @@ fn scan(
             waiting: VecDeque::new(),
             stream: None,
             orphan: false,
+            last_data: Instant::now(),
             meta: Value::Record(meta),
             origin: super::origin("file", "", None, &segments),
         });
@@ -369,6 +377,7 @@ async fn read_file(
             f.line_end = f.offset + i as u64 + 1;
         }
         f.offset += n as u64;
+        f.last_data = Instant::now();
         flush(ctx, crate::plan::OnFull::Block, src).await;
         let mark = ctx.borrow().ack_mark();
         f.waiting.push_back((mark, f.line_end));

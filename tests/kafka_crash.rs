@@ -97,23 +97,30 @@ fn kill_9_and_restart_loses_nothing_and_duplicates_only_the_uncommitted_window()
 
     let second = Sluice::start(&config(&broker.addr()));
     let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
+    let arrived = loop {
         let all: BTreeSet<u64> = before
             .iter()
             .chain(records(&second).iter())
             .map(|r| r.2)
             .collect();
-        if all.len() == n {
-            break;
+        if all.len() == n || Instant::now() > deadline {
+            break all.len();
         }
-        assert!(
-            Instant::now() < deadline,
-            "after the restart only {} of {n} records arrived",
-            all.len()
-        );
         std::thread::sleep(Duration::from_millis(100));
-    }
+    };
+    let metrics = second.metrics();
     let (exit, _dir) = second.stop();
+    assert_eq!(
+        arrived,
+        n,
+        "after the restart only {arrived} of {n} records arrived; second run's metrics:\n{}\nstderr:\n{}",
+        metrics
+            .lines()
+            .filter(|l| l.contains("source") && !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        exit.stderr
+    );
     assert!(exit.status.success(), "second run: {}", exit.stderr);
 
     // Duplicates: records written by both runs, all inside the window the kill left open.

@@ -7,7 +7,7 @@
 mod client;
 
 pub use client::TlsClientPlan;
-pub(crate) use client::{connector, is_handshake_error, Conn, Connector};
+pub(crate) use client::{connector, is_handshake_error, is_tls_error, Conn, Connector};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

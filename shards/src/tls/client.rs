@@ -182,6 +182,16 @@ pub(crate) fn is_handshake_error(e: &io::Error) -> bool {
     e.to_string().starts_with("TLS handshake")
 }
 
+/// Is this a TLS failure: a failed handshake, or an alert or bad record on an established
+/// session (rustls reports those as I/O errors that carry its own error)? Refused and
+/// reset connections are not.
+pub(crate) fn is_tls_error(e: &io::Error) -> bool {
+    is_handshake_error(e)
+        || e
+            .get_ref()
+            .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+}
+
 impl AsyncRead for Conn {
     fn poll_read(
         self: Pin<&mut Self>,

@@ -1,8 +1,9 @@
-//! What the `http` and `elasticsearch` sinks share. `write` cuts a batch's events into
-//! requests (at most `batch_events` events and about `batch_bytes` bytes each), sends up to
+//! What the `http` and `elasticsearch` sinks share. `write` cuts the events of the batches
+//! its task gathered (see `http_task`, which also lingers for more) into requests (at most
+//! `batch_events` events and about `batch_bytes` bytes each), sends up to
 //! `concurrency` of them at once, each from its own task with its own kept-alive connection,
 //! and returns only when every one is finished: delivered, refused for good (and accounted
-//! for), or given up at the hard stop. The batch then goes back to its ingest shard, and
+//! for), or given up at the hard stop. The batches then go back to their ingest shards, and
 //! that return is the acknowledgement, so nothing is acknowledged before the peer took it.
 //! A request that fails on the connection, a timeout, 429 or 5xx is sent again after a
 //! backoff (doubling, ±25% jitter, `Retry-After` honoured) until it succeeds or the hard stop.

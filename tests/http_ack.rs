@@ -103,7 +103,11 @@ fn curl(port: u16, body: &str, max_secs: u32) -> (u16, String, Duration) {
         .expect("curl");
     let text = String::from_utf8_lossy(&r.stdout).into_owned();
     let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
-    (code.trim().parse().unwrap_or(0), body.to_string(), start.elapsed())
+    (
+        code.trim().parse().unwrap_or(0),
+        body.to_string(),
+        start.elapsed(),
+    )
 }
 
 #[test]
@@ -162,7 +166,9 @@ fn shutdown_answers_503_when_the_sinks_never_confirm() {
     let s = Sluice::start(&config(
         port,
         "ack_timeout = \"60s\"",
-        &format!("type = \"tcp\"\naddress = \"127.0.0.1:{nobody}\"\npostprocessors = [\"separate\"]"),
+        &format!(
+            "type = \"tcp\"\naddress = \"127.0.0.1:{nobody}\"\npostprocessors = [\"separate\"]"
+        ),
         "[shards]\nshutdown_timeout = \"1s\"",
     ));
     let client = std::thread::spawn(move || curl(port, "{\"a\":1}\n", 30));
@@ -181,7 +187,9 @@ fn requests_waiting_for_their_sinks_are_bounded() {
     let s = Sluice::start(&config(
         port,
         "ack_timeout = \"3s\"\nmax_unacked = 1\nbusy_timeout = \"200ms\"",
-        &format!("type = \"tcp\"\naddress = \"127.0.0.1:{nobody}\"\npostprocessors = [\"separate\"]"),
+        &format!(
+            "type = \"tcp\"\naddress = \"127.0.0.1:{nobody}\"\npostprocessors = [\"separate\"]"
+        ),
         "[shards]\ningest = [0]\nsink = [0]\nshutdown_timeout = \"1s\"",
     ));
     let first = std::thread::spawn(move || curl(port, "{\"a\":1}\n", 10));
@@ -211,9 +219,16 @@ fn elasticsearch_items_are_answered_before_the_request_is() {
         ),
         "",
     ));
-    let (code, body, took) = curl(port, "{\"seq\":1}\n{\"seq\":2,\"bad\":1}\n{\"seq\":3}\n", 20);
+    let (code, body, took) = curl(
+        port,
+        "{\"seq\":1}\n{\"seq\":2,\"bad\":1}\n{\"seq\":3}\n",
+        20,
+    );
     assert_eq!(code, 204, "{body}");
-    assert!(took >= Duration::from_millis(700), "answered before the bulk response: {took:?}");
+    assert!(
+        took >= Duration::from_millis(700),
+        "answered before the bulk response: {took:?}"
+    );
     // Already there when the client got its answer.
     assert_eq!(es.wait_docs("logs", 2, 0).len(), 2);
     let dead = common::json_lines(&s.path("dead.jsonl"));
@@ -229,7 +244,9 @@ fn queued_answers_without_waiting_and_bad_ack_settings_are_config_errors() {
     let s = Sluice::start(&config(
         port,
         "ack = \"queued\"",
-        &format!("type = \"tcp\"\naddress = \"127.0.0.1:{nobody}\"\npostprocessors = [\"separate\"]"),
+        &format!(
+            "type = \"tcp\"\naddress = \"127.0.0.1:{nobody}\"\npostprocessors = [\"separate\"]"
+        ),
         "[shards]\nshutdown_timeout = \"500ms\"",
     ));
     let (code, body, took) = curl(port, "{\"a\":1}\n", 10);
@@ -243,11 +260,7 @@ fn queued_answers_without_waiting_and_bad_ack_settings_are_config_errors() {
         ("ack_timeout = \"soon\"", "source.web.ack_timeout"),
     ] {
         let path = dir.path().join("c.toml");
-        std::fs::write(
-            &path,
-            config(port, extra, "type = \"stdout\"", ""),
-        )
-        .expect("write");
+        std::fs::write(&path, config(port, extra, "type = \"stdout\"", "")).expect("write");
         let out = Command::new(common::bin())
             .arg("check")
             .arg(&path)

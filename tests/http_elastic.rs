@@ -187,13 +187,19 @@ fn a_burst_is_cut_by_count_and_bytes_without_waiting_for_the_linger() {
     assert_eq!(es.wait_docs("logs", 1000, 30).len(), 1000);
     let stats = es.get("/_test/stats");
     // batch_events = 50: at most 100 NDJSON lines (action + source) per request.
-    assert!(stats["max_request_lines"].as_u64().unwrap_or(999) <= 100, "{stats}");
+    assert!(
+        stats["max_request_lines"].as_u64().unwrap_or(999) <= 100,
+        "{stats}"
+    );
     // batch_bytes: a request takes no event past 4 KiB (each event is under 100 bytes).
     let max_bytes = stats["max_request_bytes"].as_u64().unwrap_or(u64::MAX);
     assert!(max_bytes <= 4096 + 100, "{stats}");
     // ~75 bytes per event and action: at least 1000 * 75 / 4196 requests, however the
     // reads were cut.
-    assert!(stats["bulk_requests"].as_u64().unwrap_or(0) >= 18, "{stats}");
+    assert!(
+        stats["bulk_requests"].as_u64().unwrap_or(0) >= 18,
+        "{stats}"
+    );
     let (exit, _dir) = s.stop();
     assert!(exit.status.success(), "{}", exit.stderr);
 }
@@ -214,7 +220,11 @@ fn what_lingers_is_sent_at_shutdown() {
     let start = std::time::Instant::now();
     let (exit, _dir) = s.stop();
     assert!(exit.status.success(), "{}", exit.stderr);
-    assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
     assert_eq!(es.wait_docs("logs", 5, 5).len(), 5);
     let stats = es.get("/_test/stats");
     assert_eq!(stats["bulk_requests"], 1, "{stats}");

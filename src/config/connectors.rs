@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use sluice_script::{Record, Value};
 use sluice_shards::{
-    ComponentSpec, ElasticPlan, HttpAck, HttpClientPlan, HttpSinkPlan, HttpSourcePlan, SourceKind, TailPlan,
+    ComponentSpec, ElasticPlan, HttpAck, HttpClientPlan, HttpSinkPlan, HttpSourcePlan, SourceKind,
+    TailPlan,
 };
 use toml::Spanned;
 

@@ -181,8 +181,7 @@ impl HttpBatcher {
                 let end = f.end as usize;
                 cur.push(&batch.data[start.min(end)..end]);
                 start = end;
-                if cur.ends.len() >= sh.cfg.batch_events || cur.body.len() >= sh.cfg.batch_bytes
-                {
+                if cur.ends.len() >= sh.cfg.batch_events || cur.body.len() >= sh.cfg.batch_bytes {
                     let next = sh.free.borrow_mut().pop().unwrap_or_default();
                     sh.queue
                         .borrow_mut()

@@ -187,8 +187,7 @@ pub(crate) fn is_handshake_error(e: &io::Error) -> bool {
 /// reset connections are not.
 pub(crate) fn is_tls_error(e: &io::Error) -> bool {
     is_handshake_error(e)
-        || e
-            .get_ref()
+        || e.get_ref()
             .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
 }
 

@@ -269,7 +269,7 @@ fn queued_answers_without_waiting_and_bad_ack_settings_are_config_errors() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{err}");
         // file:line:column: `key`: message
-        assert!(err.contains(&format!(":9:")), "the line of the key: {err}");
+        assert!(err.contains(":9:"), "the line of the key: {err}");
         assert!(err.contains(want), "{err}");
     }
     // On another source type the keys are refused.

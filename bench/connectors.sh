@@ -49,6 +49,8 @@ stop() { kill -TERM $SLUICE_PID; wait $SLUICE_PID || true; }
 
 bench_http() {
   ADMIN=$(port) PORT=$(port)
+  local ACK_LINE=""
+  if [ -n "${HTTP_ACK:-}" ]; then ACK_LINE="ack = \"$HTTP_ACK\""; fi
   cat > "$TMP/http.toml" <<TOML
 [shards]
 ingest = [0]
@@ -60,7 +62,7 @@ id = "web"
 type = "http"
 listen = "127.0.0.1:$PORT"
 pipeline = "main"
-${HTTP_ACK:+ack = "$HTTP_ACK"}
+$ACK_LINE
 [[pipeline]]
 id = "main"
 out = ["hole"]

@@ -80,9 +80,13 @@ pub(crate) async fn run_http(
             if left.is_zero() {
                 break;
             }
-            future::or(queue.wait(), async {
-                glommio::timer::sleep(left).await;
-            })
+            // The hard stop ends a long linger too (the write then gives up at once).
+            future::or(
+                queue.wait(),
+                future::or(glommio::timer::sleep(left), async {
+                    hard.wait().await;
+                }),
+            )
             .await;
             held.take(&queue);
         }

@@ -411,12 +411,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             return false;
         }
         let written = self.cfg.ack == HttpAck::Written;
-        if written
-            && !self
-                .unacked
-                .room(self.cfg.max_unacked, self.cfg.busy_timeout)
-                .await
-        {
+        // Held until the request is answered (dropped on every way out).
+        let slot = if written {
+            let (max, busy) = (self.cfg.max_unacked, self.cfg.busy_timeout);
+            Rc::clone(&self.unacked).room(max, busy).await
+        } else {
+            None
+        };
+        if written && slot.is_none() {
             crate::metrics::bump(
                 &mut self.ctx.borrow_mut().source_counters(self.src).dropped,
                 "busy",
@@ -468,7 +470,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             Ok((bad, ticket)) => {
                 if let Some(t) = ticket {
                     let (ctx, timeout) = (Rc::clone(&self.ctx), self.cfg.ack_timeout);
-                    let r = http_ack::written(&ctx, self.src, t, &self.unacked, timeout, hard);
+                    let r = http_ack::written(&ctx, self.src, t, timeout, hard);
                     if let Err(why) = r.await {
                         // Not a success, whatever the events' fate: the client keeps them.
                         self.count_error("unconfirmed");
@@ -486,6 +488,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 }
             }
         }
+        drop(slot);
         !close
     }
 

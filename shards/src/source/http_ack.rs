@@ -58,19 +58,31 @@ impl Unconfirmed {
 #[derive(Debug, Default)]
 pub(super) struct Unacked(Cell<usize>);
 
+/// A request's place among those waiting for their sinks, taken before its body is read
+/// (so requests reading bodies at once cannot overshoot the bound) and given back when
+/// it is dropped, on every path.
+pub(super) struct Slot(Rc<Unacked>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0 .0.set(self.0 .0.get().saturating_sub(1));
+    }
+}
+
 impl Unacked {
-    /// Waits up to `busy` for the count to drop under `max`; false if it did not.
-    pub(super) async fn room(&self, max: usize, busy: Duration) -> bool {
+    /// Waits up to `busy` for fewer than `max` requests to be waiting, and takes a place.
+    pub(super) async fn room(self: &Rc<Self>, max: usize, busy: Duration) -> Option<Slot> {
         let start = Instant::now();
         let mut pause = Duration::from_micros(100);
         while self.0.get() >= max {
             if start.elapsed() >= busy {
-                return false;
+                return None;
             }
             glommio::timer::sleep(pause).await;
             pause = (pause * 2).min(MAX_PAUSE);
         }
-        true
+        self.0.set(self.0.get() + 1);
+        Some(Slot(Rc::clone(self)))
     }
 }
 
@@ -83,16 +95,14 @@ pub(super) fn begin(ing: &mut Ingest, src: usize) -> Ticket {
 }
 
 /// Waits until every batch holding the request's events has come back written, `timeout`
-/// passes, or `hard` fires. The request counts in `unacked` meanwhile.
+/// passes, or `hard` fires.
 pub(super) async fn written(
     ctx: &Rc<RefCell<Ingest>>,
     src: usize,
     t: Ticket,
-    unacked: &Unacked,
     timeout: Duration,
     hard: &Signal,
 ) -> Result<(), Unconfirmed> {
-    unacked.0.set(unacked.0.get() + 1);
     let start = Instant::now();
     let mut pause = Duration::from_micros(20);
     // Other requests' settled positions land here too: nobody commits them, each request
@@ -123,6 +133,5 @@ pub(super) async fn written(
     };
     // A group still in flight becomes an orphan: released silently when its batches return.
     ctx.borrow_mut().ledger.close_stream(t.stream);
-    unacked.0.set(unacked.0.get().saturating_sub(1));
     outcome
 }

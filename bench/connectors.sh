@@ -15,6 +15,7 @@
 #
 # usage: bench/connectors.sh [http|es|tail|influx|all] [--duration 10] [--tail-mb 400]
 # SLUICE_BIN=path runs another sluice binary (an A/B against an older build in one session).
+# HTTP_ACK=written|queued sets the http source's `ack` (unset: the binary's default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}; shift || true
@@ -48,6 +49,8 @@ stop() { kill -TERM $SLUICE_PID; wait $SLUICE_PID || true; }
 
 bench_http() {
   ADMIN=$(port) PORT=$(port)
+  local ACK_LINE=""
+  if [ -n "${HTTP_ACK:-}" ]; then ACK_LINE="ack = \"$HTTP_ACK\""; fi
   cat > "$TMP/http.toml" <<TOML
 [shards]
 ingest = [0]
@@ -59,6 +62,7 @@ id = "web"
 type = "http"
 listen = "127.0.0.1:$PORT"
 pipeline = "main"
+$ACK_LINE
 [[pipeline]]
 id = "main"
 out = ["hole"]
@@ -92,7 +96,7 @@ PY
   for _ in $(seq 300); do [ "$(metric 'sluice_sink_events_total{sink="hole"}')" -ge "$LINES" ] 2>/dev/null && break; sleep 0.1; done
   local after; after=$(thread_cpu $SLUICE_PID 0)
   stop
-  python3 -c "import sys; l,b,a,body,d=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]),int(sys.argv[4]),float(sys.argv[5]); u=a-b; print(f'http /write: {l} lines in 5,000-line bodies of {body} bytes over {d:.0f}s; ingest CPU {u:.2f} s -> {l/u/1e6:.2f} M lines per ingest CPU-second ({l/d/1e6:.2f} M lines/s wall)')" "$LINES" "$before" "$after" "$BODY" "$DURATION"
+  python3 -c "import sys; l,b,a,body,d=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]),int(sys.argv[4]),float(sys.argv[5]); u=a-b; print(f'http /write (ack ${HTTP_ACK:-default}): {l} lines in 5,000-line bodies of {body} bytes over {d:.0f}s; ingest CPU {u:.2f} s -> {l/u/1e6:.2f} M lines per ingest CPU-second ({l/d/1e6:.2f} M lines/s wall)')" "$LINES" "$before" "$after" "$BODY" "$DURATION"
 }
 
 bench_es() {

@@ -130,3 +130,102 @@ fn timeouts_and_the_size_limit_are_survived_without_loss() {
     // 200 events in requests of at most 50: more requests than 4 means 413s were split.
     assert!(stats["bulk_requests"].as_u64().unwrap_or(0) > 8, "{stats}");
 }
+
+/// Sends each line in its own write, `gap` apart, on one connection (each its own read,
+/// so each its own batch from the rings); keeps the connection open until dropped.
+fn trickle(port: u16, lines: &[String], gap: Duration) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_nodelay(true).expect("nodelay");
+    for l in lines {
+        s.write_all(format!("{l}\n").as_bytes()).expect("write");
+        std::thread::sleep(gap);
+    }
+    s
+}
+
+#[test]
+fn a_trickle_shares_requests_within_the_linger() {
+    let es = EsServer::start();
+    let tcp = free_port();
+    let s = Sluice::start(&config(tcp, es.port, "linger = \"300ms\""));
+    let lines = docs(20, 0);
+    let conn = trickle(tcp, &lines, Duration::from_millis(5));
+    let got = es.wait_docs("logs", 20, 30);
+    assert_eq!(got.len(), 20);
+    let stats = es.get("/_test/stats");
+    // 20 reads 5 ms apart inside a 300 ms linger: one request, two if a round boundary
+    // falls inside the trickle; never one per event.
+    let requests = stats["bulk_requests"].as_u64().unwrap_or(0);
+    assert!((1..=3).contains(&requests), "{stats}");
+    drop(conn);
+    let (exit, _dir) = s.stop();
+    assert!(exit.status.success(), "{}", exit.stderr);
+}
+
+#[test]
+fn a_burst_is_cut_by_count_and_bytes_without_waiting_for_the_linger() {
+    let es = EsServer::start();
+    let tcp = free_port();
+    // A long linger: only a round holding less than one request's worth waits for it.
+    let s = Sluice::start(&config(
+        tcp,
+        es.port,
+        "linger = \"5s\"\nbatch_bytes = \"4KiB\"\nconcurrency = 2",
+    ));
+    let lines = docs(1000, 0);
+    let start = std::time::Instant::now();
+    common::send_tcp(tcp, &lines, 1);
+    // At most one request's worth (under 50 events) of the tail of the burst may linger.
+    let early = es.wait_docs("logs", 951, 4);
+    assert!(
+        early.len() >= 951,
+        "full requests go at once: {} of 1000 after {:?}",
+        early.len(),
+        start.elapsed()
+    );
+    assert_eq!(es.wait_docs("logs", 1000, 30).len(), 1000);
+    let stats = es.get("/_test/stats");
+    // batch_events = 50: at most 100 NDJSON lines (action + source) per request.
+    assert!(
+        stats["max_request_lines"].as_u64().unwrap_or(999) <= 100,
+        "{stats}"
+    );
+    // batch_bytes: a request takes no event past 4 KiB (each event is under 100 bytes).
+    let max_bytes = stats["max_request_bytes"].as_u64().unwrap_or(u64::MAX);
+    assert!(max_bytes <= 4096 + 100, "{stats}");
+    // ~75 bytes per event and action: at least 1000 * 75 / 4196 requests, however the
+    // reads were cut.
+    assert!(
+        stats["bulk_requests"].as_u64().unwrap_or(0) >= 18,
+        "{stats}"
+    );
+    let (exit, _dir) = s.stop();
+    assert!(exit.status.success(), "{}", exit.stderr);
+}
+
+#[test]
+fn what_lingers_is_sent_at_shutdown() {
+    let es = EsServer::start();
+    let tcp = free_port();
+    let s = Sluice::start(&config(tcp, es.port, "linger = \"60s\""));
+    let conn = trickle(tcp, &docs(5, 0), Duration::from_millis(1));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        es.wait_docs("logs", 0, 0).len(),
+        0,
+        "five events are less than a request's worth: they linger"
+    );
+    drop(conn);
+    let start = std::time::Instant::now();
+    let (exit, _dir) = s.stop();
+    assert!(exit.status.success(), "{}", exit.stderr);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(es.wait_docs("logs", 5, 5).len(), 5);
+    let stats = es.get("/_test/stats");
+    assert_eq!(stats["bulk_requests"], 1, "{stats}");
+}

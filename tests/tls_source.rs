@@ -105,6 +105,8 @@ port, ca = int(sys.argv[1]), sys.argv[2]
 ctx = ssl.create_default_context(cafile=ca)
 with socket.create_connection(("127.0.0.1", port)) as raw:
     with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+        # OpenSSL offers AES-256-GCM first; the server picks AES-128-GCM (cheaper per byte).
+        assert s.cipher()[0] == "TLS_AES_128_GCM_SHA256", s.cipher()
         for i in range(3):
             msg = ("<14>1 2026-12-02T10:00:00Z host app - - - python tls %d" % i).encode()
             s.sendall(str(len(msg)).encode() + b" " + msg)

@@ -70,9 +70,9 @@ mod topology;
 pub use error::Error;
 pub use ingest::{error_event, Ingest, Read};
 pub use plan::{
-    ComponentSpec, ElasticPlan, HttpClientPlan, HttpSinkPlan, HttpSourcePlan, KafkaSinkPlan,
-    KafkaSourcePlan, OnFull, PipelinePlan, Plan, ScriptPlan, SinkKind, SinkPlan, SourceKind,
-    SourcePlan, TailPlan, HTTP_INFLUX_PRECISIONS,
+    ComponentSpec, ElasticPlan, HttpAck, HttpClientPlan, HttpSinkPlan, HttpSourcePlan,
+    KafkaSinkPlan, KafkaSourcePlan, OnFull, PipelinePlan, Plan, ScriptPlan, SinkKind, SinkPlan,
+    SourceKind, SourcePlan, TailPlan, HTTP_INFLUX_PRECISIONS,
 };
 pub use ring::{mesh, Batch, Failure, FrameAttrs, FrameMeta, IngestLink, SinkLink};
 pub use runtime::{ControlMsg, Poll, Runtime};

@@ -140,6 +140,24 @@ pub struct HttpSourcePlan {
     pub busy_timeout: Duration,
     /// HTTPS.
     pub tls: Option<crate::tls::TlsServerPlan>,
+    /// When a request is answered: once its events are queued, or once its sinks wrote them.
+    pub ack: HttpAck,
+    /// `HttpAck::Written`: how long a request waits for its sinks before it is answered 503.
+    pub ack_timeout: Duration,
+    /// `HttpAck::Written`: requests per shard waiting for their sinks at once; past it a
+    /// request waits `busy_timeout` for one to finish, then is answered 429.
+    pub max_unacked: usize,
+}
+
+/// When the HTTP source answers a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpAck {
+    /// Once every sink the request's events went to has written them (acknowledged them as
+    /// it does for Kafka offsets and tail checkpoints): a 2xx means delivered.
+    Written,
+    /// Once the events are handed to the sinks' queues: a 2xx means accepted, and what is
+    /// queued is lost if the process dies.
+    Queued,
 }
 
 /// The Influx precisions an HTTP source decodes, in the order of its extra decoders
@@ -373,6 +391,9 @@ pub struct HttpClientPlan {
     pub batch_events: usize,
     /// Bytes after which a request takes no further event.
     pub batch_bytes: usize,
+    /// How long the sink waits for more events while it holds less than one request's
+    /// worth (`batch_events`, `batch_bytes`); full requests go at once.
+    pub linger: Duration,
     /// Extra request headers.
     pub headers: Vec<(String, String)>,
     /// TLS (`https://` URLs).
@@ -432,6 +453,17 @@ pub struct SinkPlan {
 }
 
 impl SinkPlan {
+    /// Does the sink speak TLS to its peer?
+    #[must_use]
+    pub fn uses_tls(&self) -> bool {
+        match &self.kind {
+            SinkKind::Tcp { tls, .. } => tls.is_some(),
+            SinkKind::Elasticsearch(e) => e.client.tls.is_some(),
+            SinkKind::Http(h) => h.client.tls.is_some(),
+            _ => false,
+        }
+    }
+
     /// This sink's postprocessor chain.
     ///
     /// # Errors

@@ -412,6 +412,11 @@ fn source(
             forbid(true, k, t)?;
         }
     }
+    if t != "http" {
+        forbid(s.ack.is_some(), "ack", t)?;
+        forbid(s.ack_timeout.is_some(), "ack_timeout", t)?;
+        forbid(s.max_unacked.is_some(), "max_unacked", t)?;
+    }
     let codec = match &s.codec {
         Some(c) => {
             let spec = component(src, &key("codec"), c, ComponentSpec::codec)?;

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use sluice_script::{Record, Value};
 use sluice_shards::{
-    ComponentSpec, ElasticPlan, HttpClientPlan, HttpSinkPlan, HttpSourcePlan, SourceKind, TailPlan,
+    ComponentSpec, ElasticPlan, HttpAck, HttpClientPlan, HttpSinkPlan, HttpSourcePlan, SourceKind,
+    TailPlan,
 };
 use toml::Spanned;
 
@@ -54,6 +55,19 @@ pub(super) fn http_source(
             .map_or(Ok(d), |x| size(src, &key(k), x))
             .map(|v| v.max(1))
     };
+    // `written` by default: a 2xx then means what an Influx or Elasticsearch client takes it
+    // to mean (the data is safe, do not resend), as the Kafka and tail sources' commits do.
+    let ack = match s.ack.as_ref().map(|a| (a.get_ref().as_str(), a.span())) {
+        None | Some(("written", _)) => HttpAck::Written,
+        Some(("queued", _)) => HttpAck::Queued,
+        Some((other, span)) => {
+            return Err(src.error(
+                span,
+                key("ack"),
+                format!("`{other}` is not \"written\" or \"queued\""),
+            ))
+        }
+    };
     Ok(SourceKind::Http(HttpSourcePlan {
         listen,
         path,
@@ -79,6 +93,15 @@ pub(super) fn http_source(
         )?,
         max_connections,
         tls: tls(src, s, key, base)?,
+        ack,
+        ack_timeout: dur(
+            src,
+            &key("ack_timeout"),
+            &s.ack_timeout,
+            Duration::from_secs(10),
+        )?
+        .max(Duration::from_millis(1)),
+        max_unacked: s.max_unacked.as_ref().map_or(1024, |m| *m.get_ref()).max(1),
     }))
 }
 
@@ -246,6 +269,12 @@ fn url(src: &Source<'_>, key: &str, f: &Spanned<String>) -> Result<Url, ConfigEr
     })
 }
 
+/// `linger` of the http and elasticsearch sinks: long enough that a trickle of small reads
+/// (each its own batch from the rings) shares one request, short against a bulk request's
+/// own round trip, so light load pays at most this much extra latency. Full requests never
+/// wait for it.
+const DEFAULT_LINGER: Duration = Duration::from_millis(5);
+
 fn client(
     src: &Source<'_>,
     s: &RawSink,
@@ -362,6 +391,7 @@ fn client(
             .transpose()?
             .unwrap_or(5 << 20)
             .max(1),
+        linger: dur(src, &key("linger"), &s.linger, DEFAULT_LINGER)?,
         headers,
         tls,
     })

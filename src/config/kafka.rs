@@ -250,14 +250,14 @@ pub(super) fn stray_source_key(s: &RawSource) -> Option<&'static str> {
 }
 
 /// See [`stray_source_key`].
-/// The first Kafka-only key set on a sink of another type (`compression` is allowed where
-/// `bodies` says the sink compresses request bodies).
+/// The first Kafka-only key set on a sink of another type (`compression` and `linger` are
+/// allowed where `bodies` says the sink batches and compresses request bodies).
 pub(super) fn stray_sink_key(s: &RawSink, bodies: bool) -> Option<&'static str> {
     [
         ("brokers", s.brokers.is_some()),
         ("topic", s.topic.is_some()),
         ("compression", s.compression.is_some() && !bodies),
-        ("linger", s.linger.is_some()),
+        ("linger", s.linger.is_some() && !bodies),
         ("batch_size", s.batch_size.is_some()),
         ("idempotence", s.idempotence.is_some()),
         ("delivery_timeout", s.delivery_timeout.is_some()),

@@ -94,6 +94,9 @@ pub struct RawSource {
     pub max_header: Option<Spanned<SizeField>>,
     pub header_timeout: Option<Spanned<String>>,
     pub busy_timeout: Option<Spanned<String>>,
+    pub ack: Option<Spanned<String>>,
+    pub ack_timeout: Option<Spanned<String>>,
+    pub max_unacked: Option<Spanned<usize>>,
     // tail
     pub paths: Option<Spanned<Vec<String>>>,
     pub state_dir: Option<Spanned<String>>,

@@ -28,7 +28,8 @@ Faults for tests, set with `POST /_test/faults` (JSON, every key optional):
   delay: S            sleep S seconds before answering each bulk request (client timeouts)
   max_content_length: bytes
 Inspection: `GET /_test/docs` (every stored document: {index: {id: source}}),
-`GET /_test/stats` (request and item counters), `GET /<index>/_count`.
+`GET /_test/stats` (request and item counters, and the most lines and bytes one bulk body
+held), `GET /<index>/_count`.
 
 Usage: es_bulk_server.py [--port N] [--fast]. Prints `{"port": N}` on stdout once listening.
 `--fast` stores nothing and answers every item 201 without parsing sources (for benchmarks).
@@ -46,7 +47,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 DOCS = {}  # index -> id -> (source, version)
-STATS = {"requests": 0, "bulk_requests": 0, "items": 0, "item_errors": 0, "rejected_requests": 0}
+STATS = {"requests": 0, "bulk_requests": 0, "items": 0, "item_errors": 0, "rejected_requests": 0,
+         "max_request_lines": 0, "max_request_bytes": 0}
 FAULTS = {"reject_requests": 0, "server_errors": 0, "reject_items": 0, "fail_field": None,
           "delay": 0.0, "max_content_length": 100 * 1024 * 1024}
 SEQ = [0]
@@ -143,6 +145,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(400, es_error("parse_exception", "bad gzip body: %s" % e, 400))
         with LOCK:
             STATS["bulk_requests"] += 1
+            # The largest request seen (decompressed), for tests of the client's batching.
+            STATS["max_request_lines"] = max(STATS["max_request_lines"], body.count(b"\n"))
+            STATS["max_request_bytes"] = max(STATS["max_request_bytes"], len(body))
             delay = FAULTS["delay"]
             if FAULTS["reject_requests"] > 0:
                 FAULTS["reject_requests"] -= 1

@@ -164,8 +164,10 @@ pub struct SinkCounters {
     pub bytes: u64,
     /// Events routed to it but lost, by reason.
     pub dropped: Vec<(&'static str, u64)>,
-    /// Failed writes or connects.
+    /// Failed writes or connects (all kinds, `tls_errors` included).
     pub errors: u64,
+    /// Of `errors`, those of TLS: failed handshakes and TLS alerts or record errors.
+    pub tls_errors: u64,
     /// Connections (re)established.
     pub connects: u64,
     /// Times the sink reopened its file (SIGHUP, a rotated path, a failed write).
@@ -264,6 +266,7 @@ impl Snapshot {
             a.bytes += b.bytes;
             merge_labelled(&mut a.dropped, &b.dropped);
             a.errors += b.errors;
+            a.tls_errors += b.tls_errors;
             a.connects += b.connects;
             a.up += b.up;
             a.reopens += b.reopens;

@@ -334,10 +334,24 @@ pub fn render_prometheus(plan: &Plan, snap: &Snapshot) -> String {
     o.family(
         "sluice_sink_errors_total",
         "counter",
-        "Failed writes or connection attempts.",
+        "Failed writes or connection attempts; TLS failures under kind=\"tls\", the rest unlabelled.",
     );
     for (p, c) in sinks() {
-        o.sample("sluice_sink_errors_total", &[("sink", &p.id)], c.errors);
+        // The unlabelled series keeps its meaning for every other failure, so the family's
+        // sum is still every error; TLS ones are told apart (an expired or unknown CA is
+        // not a peer that is down).
+        o.sample(
+            "sluice_sink_errors_total",
+            &[("sink", &p.id)],
+            c.errors.saturating_sub(c.tls_errors),
+        );
+        if p.uses_tls() || c.tls_errors > 0 {
+            o.sample(
+                "sluice_sink_errors_total",
+                &[("sink", &p.id), ("kind", "tls")],
+                c.tls_errors,
+            );
+        }
     }
     o.family(
         "sluice_sink_connects_total",

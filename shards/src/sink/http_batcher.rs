@@ -1,8 +1,9 @@
-//! What the `http` and `elasticsearch` sinks share. `write` cuts a batch's events into
-//! requests (at most `batch_events` events and about `batch_bytes` bytes each), sends up to
+//! What the `http` and `elasticsearch` sinks share. `write` cuts the events of the batches
+//! its task gathered (see `http_task`, which also lingers for more) into requests (at most
+//! `batch_events` events and about `batch_bytes` bytes each), sends up to
 //! `concurrency` of them at once, each from its own task with its own kept-alive connection,
 //! and returns only when every one is finished: delivered, refused for good (and accounted
-//! for), or given up at the hard stop. The batch then goes back to its ingest shard, and
+//! for), or given up at the hard stop. The batches then go back to their ingest shards, and
 //! that return is the acknowledgement, so nothing is acknowledged before the peer took it.
 //! A request that fails on the connection, a timeout, 429 or 5xx is sent again after a
 //! backoff (doubling, ±25% jitter, `Retry-After` honoured) until it succeeds or the hard stop.
@@ -143,30 +144,49 @@ impl HttpBatcher {
         c.events += std::mem::take(&mut t.events);
         c.bytes += std::mem::take(&mut t.bytes);
         c.errors += std::mem::take(&mut t.errors);
+        c.tls_errors += std::mem::take(&mut t.tls_errors);
         c.connects += std::mem::take(&mut t.connects);
         c.dropped.append(&mut t.dropped);
     }
 
-    /// Delivers the batch's events; returns once every request is finished.
-    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) {
+    /// A request's bounds: (events, bytes).
+    pub(crate) fn request_bounds(&self) -> (usize, usize) {
+        (self.shared.cfg.batch_events, self.shared.cfg.batch_bytes)
+    }
+
+    /// How long a round waits for more events while it holds less than a request's worth.
+    pub(crate) fn linger(&self) -> Duration {
+        self.shared.cfg.linger
+    }
+
+    /// Delivers the batches' events, cut into requests across batch boundaries (a request
+    /// takes events from several batches); returns once every request is finished.
+    pub(crate) async fn write<'a>(
+        &mut self,
+        batches: impl Iterator<Item = &'a Batch>,
+        c: &mut Tally,
+        hard: &Signal,
+    ) {
         let sh = &self.shared;
         if hard.is_fired() {
             sh.give_up.fire();
         }
         let mut cur = sh.free.borrow_mut().pop().unwrap_or_default();
-        let mut start = 0usize;
-        for f in &batch.frames {
-            if !f.event_end {
-                continue;
-            }
-            let end = f.end as usize;
-            cur.push(&batch.data[start.min(end)..end]);
-            start = end;
-            if cur.ends.len() >= sh.cfg.batch_events || cur.body.len() >= sh.cfg.batch_bytes {
-                let next = sh.free.borrow_mut().pop().unwrap_or_default();
-                sh.queue
-                    .borrow_mut()
-                    .push(std::mem::replace(&mut cur, next));
+        for batch in batches {
+            let mut start = 0usize;
+            for f in &batch.frames {
+                if !f.event_end {
+                    continue;
+                }
+                let end = f.end as usize;
+                cur.push(&batch.data[start.min(end)..end]);
+                start = end;
+                if cur.ends.len() >= sh.cfg.batch_events || cur.body.len() >= sh.cfg.batch_bytes {
+                    let next = sh.free.borrow_mut().pop().unwrap_or_default();
+                    sh.queue
+                        .borrow_mut()
+                        .push(std::mem::replace(&mut cur, next));
+                }
             }
         }
         if cur.ends.is_empty() {
@@ -311,7 +331,7 @@ async fn run(sh: &Shared, req: Req) {
             }
             Err(e) => {
                 sh.up.set(false);
-                sh.tally.borrow_mut().errors += 1;
+                sh.tally.borrow_mut().error(&e);
                 tracing::warn!(sink = %sh.id, url = %sh.cfg.url, error = %e, "request failed; will retry");
                 Verdict::RetryAll(None)
             }

@@ -25,6 +25,7 @@ mod elastic;
 mod file;
 mod http_batcher;
 mod http_client;
+mod http_task;
 mod kafka;
 mod kafka_task;
 mod stdio;
@@ -54,6 +55,8 @@ pub(crate) struct Tally {
     pub(crate) events: u64,
     pub(crate) bytes: u64,
     pub(crate) errors: u64,
+    /// Of `errors`, those of TLS (see [`Tally::error`]).
+    pub(crate) tls_errors: u64,
     pub(crate) connects: u64,
     pub(crate) reopens: u64,
     pub(crate) syncs: u64,
@@ -80,6 +83,15 @@ impl Tally {
         }
     }
 
+    /// Counts a failed connect or write, telling TLS failures (handshake, alerts, bad
+    /// records) from the rest.
+    pub(crate) fn error(&mut self, e: &std::io::Error) {
+        self.errors += 1;
+        if crate::tls::is_tls_error(e) {
+            self.tls_errors += 1;
+        }
+    }
+
     /// Sets the sink's `up` gauge: can it write right now?
     pub(crate) fn set_up(&mut self, up: bool) {
         if let Some((c, s)) = &self.home {
@@ -93,6 +105,7 @@ impl Tally {
         c.events += std::mem::take(&mut self.events);
         c.bytes += std::mem::take(&mut self.bytes);
         c.errors += std::mem::take(&mut self.errors);
+        c.tls_errors += std::mem::take(&mut self.tls_errors);
         c.connects += std::mem::take(&mut self.connects);
         c.reopens += std::mem::take(&mut self.reopens);
         c.syncs += std::mem::take(&mut self.syncs);
@@ -213,7 +226,8 @@ impl SinkRt {
                 true
             }
             SinkRt::Http(h) => {
-                h.write(batch, c, hard).await;
+                // Normally driven by its own task (`http_task`), which gathers batches.
+                h.write(std::iter::once(batch), c, hard).await;
                 // Given up at the hard stop (counted as dropped): not acknowledged, so a
                 // source that commits reads it again after a restart.
                 !hard.is_fired()

@@ -95,6 +95,10 @@ pub(crate) async fn run_sink(
         // Kafka keeps batches until the broker confirms them: its own loop.
         return super::kafka_task::run_kafka(s, k, queue, returns, counters, hard).await;
     }
+    if let SinkRt::Http(h) = sink {
+        // Gathers batches into requests by count, bytes and linger: its own loop.
+        return super::http_task::run_http(s, h, queue, returns, counters, hard).await;
+    }
     let mut tally = Tally::for_sink(Rc::clone(&counters), s);
     sink.start(&mut tally, &hard).await;
     tally.publish();

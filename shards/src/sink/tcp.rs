@@ -56,7 +56,7 @@ impl TcpSink {
         match Conn::connect(self.addr, self.tls.as_ref()).await {
             Ok(s) => self.connected(s, c),
             Err(e) => {
-                c.errors += 1;
+                c.error(&e);
                 c.set_up(false);
                 tracing::warn!(sink = %self.id, peer = %self.addr, error = %e, tls_handshake = is_handshake_error(&e), "cannot connect; will retry when there is data to send");
             }
@@ -91,7 +91,7 @@ impl TcpSink {
                     }
                     Some(Err(e)) => {
                         // Published now: an outage shows in the counters while it lasts.
-                        c.errors += 1;
+                        c.error(&e);
                         c.set_up(false);
                         c.publish();
                         let d = self.next_delay();
@@ -130,7 +130,7 @@ impl TcpSink {
                 }
                 Err(e) => {
                     // The batch is sent again in full on the next connection: at least once.
-                    c.errors += 1;
+                    c.error(&e);
                     c.set_up(false);
                     c.publish();
                     tracing::warn!(sink = %self.id, peer = %self.addr, error = %e, "write failed; reconnecting");

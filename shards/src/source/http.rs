@@ -4,7 +4,8 @@
 //! array per body). A body is processed whole and answered once its events are handed to
 //! the rings: 204, or 400 naming the first bad line (the good ones are delivered, as
 //! InfluxDB does with a partial write), 413 past `max_body`, 429 with `Retry-After` while
-//! the rings stay full.
+//! the rings stay full. With `ack = "written"` (the default) the answer waits until the
+//! sinks have written the events (see [`super::http_ack`]).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -14,13 +15,14 @@ use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use glommio::net::TcpListener;
 use sluice_script::{Record, Value};
 
+use super::http_ack::{self, Unacked};
 use super::http_influx::{influx_error, precision_decoder, Api};
 use super::http_parse::{
     inflate, influx_chain, json_array_elements, json_str, response, ChunkStep, Chunked, Head,
 };
 use super::{flush, DRAIN_IDLE};
 use crate::ingest::{Ingest, Read};
-use crate::plan::{HttpSourcePlan, OnFull, SourceKind, SourcePlan};
+use crate::plan::{HttpAck, HttpSourcePlan, OnFull, SourceKind, SourcePlan};
 use crate::signal::{now_ns, Signal};
 
 /// Bytes asked for per read.
@@ -48,6 +50,7 @@ pub(crate) async fn http_source(
         }
     };
     let open = Rc::new(Cell::new(0usize));
+    let unacked = Rc::new(Unacked::default());
     loop {
         let Some(stream) = super::accept_until(&listener, &stop, &plan.id).await else {
             break;
@@ -68,6 +71,7 @@ pub(crate) async fn http_source(
             .peer_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
+        let unacked2 = Rc::clone(&unacked);
         let (ctx2, plan2, cfg2, stop2, hard2, open2, acceptor2) = (
             Rc::clone(&ctx),
             Rc::clone(&plan),
@@ -84,6 +88,7 @@ pub(crate) async fn http_source(
                 plan: Rc::clone(&plan2),
                 cfg: Rc::clone(&cfg2),
                 peer: peer.clone(),
+                unacked: Rc::clone(&unacked2),
                 stream,
                 buf: Vec::with_capacity(8 * 1024),
                 body: Vec::new(),
@@ -106,6 +111,7 @@ pub(crate) async fn http_source(
                                 plan: Rc::clone(&plan2),
                                 cfg: Rc::clone(&cfg2),
                                 peer: peer.clone(),
+                                unacked: Rc::clone(&unacked2),
                                 stream: tls,
                                 buf: Vec::with_capacity(8 * 1024),
                                 body: Vec::new(),
@@ -164,6 +170,8 @@ struct Conn<S> {
     plan: Rc<SourcePlan>,
     cfg: Rc<HttpSourcePlan>,
     peer: String,
+    /// Requests of this source on this shard waiting for their sinks (`ack = "written"`).
+    unacked: Rc<Unacked>,
     stream: S,
     /// Bytes read and not yet consumed.
     buf: Vec<u8>,
@@ -239,7 +247,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                     break;
                 }
             };
-            if !self.request(head, stop).await || hard.is_fired() {
+            if !self.request(head, stop, hard).await || hard.is_fired() {
                 break;
             }
         }
@@ -319,7 +327,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 
     /// One request; `false` when the connection must close.
-    async fn request(&mut self, head: Head, stop: &Signal) -> bool {
+    async fn request(&mut self, head: Head, stop: &Signal, hard: &Signal) -> bool {
         let close = !head.keep_alive || stop.is_fired();
         let route = self.route(&head);
         let api = match route {
@@ -402,6 +410,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 .await;
             return false;
         }
+        let written = self.cfg.ack == HttpAck::Written;
+        // Held until the request is answered (dropped on every way out).
+        let slot = if written {
+            let (max, busy) = (self.cfg.max_unacked, self.cfg.busy_timeout);
+            Rc::clone(&self.unacked).room(max, busy).await
+        } else {
+            None
+        };
+        if written && slot.is_none() {
+            crate::metrics::bump(
+                &mut self.ctx.borrow_mut().source_counters(self.src).dropped,
+                "busy",
+                1,
+            );
+            let msg = "too many requests are waiting for their sinks; retry later";
+            self.answer(429, &[("Retry-After", "1")], &fail(429, msg), true)
+                .await;
+            return false;
+        }
         if head.expect_continue {
             self.out.clear();
             self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
@@ -427,7 +454,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         let result = match payload {
             Ok(p) => {
                 let meta = self.meta(&head, influx_meta);
-                Ok(self.process(p, dec, meta).await)
+                let ticket = written.then(|| http_ack::begin(&mut self.ctx.borrow_mut(), self.src));
+                let bad = self.process(p, dec, meta, ticket.map(|t| t.mark)).await;
+                Ok((bad, ticket))
             }
             Err(x) => Err(x),
         };
@@ -438,9 +467,28 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 self.count_error(if status == 413 { "too_large" } else { "http" });
                 self.answer(status, &[], &fail(status, &msg), close).await;
             }
-            Ok(None) => self.answer(204, &[], "", close).await,
-            Ok(Some(msg)) => self.answer(400, &[], &fail(400, &msg), close).await,
+            Ok((bad, ticket)) => {
+                if let Some(t) = ticket {
+                    let (ctx, timeout) = (Rc::clone(&self.ctx), self.cfg.ack_timeout);
+                    let r = http_ack::written(&ctx, self.src, t, timeout, hard);
+                    if let Err(why) = r.await {
+                        // Not a success, whatever the events' fate: the client keeps them.
+                        self.count_error("unconfirmed");
+                        tracing::warn!(source = %self.plan.id, peer = %self.peer, reason = ?why, "write not confirmed by the sinks; answering 503");
+                        let stopped = why == http_ack::Unconfirmed::Stopped;
+                        let body = fail(503, &why.message(timeout));
+                        self.answer(503, &[("Retry-After", "1")], &body, close || stopped)
+                            .await;
+                        return !(close || stopped);
+                    }
+                }
+                match bad {
+                    None => self.answer(204, &[], "", close).await,
+                    Some(msg) => self.answer(400, &[], &fail(400, &msg), close).await,
+                }
+            }
         }
+        drop(slot);
         !close
     }
 
@@ -524,7 +572,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     /// Runs a body through the pipeline and hands its batches to the rings. Returns the
     /// message for a 400 when some of it did not decode (the rest is delivered).
-    async fn process(&self, payload: &[u8], dec: usize, meta: Value<'static>) -> Option<String> {
+    async fn process(
+        &self,
+        payload: &[u8],
+        dec: usize,
+        meta: Value<'static>,
+        mark: Option<crate::ack::Mark>,
+    ) -> Option<String> {
         let src = self.src;
         let lossless = self.plan.on_full == OnFull::Block;
         let now = now_ns();
@@ -539,6 +593,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         let bad;
         {
             let mut ing = self.ctx.borrow_mut();
+            // Every batch that takes an event of this body holds the request's group.
+            ing.set_mark(mark);
             errors_before = error_total(&mut ing, src);
             let chain = if dec == 0 {
                 self.plan.preprocessor_chain().unwrap_or_default()
@@ -558,6 +614,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 None => ing.chunk(&stream, payload, &read),
             }
             ing.end_of_stream(stream, &read);
+            ing.set_mark(None);
+            if let Some(m) = mark {
+                ing.ledger.seal(m);
+            }
             bad = error_total(&mut ing, src) - errors_before;
         }
         flush(&self.ctx, self.plan.on_full, src).await;

@@ -7,6 +7,7 @@
 //! shutdown is bounded however busy the senders are; files and stdin read until quiet.
 
 mod http;
+mod http_ack;
 mod http_influx;
 mod http_parse;
 mod kafka;

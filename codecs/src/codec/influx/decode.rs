@@ -82,12 +82,12 @@ impl Esc {
 
 /// Walks the entries of a buffer of line protocol.
 pub(crate) struct Parser<'a> {
-    buf: &'a [u8],
+    pub(super) buf: &'a [u8],
     /// The whole input as text when it is valid UTF-8 (the common case): tokens are then
     /// sliced from it without validating each one again.
-    text: Option<&'a str>,
+    pub(super) text: Option<&'a str>,
     pub(super) pos: usize,
-    factor: i64,
+    pub(super) factor: i64,
     pub(super) default_ts: i64,
 }
 

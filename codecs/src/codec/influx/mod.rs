@@ -34,7 +34,7 @@ pub struct InfluxCodec {
     sort_tags: bool,
     order: Vec<usize>,
     /// Scratch of [`InfluxCodec::transcode_json`]: where the keys written so far are.
-    keys: Vec<(usize, usize)>,
+    keys: Vec<transcode::KeySpan>,
 }
 
 impl InfluxCodec {

@@ -8,9 +8,11 @@
 //! reports [`Transcoded::Decode`], takes back what it wrote, and the caller decodes the line
 //! the ordinary way, which also words the error.
 //!
-//! Repeated keys are found by comparing the keys' JSON text, which is as good as comparing
-//! the keys (JSON string escaping is one-to-one). Lines with many keys go to the decoder,
-//! whose record indexes its keys, so the cost per line stays linear in its length.
+//! Tokens without escapes are copied into the JSON as they are (the frame is checked to be
+//! UTF-8 once); the rest go through the decoder's scanner and the JSON writer. Repeated keys
+//! are found by comparing the keys' JSON text, which is as good as comparing the keys (JSON
+//! string escaping is one-to-one). Lines with many keys go to the decoder, whose record
+//! indexes its keys, so the cost per line stays linear in its length.
 
 use sluice_script::write_json_string;
 
@@ -20,6 +22,36 @@ use super::value::{int_value, parse_bool, uint_value, Precision, RawField};
 
 /// Most keys (tags or fields) of one line handled here; lines with more are decoded.
 const MAX_KEYS: usize = 32;
+
+/// Byte classes of tokens that can be copied into JSON as they are: the decoder's classes
+/// without `"` (and, for string fields, without control characters). A token that stops
+/// at a backslash or a quote is handed to the decoder's scanner and the JSON writer.
+const J_MEAS: u8 = 1;
+const J_KEY: u8 = 2;
+const J_STR: u8 = 4;
+
+const JCLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let printable = b >= 32 && b != 0x7f;
+        let mut c = 0;
+        if printable && b != b',' && b != b' ' && b != b'\\' && b != b'"' {
+            c |= J_MEAS;
+        }
+        if printable && b != b',' && b != b' ' && b != b'=' && b != b'\\' && b != b'"' {
+            c |= J_KEY;
+        }
+        // DEL needs no JSON escape; only bytes below 0x20 do.
+        if b >= 32 && b != b'\\' && b != b'"' {
+            c |= J_STR;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
 
 /// What [`transcode`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,19 +63,28 @@ pub enum Transcoded {
     Decode,
 }
 
+/// Where a key's JSON text is in the output, and a cheap fingerprint of it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KeySpan {
+    start: usize,
+    end: usize,
+    print: u32,
+}
+
 /// Appends the JSON encoding of the one entry in `frame` (as `{measurement, tags, fields,
 /// timestamp}`, keys in that order, tags and fields in line order) to `out`.
-/// `keys`: scratch for the spans of keys written so far.
+/// `keys`: scratch for the keys written so far.
 pub(super) fn transcode(
     frame: &[u8],
     precision: Precision,
     default_ns: i64,
-    keys: &mut Vec<(usize, usize)>,
+    keys: &mut Vec<KeySpan>,
     out: &mut Vec<u8>,
 ) -> Transcoded {
     let start = out.len();
     let mut p = Parser::new(frame, precision, default_ns);
-    if entry(&mut p, keys, out).is_some() {
+    // Tokens are copied as bytes: that is only text if the whole frame is.
+    if p.text.is_some() && entry(&mut p, keys, out).is_some() {
         Transcoded::Json
     } else {
         out.truncate(start);
@@ -51,17 +92,35 @@ pub(super) fn transcode(
     }
 }
 
-/// True if the key just written at `out[k0..]` was written before.
+/// Scans a token of class `j` (a JSON-safe [`JCLASS`] class) and writes it quoted. A token
+/// with a backslash or a quote is scanned again by the decoder (class `class`, escapes
+/// `esc`) and written by the JSON writer. Returns whether the token is empty.
 #[inline]
-fn repeated(keys: &[(usize, usize)], out: &[u8], k0: usize) -> bool {
-    let key = &out[k0..];
-    keys.iter().any(|&(a, b)| &out[a..b] == key)
+fn token(p: &mut Parser<'_>, j: u8, class: u8, esc: Esc, out: &mut Vec<u8>) -> Option<bool> {
+    let buf = p.buf;
+    let start = p.pos;
+    let rest = &buf[start..];
+    let n = rest
+        .iter()
+        .position(|&c| JCLASS[c as usize] & j == 0)
+        .unwrap_or(rest.len());
+    if !matches!(rest.get(n), Some(b'\\' | b'"')) {
+        out.reserve(n + 2);
+        out.push(b'"');
+        out.extend_from_slice(&rest[..n]);
+        out.push(b'"');
+        p.pos = start + n;
+        return Some(n == 0);
+    }
+    let (t, _) = p.take_esc(class, esc).ok()?;
+    write_json_string(&t, out);
+    Some(t.is_empty())
 }
 
-/// Writes `"key"` (with a comma before all but the first); `None` if it repeats or there are
-/// too many keys.
+/// Writes `"key":` (with a comma before all but the first); `None` if the key repeats or
+/// there are too many keys.
 #[inline]
-fn key(key: &str, keys: &mut Vec<(usize, usize)>, out: &mut Vec<u8>) -> Option<()> {
+fn key(p: &mut Parser<'_>, keys: &mut Vec<KeySpan>, out: &mut Vec<u8>) -> Option<()> {
     if keys.len() >= MAX_KEYS {
         return None;
     }
@@ -69,67 +128,93 @@ fn key(key: &str, keys: &mut Vec<(usize, usize)>, out: &mut Vec<u8>) -> Option<(
         out.push(b',');
     }
     let k0 = out.len();
-    write_json_string(key, out);
-    if repeated(keys, out, k0) {
+    if token(p, J_KEY, KEY, Esc::Key, out)? || p.at() != Some(b'=') {
         return None;
     }
-    keys.push((k0, out.len()));
+    p.pos += 1;
+    let k = &out[k0..];
+    // Length, middle and last byte of the key's JSON text: most different keys differ
+    // there, so few comparisons of whole keys are made.
+    #[allow(clippy::cast_possible_truncation)]
+    let print =
+        (k.len() as u32) | u32::from(k[k.len() / 2]) << 16 | u32::from(k[k.len() - 2]) << 24;
+    if keys
+        .iter()
+        .any(|s| s.print == print && out[s.start..s.end] == out[k0..])
+    {
+        return None;
+    }
+    keys.push(KeySpan {
+        start: k0,
+        end: out.len(),
+        print,
+    });
     out.push(b':');
     Some(())
 }
 
 /// The decoder's `next_entry` + `entry` + `at_end`, step for step, writing instead of
 /// building; `None` wherever the decoder would fail (or it cannot be followed here).
-fn entry(p: &mut Parser<'_>, keys: &mut Vec<(usize, usize)>, out: &mut Vec<u8>) -> Option<()> {
+fn entry(p: &mut Parser<'_>, keys: &mut Vec<KeySpan>, out: &mut Vec<u8>) -> Option<()> {
     p.skip_empty_lines();
-    if p.eof() {
+    if p.eof() || p.at() == Some(b'#') {
         return None;
     }
-    let (measurement, _) = p.take_esc(MEAS, Esc::Measurement).ok()?;
-    if measurement.is_empty() || measurement.starts_with('#') {
+    out.extend_from_slice(b"{\"measurement\":");
+    if token(p, J_MEAS, MEAS, Esc::Measurement, out)? {
         return None;
     }
     p.tag_comma().ok()?;
-    out.extend_from_slice(b"{\"measurement\":");
-    write_json_string(&measurement, out);
     out.extend_from_slice(b",\"tags\":{");
     tags(p, keys, out)?;
     out.extend_from_slice(b"},\"fields\":{");
     let timed = fields(p, keys, out)?;
-    let ts = if timed {
-        p.timestamp().ok()?
+    out.extend_from_slice(b"},\"timestamp\":");
+    if timed {
+        let t0 = p.pos;
+        let ts = p.timestamp().ok()?;
+        let digits = &p.buf[t0..];
+        let n = digits
+            .iter()
+            .position(|c| !(c.is_ascii_digit() || *c == b'-'))
+            .unwrap_or(digits.len());
+        match &digits[..n] {
+            d if p.factor == 1 && canonical(d) => out.extend_from_slice(d),
+            _ => out.extend_from_slice(itoa::Buffer::new().format(ts).as_bytes()),
+        }
     } else {
-        p.default_ts
-    };
+        out.extend_from_slice(itoa::Buffer::new().format(p.default_ts).as_bytes());
+    }
     p.skip_empty_lines();
     if !p.eof() {
         return None;
     }
-    out.extend_from_slice(b"},\"timestamp\":");
-    out.extend_from_slice(itoa::Buffer::new().format(ts).as_bytes());
     out.push(b'}');
     Some(())
 }
 
-fn tags(p: &mut Parser<'_>, keys: &mut Vec<(usize, usize)>, out: &mut Vec<u8>) -> Option<()> {
+/// True if integer text (already checked) is how the JSON writer prints its value: no
+/// leading zeros, no `-0`, no empty text (an absent timestamp).
+#[inline]
+fn canonical(d: &[u8]) -> bool {
+    match d {
+        [b'-', b'1'..=b'9', ..] | [b'1'..=b'9', ..] | [b'0'] => true,
+        _ => false,
+    }
+}
+
+fn tags(p: &mut Parser<'_>, keys: &mut Vec<KeySpan>, out: &mut Vec<u8>) -> Option<()> {
     keys.clear();
     loop {
         if p.at() == Some(b' ') {
             p.skip_spaces();
             return Some(());
         }
-        let (k, _) = p.take_esc(KEY, Esc::Key).ok()?;
-        if k.is_empty() || p.at() != Some(b'=') {
-            return None;
-        }
-        p.pos += 1;
-        let (value, _) = p.take_esc(KEY, Esc::Key).ok()?;
-        if value.is_empty() {
-            return None;
-        }
         // A repeated tag key is an error in the decoder.
-        key(&k, keys, out)?;
-        write_json_string(&value, out);
+        key(p, keys, out)?;
+        if token(p, J_KEY, KEY, Esc::Key, out)? {
+            return None;
+        }
         if p.eof() {
             // No fields follow: the decoder reports it.
             return None;
@@ -139,45 +224,59 @@ fn tags(p: &mut Parser<'_>, keys: &mut Vec<(usize, usize)>, out: &mut Vec<u8>) -
 }
 
 /// The field set; true when a timestamp section follows.
-fn fields(p: &mut Parser<'_>, keys: &mut Vec<(usize, usize)>, out: &mut Vec<u8>) -> Option<bool> {
+fn fields(p: &mut Parser<'_>, keys: &mut Vec<KeySpan>, out: &mut Vec<u8>) -> Option<bool> {
     keys.clear();
     loop {
-        let (k, _) = p.take_esc(KEY, Esc::Key).ok()?;
-        if k.is_empty() || p.at() != Some(b'=') {
-            return None;
-        }
-        p.pos += 1;
-        let raw = p.raw_field().ok()?;
-        let (more, timed) = match p.at() {
-            None => (false, false),
-            Some(b',') => {
-                p.pos += 1;
-                (true, false)
-            }
+        // A repeated field key: the decoder keeps its first place with the last value.
+        key(p, keys, out)?;
+        value(p, out)?;
+        match p.at() {
+            None => return Some(false),
+            Some(b',') => p.pos += 1,
             Some(b' ' | b'\r' | b'\n') => {
                 p.skip_spaces();
-                (false, !p.take_eol())
+                return Some(!p.take_eol());
             }
             Some(_) => return None,
-        };
-        // A repeated field key: the decoder keeps its first place with the last value.
-        key(&k, keys, out)?;
-        value(raw, out)?;
-        if !more {
-            return Some(timed);
         }
     }
 }
 
-fn value(raw: RawField<'_>, out: &mut Vec<u8>) -> Option<()> {
-    match raw {
+fn value(p: &mut Parser<'_>, out: &mut Vec<u8>) -> Option<()> {
+    if p.at() == Some(b'"') {
+        // A string without escapes or control characters is copied as it is.
+        let rest = &p.buf[p.pos + 1..];
+        let n = rest
+            .iter()
+            .position(|&c| JCLASS[c as usize] & J_STR == 0)
+            .unwrap_or(rest.len());
+        if rest.get(n) == Some(&b'"') {
+            out.reserve(n + 2);
+            out.push(b'"');
+            out.extend_from_slice(&rest[..n]);
+            out.push(b'"');
+            p.pos += n + 2;
+            return Some(());
+        }
+    }
+    match p.raw_field().ok()? {
         RawField::Str(s) => write_json_string(&s, out),
         RawField::Bool(b) => out.extend_from_slice(if parse_bool(b)? { b"true" } else { b"false" }),
         RawField::Int(b) => {
-            out.extend_from_slice(itoa::Buffer::new().format(int_value(b)?).as_bytes())
+            let v = int_value(b)?;
+            if canonical(b) {
+                out.extend_from_slice(b);
+            } else {
+                out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+            }
         }
         RawField::Uint(b) => {
-            out.extend_from_slice(itoa::Buffer::new().format(uint_value(b)?).as_bytes());
+            let v = uint_value(b)?;
+            if canonical(b) {
+                out.extend_from_slice(b);
+            } else {
+                out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+            }
         }
         RawField::Float(b) => write_float_text(b, out).ok()?,
     }

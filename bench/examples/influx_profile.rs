@@ -57,7 +57,10 @@ fn main() {
                     } else {
                         scratch.clear();
                         scratch.extend_from_slice(line);
-                        let v = influx.decode(&mut scratch, 1).expect("valid").expect("a line");
+                        let v = influx
+                            .decode(&mut scratch, 1)
+                            .expect("valid")
+                            .expect("a line");
                         json.encode(&v, &Value::Null, &mut out).expect("encodes");
                     }
                     out.push(b'\n');
@@ -69,8 +72,8 @@ fn main() {
             let mut p = Plan::stdin_to_blackhole("json");
             p.sources[0].codec = ComponentSpec::named("influx");
             if mode == "ingest-reference" {
-                let script = Script::compile("event", &CompileOptions::new("identity"))
-                    .expect("compiles");
+                let script =
+                    Script::compile("event", &CompileOptions::new("identity")).expect("compiles");
                 p.pipelines[0].script = Some(ScriptPlan {
                     script: Arc::new(script),
                     args: Value::record(),

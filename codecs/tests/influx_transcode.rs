@@ -174,6 +174,20 @@ fn tricky_lines() {
             "m a=1e16,b=1e17,c=0.00001,d=0.000001,e=1234e-9,f=0000.1000,g=-1e-7",
             true,
         ),
+        (
+            "m a=0.00001,b=0.000001,c=0.10,d=10.0,e=007.5,f=-0.0,g=100000000000000",
+            true,
+        ),
+        (
+            "m a=1234567890123456,b=12345678.1234567,c=12345678.12345678,d=0.0000,e=10",
+            true,
+        ),
+        (
+            "m a=123456789012345i,b=1234567890123456789i,c=-0i,d=-00i,e=0u,f=-1.5",
+            true,
+        ),
+        ("m a=1.,b=-.5,c=1.5e3,d=1.5i,e=1.5u,f=1-2", false),
+        ("m a=1.,b=-.5,c=1.5e3", true),
         ("m a=1e400", false),
         ("m a=-1e309", false),
         ("m a=inf", false),
@@ -364,4 +378,42 @@ fn generated_lines() {
         c.fast,
         c.fallback
     );
+}
+
+/// Field values written as random decimal text (the shapes copied as they are and the rest).
+#[test]
+fn random_numbers() {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let mut c = Check::new("ns");
+    for _ in 0..100_000 {
+        let digits = 1 + next(17) as u32;
+        let mut s = next(10u64.pow(digits)).to_string();
+        if next(6) == 0 {
+            s.insert_str(0, &"0".repeat(next(3) as usize));
+        }
+        let point = next(s.len() as u64 + 4) as usize;
+        if point <= s.len() {
+            s.insert(point, '.');
+        }
+        if next(4) == 0 {
+            s.push_str(&"0".repeat(next(4) as usize));
+        }
+        match next(8) {
+            0 => s.push('i'),
+            1 => s.push('u'),
+            2 => s.push_str(&format!("e{}", next(60) as i64 - 30)),
+            _ => {}
+        }
+        if next(2) == 0 {
+            s.insert(0, '-');
+        }
+        c.frame(format!("m v={s},w={s} 1").as_bytes(), 0);
+    }
+    assert!(c.fast > 50_000, "{} transcoded", c.fast);
 }

@@ -105,9 +105,8 @@ fn token(p: &mut Parser<'_>, j: u8, class: u8, esc: Esc, out: &mut Vec<u8>) -> O
         .position(|&c| JCLASS[c as usize] & j == 0)
         .unwrap_or(rest.len());
     if !matches!(rest.get(n), Some(b'\\' | b'"')) {
-        out.reserve(n + 2);
         out.push(b'"');
-        out.extend_from_slice(&rest[..n]);
+        copy(&rest[..n], rest, out);
         out.push(b'"');
         p.pos = start + n;
         return Some(n == 0);
@@ -115,6 +114,21 @@ fn token(p: &mut Parser<'_>, j: u8, class: u8, esc: Esc, out: &mut Vec<u8>) -> O
     let (t, _) = p.take_esc(class, esc).ok()?;
     write_json_string(&t, out);
     Some(t.is_empty())
+}
+
+/// Appends `token` (a prefix of `rest`). Tokens are short: a fixed 16-byte copy, cut back,
+/// costs less than a call to `memcpy` with a variable length.
+#[inline]
+fn copy(token: &[u8], rest: &[u8], out: &mut Vec<u8>) {
+    let n = token.len();
+    match rest.get(..16) {
+        Some(block) if n <= 16 => {
+            let len = out.len();
+            out.extend_from_slice(block);
+            out.truncate(len + n);
+        }
+        _ => out.extend_from_slice(token),
+    }
 }
 
 /// Writes `"key":` (with a comma before all but the first); `None` if the key repeats or
@@ -251,13 +265,16 @@ fn value(p: &mut Parser<'_>, out: &mut Vec<u8>) -> Option<()> {
             .position(|&c| JCLASS[c as usize] & J_STR == 0)
             .unwrap_or(rest.len());
         if rest.get(n) == Some(&b'"') {
-            out.reserve(n + 2);
             out.push(b'"');
-            out.extend_from_slice(&rest[..n]);
+            copy(&rest[..n], rest, out);
             out.push(b'"');
             p.pos += n + 2;
             return Some(());
         }
+    }
+    if let Some(n) = plain_number(&p.buf[p.pos..], out) {
+        p.pos += n;
+        return Some(());
     }
     match p.raw_field().ok()? {
         RawField::Str(s) => write_json_string(&s, out),
@@ -281,4 +298,66 @@ fn value(p: &mut Parser<'_>, out: &mut Vec<u8>) -> Option<()> {
         RawField::Float(b) => write_float_text(b, out).ok()?,
     }
     Some(())
+}
+
+/// True for the bytes that end a field value.
+#[inline]
+fn ends_value(b: Option<&u8>) -> bool {
+    matches!(b, None | Some(b',' | b' ' | b'\r' | b'\n'))
+}
+
+/// The common numbers, checked and written in one scan, when their text is already what the
+/// JSON writer prints: `-?I.F`, `-?I`, `-?Ii`, `-?Iu` (not `-` with `u`) with at most 15
+/// digits, `I` without leading zeros (or `0`), `F` not ending in `0` and (after `0.`) with
+/// at most four leading zeros. A float of at most 15 significant digits prints as its own
+/// digits (see `json_float.rs`), and these shapes are where ryu puts the point the same way:
+/// `I.F` as is, `I` as `I.0`. Returns the length of the value's text; `None` leaves the
+/// value to the general path (which also rejects what is invalid).
+#[inline]
+fn plain_number(b: &[u8], out: &mut Vec<u8>) -> Option<usize> {
+    let neg = b.first() == Some(&b'-');
+    let i0 = usize::from(neg);
+    let mut i = i0;
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    let int = &b[i0..i];
+    if int.is_empty() || int.len() > 15 || (int.len() > 1 && int[0] == b'0') {
+        return None;
+    }
+    match b.get(i) {
+        Some(b'i') if ends_value(b.get(i + 1)) && !(neg && int == b"0") => {
+            out.extend_from_slice(&b[..i]);
+            Some(i + 1)
+        }
+        Some(b'u') if !neg && ends_value(b.get(i + 1)) => {
+            out.extend_from_slice(&b[..i]);
+            Some(i + 1)
+        }
+        Some(b'.') => {
+            let f0 = i + 1;
+            let mut j = f0;
+            while b.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+            let frac = &b[f0..j];
+            let zeros = frac.iter().take_while(|&&c| c == b'0').count();
+            let ok = ends_value(b.get(j))
+                && !frac.is_empty()
+                && int.len() + frac.len() <= 15
+                && frac.last() != Some(&b'0')
+                && (int != b"0" || zeros <= 4);
+            if !ok {
+                return None;
+            }
+            copy(&b[..j], b, out);
+            Some(j)
+        }
+        next if ends_value(next) => {
+            out.extend_from_slice(&b[..i]);
+            out.extend_from_slice(b".0");
+            Some(i)
+        }
+        _ => None,
+    }
 }

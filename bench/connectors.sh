@@ -16,6 +16,8 @@
 # usage: bench/connectors.sh [http|es|tail|influx|all] [--duration 10] [--tail-mb 400]
 # SLUICE_BIN=path runs another sluice binary (an A/B against an older build in one session).
 # HTTP_ACK=written|queued sets the http source's `ack` (unset: the binary's default).
+# NO_BUILD=1 skips the release build (both binaries must exist); LOADGEN_BIN=path picks the
+# load generator. PERF_OUT=file records a profile of the whole run (perf record -g).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}; shift || true
@@ -27,9 +29,12 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-cargo build --release -q --bin sluice -p sluice
-cargo build --release -q --bin loadgen -p sluice-bench
+if [ -z "${NO_BUILD:-}" ]; then
+  cargo build --release -q --bin sluice -p sluice
+  cargo build --release -q --bin loadgen -p sluice-bench
+fi
 BIN=target/release
+LOADGEN=${LOADGEN_BIN:-$BIN/loadgen}
 TMP=$(mktemp -d)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null || true; done; rm -rf "$TMP"' EXIT
@@ -44,8 +49,15 @@ start() { # config file -> SLUICE_PID
   RUST_LOG=warn "${SLUICE_BIN:-$BIN/sluice}" run "$1" 2> "$TMP/sluice.err" &
   SLUICE_PID=$!; PIDS+=($SLUICE_PID)
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$ADMIN/health" >/dev/null && break; sleep 0.1; done
+  if [ -n "${PERF_OUT:-}" ]; then
+    perf record -e cpu-clock -g -o "$PERF_OUT" -p $SLUICE_PID 2> "$TMP/perf.err" &
+    PERF_PID=$!
+  fi
 }
-stop() { kill -TERM $SLUICE_PID; wait $SLUICE_PID || true; }
+stop() {
+  if [ -n "${PERF_PID:-}" ]; then kill -INT $PERF_PID; wait $PERF_PID || true; PERF_PID=; fi
+  kill -TERM $SLUICE_PID; wait $SLUICE_PID || true
+}
 
 bench_http() {
   ADMIN=$(port) PORT=$(port)
@@ -131,7 +143,7 @@ batch_events = 2000
 TOML
   start "$TMP/es.toml"
   local before; before=$(thread_cpu $SLUICE_PID 1)
-  $BIN/loadgen --file bench/data/json600.jsonl --tcp "127.0.0.1:$PORT" --connections 2 --duration "$DURATION" > "$TMP/lg.json"
+  $LOADGEN --file bench/data/json600.jsonl --tcp "127.0.0.1:$PORT" --connections 2 --duration "$DURATION" > "$TMP/lg.json"
   SENT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lines"])' "$TMP/lg.json")
   DOCB=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["bytes"])' "$TMP/lg.json")
   for _ in $(seq 600); do [ "$(metric 'sluice_sink_events_total{sink="es"}')" -ge "$SENT" ] 2>/dev/null && break; sleep 0.1; done
@@ -211,7 +223,7 @@ postprocessors = ["separate"]
 TOML
   start "$TMP/influx.toml"
   local before; before=$(thread_cpu $SLUICE_PID 0)
-  $BIN/loadgen --file "$TMP/influx.lp" --tcp "127.0.0.1:$PORT" --connections 2 --duration "$DURATION" > "$TMP/lg.json"
+  $LOADGEN --file "$TMP/influx.lp" --tcp "127.0.0.1:$PORT" --connections 2 --duration "$DURATION" > "$TMP/lg.json"
   SENT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lines"])' "$TMP/lg.json")
   for _ in $(seq 600); do [ "$(metric 'sluice_sink_events_total{sink="file"}')" -ge "$SENT" ] 2>/dev/null && break; sleep 0.1; done
   local after; after=$(thread_cpu $SLUICE_PID 0)

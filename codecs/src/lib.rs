@@ -56,7 +56,7 @@ mod quantity;
 pub use codec::{BinaryCodec, ElasticBulkCodec};
 pub use codec::{Codec, JsonCodec, StringCodec, CODEC_NAMES};
 pub use codec::{CsvCodec, GelfCodec, StatsdCodec, SyslogCodec};
-pub use codec::{InfluxCodec, InfluxLines, Precision};
+pub use codec::{InfluxCodec, InfluxLines, Precision, Transcoded};
 pub use compression::{decompress_into, Algorithm, Compressor, Levels, ALGORITHM_NAMES};
 pub use error::Error;
 pub use options::{did_you_mean, Options};

@@ -21,7 +21,7 @@ pub use binary::BinaryCodec;
 pub use csv::CsvCodec;
 pub use elastic_bulk::ElasticBulkCodec;
 pub use gelf::GelfCodec;
-pub use influx::{InfluxCodec, InfluxLines, Precision};
+pub use influx::{InfluxCodec, InfluxLines, Precision, Transcoded};
 pub use json::JsonCodec;
 pub use statsd::StatsdCodec;
 pub use string::StringCodec;
@@ -227,6 +227,24 @@ impl Codec {
         match self {
             Codec::Csv(c) => c.detach_header(),
             _ => Ok(None),
+        }
+    }
+
+    /// True when this (source) codec can write `sink`'s encoding of a frame's event
+    /// directly with [`Codec::transcode`]: Influx line protocol into unsorted JSON.
+    #[must_use]
+    pub fn transcodes_to(&self, sink: &Codec) -> bool {
+        matches!((self, sink), (Codec::Influx(_), Codec::Json(o)) if !o.sorted())
+    }
+
+    /// Appends to `out` what a sink for which [`Codec::transcodes_to`] holds would encode
+    /// for the event [`Codec::decode`] makes of `frame`, byte for byte, and returns true;
+    /// or appends nothing and returns false (decode and encode instead: errors, frames
+    /// without an event, and shapes the one-pass writer leaves to the decoder).
+    pub fn transcode(&mut self, frame: &[u8], ingest_ns: u64, out: &mut Vec<u8>) -> bool {
+        match self {
+            Codec::Influx(c) => c.transcode_json(frame, ingest_ns, out) == Transcoded::Json,
+            _ => false,
         }
     }
 

@@ -17,12 +17,12 @@ use crate::Error;
 type Parsed<T> = Result<T, Box<Error>>;
 
 /// Byte classes; a token runs while its class bit is set.
-const MEAS: u8 = 1;
-const KEY: u8 = 2;
-const FVAL: u8 = 4;
-const TIME: u8 = 8;
-const COMMENT: u8 = 16;
-const STR: u8 = 32;
+pub(super) const MEAS: u8 = 1;
+pub(super) const KEY: u8 = 2;
+pub(super) const FVAL: u8 = 4;
+pub(super) const TIME: u8 = 8;
+pub(super) const COMMENT: u8 = 16;
+pub(super) const STR: u8 = 32;
 
 const fn non_printable(b: u8) -> bool {
     b < 32 || b == 0x7f
@@ -61,7 +61,7 @@ const CLASS: [u8; 256] = {
 
 /// Which backslash escapes a token knows; any other backslash is kept as it is.
 #[derive(Clone, Copy)]
-enum Esc {
+pub(super) enum Esc {
     Measurement,
     Key,
     Str,
@@ -82,13 +82,13 @@ impl Esc {
 
 /// Walks the entries of a buffer of line protocol.
 pub(crate) struct Parser<'a> {
-    buf: &'a [u8],
+    pub(super) buf: &'a [u8],
     /// The whole input as text when it is valid UTF-8 (the common case): tokens are then
     /// sliced from it without validating each one again.
-    text: Option<&'a str>,
-    pos: usize,
-    factor: i64,
-    default_ts: i64,
+    pub(super) text: Option<&'a str>,
+    pub(super) pos: usize,
+    pub(super) factor: i64,
+    pub(super) default_ts: i64,
 }
 
 impl<'a> Parser<'a> {
@@ -125,11 +125,11 @@ impl<'a> Parser<'a> {
         self.eof()
     }
 
-    fn eof(&self) -> bool {
+    pub(super) fn eof(&self) -> bool {
         self.pos >= self.buf.len()
     }
 
-    fn at(&self) -> Option<u8> {
+    pub(super) fn at(&self) -> Option<u8> {
         self.buf.get(self.pos).copied()
     }
 
@@ -144,7 +144,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn take(&mut self, class: u8) -> &'a [u8] {
+    pub(super) fn take(&mut self, class: u8) -> &'a [u8] {
         let start = self.pos;
         let buf = self.buf;
         let n = buf[start..]
@@ -155,7 +155,7 @@ impl<'a> Parser<'a> {
         &buf[start..start + n]
     }
 
-    fn skip_spaces(&mut self) {
+    pub(super) fn skip_spaces(&mut self) {
         while self.at() == Some(b' ') {
             self.pos += 1;
         }
@@ -166,7 +166,7 @@ impl<'a> Parser<'a> {
     /// Most tokens have no backslash and the input is valid UTF-8: those are one scan and a
     /// slice of the text, inlined; the rest go to [`Self::take_esc_slow`].
     #[inline]
-    fn take_esc(&mut self, class: u8, esc: Esc) -> Parsed<(Cow<'a, str>, usize)> {
+    pub(super) fn take_esc(&mut self, class: u8, esc: Esc) -> Parsed<(Cow<'a, str>, usize)> {
         let start = self.pos;
         let buf = self.buf;
         let end = start
@@ -240,7 +240,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Consumes one end of line (`\n`, `\r\n`, or `\r` at the end of input); true at the end.
-    fn take_eol(&mut self) -> bool {
+    pub(super) fn take_eol(&mut self) -> bool {
         match self.at() {
             None => true,
             Some(b'\n') => {
@@ -262,7 +262,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn skip_empty_lines(&mut self) {
+    pub(super) fn skip_empty_lines(&mut self) {
         loop {
             let line_start = self.pos;
             self.skip_spaces();
@@ -294,7 +294,7 @@ impl<'a> Parser<'a> {
     }
 
     /// After a measurement or tag value: a comma must start another tag.
-    fn tag_comma(&mut self) -> Parsed<()> {
+    pub(super) fn tag_comma(&mut self) -> Parsed<()> {
         if self.at() != Some(b',') {
             return Ok(());
         }
@@ -464,7 +464,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn raw_field(&mut self) -> Parsed<RawField<'a>> {
+    pub(super) fn raw_field(&mut self) -> Parsed<RawField<'a>> {
         let Some(c) = self.at() else {
             return Err(self.err(self.pos, "expected field value, found end of input"));
         };
@@ -494,7 +494,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn timestamp(&mut self) -> Parsed<i64> {
+    pub(super) fn timestamp(&mut self) -> Parsed<i64> {
         let t0 = self.pos;
         let digits = self.take(TIME);
         if let Some(c) = self.at() {

@@ -15,6 +15,8 @@
 
 mod decode;
 mod encode;
+mod json_float;
+mod transcode;
 mod value;
 
 use sluice_script::{Record, Value};
@@ -22,6 +24,7 @@ use sluice_script::{Record, Value};
 use crate::{options::Options, Error};
 
 use decode::Parser;
+pub use transcode::Transcoded;
 pub use value::Precision;
 
 /// The influx codec.
@@ -30,6 +33,8 @@ pub struct InfluxCodec {
     precision: Precision,
     sort_tags: bool,
     order: Vec<usize>,
+    /// Scratch of [`InfluxCodec::transcode_json`]: where the keys written so far are.
+    keys: Vec<transcode::KeySpan>,
 }
 
 impl InfluxCodec {
@@ -50,6 +55,7 @@ impl InfluxCodec {
             precision,
             sort_tags,
             order: Vec::new(),
+            keys: Vec::with_capacity(16),
         })
     }
 
@@ -83,6 +89,19 @@ impl InfluxCodec {
                 message: "frame holds more than one line; split lines with a preprocessor".into(),
             }),
         }
+    }
+
+    /// Appends to `out` exactly what the `json` codec (unsorted) appends for the event that
+    /// [`Codec::decode`](crate::Codec::decode) makes of `frame`, without building it; or
+    /// appends nothing and says to decode (errors, frames without an entry, repeated field
+    /// keys, lines with many keys). See `transcode.rs`.
+    pub fn transcode_json(
+        &mut self,
+        frame: &[u8],
+        ingest_ns: u64,
+        out: &mut Vec<u8>,
+    ) -> Transcoded {
+        transcode::transcode(frame, self.precision, clock(ingest_ns), &mut self.keys, out)
     }
 
     pub(crate) fn encode(&mut self, value: &Value<'_>, out: &mut Vec<u8>) -> Result<(), Error> {

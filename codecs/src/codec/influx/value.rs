@@ -131,19 +131,32 @@ pub(crate) fn parse_i64(b: &[u8]) -> Result<i64, &'static str> {
     })
 }
 
+/// The spellings of a boolean field.
+pub(crate) fn parse_bool(b: &[u8]) -> Option<bool> {
+    match b {
+        b"t" | b"T" | b"true" | b"True" | b"TRUE" => Some(true),
+        b"f" | b"F" | b"false" | b"False" | b"FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+/// An integer field's digits (`i` stripped), as [`convert`] reads them.
+pub(crate) fn int_value(b: &[u8]) -> Option<i64> {
+    parse_signed(b).ok()
+}
+
+/// An unsigned field's digits (`u` stripped), as [`convert`] reads them.
+pub(crate) fn uint_value(b: &[u8]) -> Option<u64> {
+    parse_u64(b).ok()
+}
+
 pub(crate) fn convert(raw: RawField<'_>) -> Result<Value<'_>, String> {
     Ok(match raw {
         RawField::Str(s) => Value::String(s),
-        RawField::Bool(b) => match b {
-            b"t" | b"T" | b"true" | b"True" | b"TRUE" => Value::Bool(true),
-            b"f" | b"F" | b"false" | b"False" | b"FALSE" => Value::Bool(false),
-            _ => {
-                return Err(format!(
-                    "invalid bool value {:?}",
-                    String::from_utf8_lossy(b)
-                ))
-            }
-        },
+        RawField::Bool(b) => Value::Bool(
+            parse_bool(b)
+                .ok_or_else(|| format!("invalid bool value {:?}", String::from_utf8_lossy(b)))?,
+        ),
         RawField::Int(b) => Value::I64(parse_signed(b).map_err(|e| match e {
             NumErr::Range => OUT_OF_RANGE,
             NumErr::Syntax => "invalid integer value syntax",
@@ -153,20 +166,7 @@ pub(crate) fn convert(raw: RawField<'_>) -> Result<Value<'_>, String> {
             NumErr::Range => OUT_OF_RANGE,
             NumErr::Syntax => "invalid unsigned integer value syntax",
         })?),
-        RawField::Float(b) => {
-            let f = match scan_float(b) {
-                None => return Err("invalid float value syntax".into()),
-                Some(Some(f)) => f,
-                Some(None) => {
-                    let s = std::str::from_utf8(b).map_err(|_| "invalid float value syntax")?;
-                    s.parse().map_err(|_| "invalid float value syntax")?
-                }
-            };
-            if !f.is_finite() {
-                return Err(OUT_OF_RANGE.into());
-            }
-            Value::F64(f)
-        }
+        RawField::Float(b) => Value::F64(parse_float(b)?),
     })
 }
 
@@ -176,12 +176,20 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// A decimal float's text, checked and read: the value is `mant * 10^exp`, negated when
+/// `neg`. `exact`: `mant` holds every digit and fits 53 bits (otherwise digits were lost).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Decimal {
+    pub(crate) neg: bool,
+    pub(crate) mant: u64,
+    pub(crate) exp: i64,
+    pub(crate) exact: bool,
+}
+
 /// Checks `-?(digits)(.digits)?([eE][+-]?digits)?` with at least one mantissa digit: decimal
 /// floats only (no `inf`, `nan` or hexadecimal forms, which InfluxDB cannot store or does not
-/// send). `None`: not that syntax. `Some(Some(f))`: the value, when the mantissa fits 53 bits
-/// and the exponent is within ±22, where one exact IEEE multiplication or division is
-/// correctly rounded (Clinger's fast path). `Some(None)`: valid, but needs the full parser.
-fn scan_float(b: &[u8]) -> Option<Option<f64>> {
+/// send). `None`: not that syntax.
+pub(crate) fn scan_decimal(b: &[u8]) -> Option<Decimal> {
     let neg = b.first() == Some(&b'-');
     let mut i = usize::from(neg);
     let mut mant: u64 = 0;
@@ -241,21 +249,58 @@ fn scan_float(b: &[u8]) -> Option<Option<f64>> {
     if i != b.len() {
         return None;
     }
-    let e = exp - frac;
-    if !exact || !(-22..=22).contains(&e) {
-        return Some(None);
+    Some(Decimal {
+        neg,
+        mant,
+        exp: exp - frac,
+        exact,
+    })
+}
+
+/// [`scan_decimal`], then the value. `Some(Some(f))`: the value, when the mantissa fits 53
+/// bits and the exponent is within ±22, where one exact IEEE multiplication or division is
+/// correctly rounded (Clinger's fast path). `Some(None)`: valid, but needs the full parser.
+fn scan_float(b: &[u8]) -> Option<Option<f64>> {
+    let d = scan_decimal(b)?;
+    Some(d.fast_value())
+}
+
+impl Decimal {
+    /// The value by Clinger's fast path, when it applies (see [`scan_float`]).
+    pub(crate) fn fast_value(self) -> Option<f64> {
+        let e = self.exp;
+        if !self.exact || !(-22..=22).contains(&e) {
+            return None;
+        }
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        let f = if e >= 0 {
+            self.mant as f64 * POW10[e as usize]
+        } else {
+            self.mant as f64 / POW10[(-e) as usize]
+        };
+        Some(if self.neg { -f } else { f })
     }
-    #[allow(
-        clippy::cast_precision_loss,
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss
-    )]
-    let f = if e >= 0 {
-        mant as f64 * POW10[e as usize]
-    } else {
-        mant as f64 / POW10[(-e) as usize]
+}
+
+/// A float field's value from its text: the same syntax and rounding as [`convert`].
+pub(crate) fn parse_float(b: &[u8]) -> Result<f64, &'static str> {
+    let f = match scan_float(b) {
+        None => return Err("invalid float value syntax"),
+        Some(Some(f)) => f,
+        Some(None) => {
+            let s = std::str::from_utf8(b).map_err(|_| "invalid float value syntax")?;
+            s.parse().map_err(|_| "invalid float value syntax")?
+        }
     };
-    Some(Some(if neg { -f } else { f }))
+    if f.is_finite() {
+        Ok(f)
+    } else {
+        Err(OUT_OF_RANGE)
+    }
 }
 
 /// True for the float syntax [`scan_float`] accepts.

@@ -230,6 +230,24 @@ impl Codec {
         }
     }
 
+    /// True when this (source) codec can write `sink`'s encoding of a frame's event
+    /// directly with [`Codec::transcode`]: syslog into unsorted JSON.
+    #[must_use]
+    pub fn transcodes_to(&self, sink: &Codec) -> bool {
+        matches!((self, sink), (Codec::Syslog(_), Codec::Json(o)) if !o.sorted())
+    }
+
+    /// Appends to `out` what a sink for which [`Codec::transcodes_to`] holds would encode
+    /// for the event [`Codec::decode`] makes of `frame`, byte for byte, and returns true;
+    /// or appends nothing and returns false (decode and encode instead: errors, frames
+    /// without an event, and shapes the one-pass writer leaves to the decoder).
+    pub fn transcode(&mut self, frame: &[u8], ingest_ns: u64, out: &mut Vec<u8>) -> bool {
+        match self {
+            Codec::Syslog(c) => c.transcode_json(frame, ingest_ns, out),
+            _ => false,
+        }
+    }
+
     /// True when re-emitting the bytes this codec decoded from is a faithful encoding of an
     /// unchanged event in `other`'s format, so the engine can skip decode and encode.
     #[must_use]

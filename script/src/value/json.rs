@@ -316,7 +316,7 @@ pub(crate) const ESCAPE: [u8; 256] = {
 };
 
 /// Index of the first byte at or after `from` that [`write_json_string`] escapes (control
-/// bytes, `"`, `\\`), eight bytes at a time. The word tricks ("has a zero byte", "has a byte
+/// bytes, `"`, `\`), eight bytes at a time. The word tricks ("has a zero byte", "has a byte
 /// below n") can flag a byte falsely only above a byte that is truly flagged (the borrow
 /// runs upwards), so the lowest flag is exact.
 #[inline]

@@ -68,6 +68,9 @@ struct Decoder {
     /// With `validate_only`: bytes that an `out` sink's framing forbids. A frame holding one
     /// is decoded and re-encoded instead (usually empty: frames cut at the same separator).
     validate_unless: Vec<u8>,
+    /// Passthrough pipeline without a shaper, and the codec writes every `out` sink's
+    /// encoding itself (`Codec::transcodes_to`): transcode each frame once, forward that.
+    transcode: bool,
 }
 
 /// May the original bytes of an unchanged event be a sink's encoding of it? The codecs must
@@ -239,11 +242,21 @@ impl Ingest {
                     .collect();
                 validate_unless.sort_unstable();
                 validate_unless.dedup();
+                // Sinks that read metadata (Kafka attributes) or a shaper take the value path.
+                let transcode = pl.stage.is_passthrough()
+                    && pl.shaper.is_none()
+                    && !out_sinks.is_empty()
+                    && out_sinks.iter().all(|s| {
+                        outs[*s].as_ref().is_some_and(|o| {
+                            o.attrs_from.is_none() && codec.transcodes_to(&o.codec)
+                        })
+                    });
                 decoders.push(Decoder {
                     codec,
                     raw_ok,
                     validate_only,
                     validate_unless,
+                    transcode,
                 });
             }
             sources.push(SourceRt {
@@ -299,8 +312,16 @@ impl Ingest {
         self.counters.pipelines[p].events += 1;
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
-        scratch.extend_from_slice(bytes);
         let dec = self.cur.dec.min(self.sources[src].decoders.len() - 1);
+        let d = &mut self.sources[src].decoders[dec];
+        if d.transcode && d.codec.transcode(bytes, read.now_ns, &mut scratch) {
+            // Byte for byte what decode + passthrough + encode would send every `out` sink.
+            self.route_raw(p, PipelinePlan::OUT, &scratch, read);
+            self.scratch = scratch;
+            return;
+        }
+        scratch.clear();
+        scratch.extend_from_slice(bytes);
         let d = &self.sources[src].decoders[dec];
         let validate = d.validate_only
             && d.validate_unless

@@ -29,6 +29,7 @@ mod encode;
 mod rfc3164;
 mod rfc5424;
 mod time;
+mod to_json;
 
 use std::borrow::Cow;
 

@@ -17,10 +17,12 @@
 #
 # usage: bench/syslog_vs_rsyslog.sh [--messages 2000000] [--size 300] [--conns 1]
 #                                   [--runs 3] [--ingest 0] [--sink 1] [--sluice BIN]
-# (--sluice: another sluice binary, e.g. an older build for an A/B in the same run)
+#                                   [--baseline BIN]
+# (--sluice: another sluice binary; --baseline: a second sluice binary, e.g. a build from
+# before a change, run in every run right after the first, for an A/B in the same run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MESSAGES=2000000 SIZE=300 CONNS=1 RUNS=3 INGEST=0 SINK=1 SLUICE=""
+MESSAGES=2000000 SIZE=300 CONNS=1 RUNS=3 INGEST=0 SINK=1 SLUICE="" BASELINE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --messages) MESSAGES=$2; shift 2 ;;
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
     --ingest) INGEST=$2; shift 2 ;;
     --sink) SINK=$2; shift 2 ;;
     --sluice) SLUICE=$(realpath "$2"); shift 2 ;;
+    --baseline) BASELINE=$(realpath "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -121,9 +124,11 @@ CONF
   head -c 600 "$d/out.jsonl" > "$TMP/rsyslog.sample"
 }
 
+# run_sluice [BIN NAME]: the binary under test, or another one under another name.
 run_sluice() {
+  local bin=${1:-$SLUICE} name=${2:-sluice}
   local port admin; port=$(port); admin=$(port)
-  local d="$TMP/sluice"; rm -rf "$d"; mkdir -p "$d"
+  local d="$TMP/$name"; rm -rf "$d"; mkdir -p "$d"
   cat > "$d/sluice.toml" <<TOML
 [shards]
 ingest = [$INGEST]
@@ -154,7 +159,7 @@ path = "$d/errors.jsonl"
 codec = "json"
 postprocessors = ["separate"]
 TOML
-  RUST_LOG=warn "$SLUICE" run "$d/sluice.toml" 2> "$d/err" &
+  RUST_LOG=warn "$bin" run "$d/sluice.toml" 2> "$d/err" &
   local pid=$!; PIDS+=($pid)
   wait_port "$port"
   local before; before=$(proc_cpu $pid)
@@ -165,9 +170,9 @@ TOML
   local after; after=$(proc_cpu $pid)
   kill -TERM $pid; wait $pid 2>/dev/null || true
   local errs; errs=$(lines_of "$d/errors.jsonl")
-  [ "$errs" -eq 0 ] || { echo "sluice: $errs messages failed to decode:" >&2; head -c 600 "$d/errors.jsonl" >&2; }
-  report sluice "$(lines_of "$d/out.jsonl")" "$before" "$after" "$t0" "$t1"
-  head -c 600 "$d/out.jsonl" > "$TMP/sluice.sample"
+  [ "$errs" -eq 0 ] || { echo "$name: $errs messages failed to decode:" >&2; head -c 600 "$d/errors.jsonl" >&2; }
+  report "$name" "$(lines_of "$d/out.jsonl")" "$before" "$after" "$t0" "$t1"
+  head -c 600 "$d/out.jsonl" > "$TMP/$name.sample"
 }
 
 # report NAME LINES CPU_BEFORE CPU_AFTER T0 T1: one result line, and the rate into $TMP/NAME.rates
@@ -187,6 +192,7 @@ for r in $(seq "$RUNS"); do
   echo "run $r:"
   run_rsyslog
   run_sluice
+  if [ -n "$BASELINE" ]; then run_sluice "$BASELINE" baseline; fi
 done
 echo "sample rsyslog line: $(head -n1 "$TMP/rsyslog.sample")"
 echo "sample sluice line:  $(head -n1 "$TMP/sluice.sample")"
@@ -198,3 +204,13 @@ mr, ms = statistics.median(rs), statistics.median(sl)
 print(f"median over {len(rs)} runs: rsyslog {mr:,.0f} msg per CPU-second, sluice {ms:,.0f}; ratio {ms / mr:.2f}x")
 print("per-run ratios: " + ", ".join(f"{s / r:.2f}x" for r, s in zip(rs, sl)))
 PY
+if [ -n "$BASELINE" ]; then
+  echo "sample baseline line: $(head -n1 "$TMP/baseline.sample")"
+  python3 - "$TMP/rsyslog.rates" "$TMP/sluice.rates" "$TMP/baseline.rates" <<'PY'
+import statistics, sys
+rs, sl, bl = ([float(x) for x in open(f)] for f in sys.argv[1:4])
+mr, ms, mb = statistics.median(rs), statistics.median(sl), statistics.median(bl)
+print(f"baseline: median {mb:,.0f} msg per CPU-second, ratio to rsyslog {mb / mr:.2f}x; sluice / baseline {ms / mb:.2f}x")
+print("per-run sluice / baseline: " + ", ".join(f"{s / b:.2f}x" for s, b in zip(sl, bl)))
+PY
+fi

@@ -225,6 +225,14 @@ fn tricky_frames() {
         good += all_options(f);
     }
     assert!(good > 80, "only {good} made events");
+    // Header fields long and short, clean and not, around the one-pass writer's cut-off.
+    for len in [1, 63, 64, 65, 200, 255] {
+        for fill in ["h", "\"", "\\"] {
+            let h = format!("{}x", fill.repeat(len - 1));
+            let f = format!("<13>1 - {h} {} - - - m", &h[..len.min(48)]);
+            assert!(all_options(f.as_bytes()) >= 5, "{f}");
+        }
+    }
 }
 
 /// Pieces generated frames are made of: good and bad variants of every part.

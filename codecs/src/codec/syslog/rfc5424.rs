@@ -87,16 +87,12 @@ fn header_field<'a>(
     name: &str,
 ) -> Result<Option<&'a str>, Error> {
     let start = c.pos;
-    // The field ends at the next space; every byte before it must be printable (the first
-    // that is not ends the field too early, which is the same error). memchr and a
-    // branch-free check beat testing the range byte by byte and stopping at each.
-    let rest = c.b.get(start..).unwrap_or_default();
-    let n = memchr::memchr(b' ', rest).unwrap_or(rest.len());
-    let printable = rest[..n]
+    let n = c.b[start..]
         .iter()
-        .fold(true, |ok, b| ok & (33..=126).contains(b));
+        .position(|b| !(33..=126).contains(b))
+        .unwrap_or(c.b.len() - start);
     c.pos += n;
-    if !printable || n == 0 || n > max || c.peek() != Some(b' ') {
+    if n == 0 || n > max || c.peek() != Some(b' ') {
         return Err(decode_err(format!(
             "expecting a {name} (1 to {max} printable US-ASCII characters) or `-`, then a space"
         )));

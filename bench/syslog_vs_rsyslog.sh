@@ -17,14 +17,17 @@
 #
 # usage: bench/syslog_vs_rsyslog.sh [--messages 2000000] [--size 300] [--conns 1]
 #                                   [--runs 3] [--ingest 0] [--sink 1] [--sluice BIN]
-#                                   [--baseline BIN] [--rate 100000000]
+#                                   [--baseline BIN] [--rate 100000000] [--loggen-cpu LIST]
 # (--sluice: another sluice binary; --baseline: a second sluice binary, e.g. a build from
 # before a change, run in every run right after the first, for an A/B in the same run;
 # --rate: loggen's messages per second per connection, default as fast as it can: at a rate
-# both daemons keep up with, they are compared at the same offered load)
+# both daemons keep up with, they are compared at the same offered load; --loggen-cpu: pin
+# the sender with taskset, e.g. 1 = the CPU of Sluice's sink shard, not its ingest shard:
+# where the sender runs decides how many messages each of Sluice's wakeups finds, see
+# bench/results/syslog.md; default unpinned)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MESSAGES=2000000 SIZE=300 CONNS=1 RUNS=3 INGEST=0 SINK=1 SLUICE="" BASELINE="" RATE=100000000
+MESSAGES=2000000 SIZE=300 CONNS=1 RUNS=3 INGEST=0 SINK=1 SLUICE="" BASELINE="" RATE=100000000 LOGGEN_CPU=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --messages) MESSAGES=$2; shift 2 ;;
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
     --sluice) SLUICE=$(realpath "$2"); shift 2 ;;
     --baseline) BASELINE=$(realpath "$2"); shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
+    --loggen-cpu) LOGGEN_CPU=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -86,7 +90,9 @@ TOTAL=$((MESSAGES * CONNS))
 # loggen: RFC 5424 (-P) with its default octet-counting framing, fixed message size, as fast
 # as it can unless --rate says otherwise (-r is per connection), MESSAGES per connection.
 drive() {
-  env "${LOGGEN_ENV[@]}" "$LOGGEN" --inet --stream --syslog-proto --size "$SIZE" \
+  local pin=()
+  if [ -n "$LOGGEN_CPU" ]; then pin=(taskset -c "$LOGGEN_CPU"); fi
+  env "${LOGGEN_ENV[@]}" "${pin[@]}" "$LOGGEN" --inet --stream --syslog-proto --size "$SIZE" \
     --rate "$RATE" --number "$MESSAGES" --interval 600 --active-connections "$CONNS" \
     --quiet 127.0.0.1 "$1" > "$TMP/loggen.out" 2>&1
 }
@@ -190,7 +196,7 @@ print(f"{name:8s} {lines} lines ({ok}) in {t1 - t0:.2f} s wall, {cpu:.2f} CPU-s 
 PY
 }
 
-echo "loggen: RFC 5424, octet counting, $SIZE-byte messages, $MESSAGES per connection x $CONNS, rate $RATE; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "loggen: RFC 5424, octet counting, $SIZE-byte messages, $MESSAGES per connection x $CONNS, rate $RATE, loggen on CPUs ${LOGGEN_CPU:-any}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$RUNS"); do
   echo "run $r:"
   run_rsyslog

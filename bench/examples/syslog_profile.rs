@@ -53,7 +53,10 @@ fn main() {
                     } else {
                         scratch.clear();
                         scratch.extend_from_slice(m);
-                        let v = syslog.decode(&mut scratch, NOW).expect("valid").expect("event");
+                        let v = syslog
+                            .decode(&mut scratch, NOW)
+                            .expect("valid")
+                            .expect("event");
                         json.encode(&v, &Value::Null, &mut out).expect("encodes");
                     }
                     out.push(b'\n');

@@ -17,10 +17,17 @@
 #
 # usage: bench/syslog_vs_rsyslog.sh [--messages 2000000] [--size 300] [--conns 1]
 #                                   [--runs 3] [--ingest 0] [--sink 1] [--sluice BIN]
-# (--sluice: another sluice binary, e.g. an older build for an A/B in the same run)
+#                                   [--baseline BIN] [--rate 100000000] [--loggen-cpu LIST]
+# (--sluice: another sluice binary; --baseline: a second sluice binary, e.g. a build from
+# before a change, run in every run right after the first, for an A/B in the same run;
+# --rate: loggen's messages per second per connection, default as fast as it can: at a rate
+# both daemons keep up with, they are compared at the same offered load; --loggen-cpu: pin
+# the sender with taskset, e.g. 1 = the CPU of Sluice's sink shard, not its ingest shard:
+# where the sender runs decides how many messages each of Sluice's wakeups finds, see
+# bench/results/syslog.md; default unpinned)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MESSAGES=2000000 SIZE=300 CONNS=1 RUNS=3 INGEST=0 SINK=1 SLUICE=""
+MESSAGES=2000000 SIZE=300 CONNS=1 RUNS=3 INGEST=0 SINK=1 SLUICE="" BASELINE="" RATE=100000000 LOGGEN_CPU=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --messages) MESSAGES=$2; shift 2 ;;
@@ -30,6 +37,9 @@ while [ $# -gt 0 ]; do
     --ingest) INGEST=$2; shift 2 ;;
     --sink) SINK=$2; shift 2 ;;
     --sluice) SLUICE=$(realpath "$2"); shift 2 ;;
+    --baseline) BASELINE=$(realpath "$2"); shift 2 ;;
+    --rate) RATE=$2; shift 2 ;;
+    --loggen-cpu) LOGGEN_CPU=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -78,10 +88,12 @@ wait_lines() {
 }
 TOTAL=$((MESSAGES * CONNS))
 # loggen: RFC 5424 (-P) with its default octet-counting framing, fixed message size, as fast
-# as it can (-r is per connection), MESSAGES per connection.
+# as it can unless --rate says otherwise (-r is per connection), MESSAGES per connection.
 drive() {
-  env "${LOGGEN_ENV[@]}" "$LOGGEN" --inet --stream --syslog-proto --size "$SIZE" \
-    --rate 100000000 --number "$MESSAGES" --interval 600 --active-connections "$CONNS" \
+  local pin=()
+  if [ -n "$LOGGEN_CPU" ]; then pin=(taskset -c "$LOGGEN_CPU"); fi
+  env "${LOGGEN_ENV[@]}" "${pin[@]}" "$LOGGEN" --inet --stream --syslog-proto --size "$SIZE" \
+    --rate "$RATE" --number "$MESSAGES" --interval 600 --active-connections "$CONNS" \
     --quiet 127.0.0.1 "$1" > "$TMP/loggen.out" 2>&1
 }
 
@@ -121,9 +133,11 @@ CONF
   head -c 600 "$d/out.jsonl" > "$TMP/rsyslog.sample"
 }
 
+# run_sluice [BIN NAME]: the binary under test, or another one under another name.
 run_sluice() {
+  local bin=${1:-$SLUICE} name=${2:-sluice}
   local port admin; port=$(port); admin=$(port)
-  local d="$TMP/sluice"; rm -rf "$d"; mkdir -p "$d"
+  local d="$TMP/$name"; rm -rf "$d"; mkdir -p "$d"
   cat > "$d/sluice.toml" <<TOML
 [shards]
 ingest = [$INGEST]
@@ -154,7 +168,7 @@ path = "$d/errors.jsonl"
 codec = "json"
 postprocessors = ["separate"]
 TOML
-  RUST_LOG=warn "$SLUICE" run "$d/sluice.toml" 2> "$d/err" &
+  RUST_LOG=warn "$bin" run "$d/sluice.toml" 2> "$d/err" &
   local pid=$!; PIDS+=($pid)
   wait_port "$port"
   local before; before=$(proc_cpu $pid)
@@ -165,9 +179,9 @@ TOML
   local after; after=$(proc_cpu $pid)
   kill -TERM $pid; wait $pid 2>/dev/null || true
   local errs; errs=$(lines_of "$d/errors.jsonl")
-  [ "$errs" -eq 0 ] || { echo "sluice: $errs messages failed to decode:" >&2; head -c 600 "$d/errors.jsonl" >&2; }
-  report sluice "$(lines_of "$d/out.jsonl")" "$before" "$after" "$t0" "$t1"
-  head -c 600 "$d/out.jsonl" > "$TMP/sluice.sample"
+  [ "$errs" -eq 0 ] || { echo "$name: $errs messages failed to decode:" >&2; head -c 600 "$d/errors.jsonl" >&2; }
+  report "$name" "$(lines_of "$d/out.jsonl")" "$before" "$after" "$t0" "$t1"
+  head -c 600 "$d/out.jsonl" > "$TMP/$name.sample"
 }
 
 # report NAME LINES CPU_BEFORE CPU_AFTER T0 T1: one result line, and the rate into $TMP/NAME.rates
@@ -182,11 +196,12 @@ print(f"{name:8s} {lines} lines ({ok}) in {t1 - t0:.2f} s wall, {cpu:.2f} CPU-s 
 PY
 }
 
-echo "loggen: RFC 5424, octet counting, $SIZE-byte messages, $MESSAGES per connection x $CONNS; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "loggen: RFC 5424, octet counting, $SIZE-byte messages, $MESSAGES per connection x $CONNS, rate $RATE, loggen on CPUs ${LOGGEN_CPU:-any}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$RUNS"); do
   echo "run $r:"
   run_rsyslog
   run_sluice
+  if [ -n "$BASELINE" ]; then run_sluice "$BASELINE" baseline; fi
 done
 echo "sample rsyslog line: $(head -n1 "$TMP/rsyslog.sample")"
 echo "sample sluice line:  $(head -n1 "$TMP/sluice.sample")"
@@ -198,3 +213,13 @@ mr, ms = statistics.median(rs), statistics.median(sl)
 print(f"median over {len(rs)} runs: rsyslog {mr:,.0f} msg per CPU-second, sluice {ms:,.0f}; ratio {ms / mr:.2f}x")
 print("per-run ratios: " + ", ".join(f"{s / r:.2f}x" for r, s in zip(rs, sl)))
 PY
+if [ -n "$BASELINE" ]; then
+  echo "sample baseline line: $(head -n1 "$TMP/baseline.sample")"
+  python3 - "$TMP/rsyslog.rates" "$TMP/sluice.rates" "$TMP/baseline.rates" <<'PY'
+import statistics, sys
+rs, sl, bl = ([float(x) for x in open(f)] for f in sys.argv[1:4])
+mr, ms, mb = statistics.median(rs), statistics.median(sl), statistics.median(bl)
+print(f"baseline: median {mb:,.0f} msg per CPU-second, ratio to rsyslog {mb / mr:.2f}x; sluice / baseline {ms / mb:.2f}x")
+print("per-run sluice / baseline: " + ", ".join(f"{s / b:.2f}x" for s, b in zip(sl, bl)))
+PY
+fi

@@ -231,10 +231,10 @@ impl Codec {
     }
 
     /// True when this (source) codec can write `sink`'s encoding of a frame's event
-    /// directly with [`Codec::transcode`]: Influx line protocol into unsorted JSON.
+    /// directly with [`Codec::transcode`]: Influx line protocol or syslog into unsorted JSON.
     #[must_use]
     pub fn transcodes_to(&self, sink: &Codec) -> bool {
-        matches!((self, sink), (Codec::Influx(_), Codec::Json(o)) if !o.sorted())
+        matches!((self, sink), (Codec::Influx(_) | Codec::Syslog(_), Codec::Json(o)) if !o.sorted())
     }
 
     /// Appends to `out` what a sink for which [`Codec::transcodes_to`] holds would encode
@@ -244,6 +244,7 @@ impl Codec {
     pub fn transcode(&mut self, frame: &[u8], ingest_ns: u64, out: &mut Vec<u8>) -> bool {
         match self {
             Codec::Influx(c) => c.transcode_json(frame, ingest_ns, out) == Transcoded::Json,
+            Codec::Syslog(c) => c.transcode_json(frame, ingest_ns, out),
             _ => false,
         }
     }

@@ -28,9 +28,12 @@ mod charset;
 mod encode;
 mod rfc3164;
 mod rfc5424;
+mod stamp;
 mod time;
+mod to_json;
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use sluice_script::{Record, Value};
 
@@ -62,6 +65,8 @@ pub struct SyslogCodec {
     protocol: Protocol,
     strip_bom: bool,
     non_utf8: charset::NonUtf8,
+    /// The last RFC 5424 timestamp read (a codec instance belongs to one shard).
+    stamp: Cell<stamp::Stamp>,
 }
 
 /// A decoded message before it becomes a record.
@@ -200,6 +205,7 @@ impl SyslogCodec {
             protocol,
             strip_bom,
             non_utf8,
+            stamp: Cell::default(),
         })
     }
 
@@ -236,7 +242,7 @@ impl SyslogCodec {
         let now = i64::try_from(ingest_ns).unwrap_or(i64::MAX);
         let m = match split_pri(data)? {
             Some((pri, rest)) if self.protocol != Protocol::Rfc3164 && looks_like_5424(rest) => {
-                rfc5424::parse(pri, rest)?
+                rfc5424::parse(pri, rest, &self.stamp)?
             }
             _ if self.protocol == Protocol::Rfc5424 => {
                 return Err(decode_err(

@@ -6,16 +6,19 @@
 //! digits, PARAM-VALUEs escape `"`, `\` and `]`, MSG is UTF-8 (optionally after a BOM).
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use sluice_script::{Record, Value};
 
-use super::time::{rfc3339, Cursor};
+use super::stamp::{rfc3339_memo, Stamp};
+use super::time::Cursor;
 use super::{decode_err, Message};
 use crate::Error;
 
 /// `text` is what follows `<PRI>`, starting with `VERSION SP` (the caller checked), and is
-/// valid UTF-8 as a whole, so every field is a slice of it.
-pub(crate) fn parse(pri: u8, text: &str) -> Result<Message<'_>, Error> {
+/// valid UTF-8 as a whole, so every field is a slice of it. `stamp`: the stream's last
+/// timestamp (see `stamp.rs`).
+pub(crate) fn parse<'a>(pri: u8, text: &'a str, stamp: &Cell<Stamp>) -> Result<Message<'a>, Error> {
     let rest = text.as_bytes();
     let mut c = Cursor::new(rest);
     let mut version = 0u16;
@@ -28,7 +31,7 @@ pub(crate) fn parse(pri: u8, text: &str) -> Result<Message<'_>, Error> {
         c.pos += 1;
         None
     } else {
-        let t = rfc3339(&mut c, 6).ok_or_else(|| {
+        let t = rfc3339_memo(&mut c, 6, stamp).ok_or_else(|| {
             decode_err("expecting an RFC 3339 timestamp (at most 6 fraction digits) or `-`")
         })?;
         Some(t)
@@ -209,11 +212,21 @@ mod tests {
 
     #[test]
     fn escapes_in_param_values() {
-        let m = parse(1, r#"1 - - - - - [id@1 a="x\"y\]z\\w\q"] hi"#).unwrap();
+        let m = parse(
+            1,
+            r#"1 - - - - - [id@1 a="x\"y\]z\\w\q"] hi"#,
+            &Cell::default(),
+        )
+        .unwrap();
         let sd = Value::Record(m.structured_data.unwrap());
         assert_eq!(sd.to_json(), r#"{"id@1":[{"a":"x\"y]z\\w\\q"}]}"#);
         assert_eq!(m.msg, "hi");
-        assert!(parse(1, r#"1 - - - - - [id@1 a="x]"]"#).is_err());
-        assert!(parse(1, r#"1 - - - - - [id@1 a="x"][id@1 b="y"]"#).is_err());
+        assert!(parse(1, r#"1 - - - - - [id@1 a="x]"]"#, &Cell::default()).is_err());
+        assert!(parse(
+            1,
+            r#"1 - - - - - [id@1 a="x"][id@1 b="y"]"#,
+            &Cell::default()
+        )
+        .is_err());
     }
 }

@@ -93,7 +93,8 @@ fn lines() -> Vec<String> {
 
 fn post(port: u16, body: &[u8]) -> String {
     let mut c = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    c.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    c.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
     write!(
         c,
         "POST /write?db=bench HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -121,9 +122,17 @@ fn transcoded_json_is_byte_identical_to_decode_and_encode() {
     assert!(resp.contains("unable to parse 'm,t=1,t=2 a=1 6'"), "{resp}");
     let good = sent.len() - 4;
     for sink in ["fast", "ref", "web"] {
-        let got = s.wait_metric(&format!("sluice_sink_events_total{{sink=\"{sink}\"}}"), good as f64, 60);
+        let got = s.wait_metric(
+            &format!("sluice_sink_events_total{{sink=\"{sink}\"}}"),
+            good as f64,
+            60,
+        );
         assert_eq!(got, good as f64, "{sink}");
-        let got = s.wait_metric(&format!("sluice_sink_events_total{{sink=\"{sink}_err\"}}"), 4.0, 60);
+        let got = s.wait_metric(
+            &format!("sluice_sink_events_total{{sink=\"{sink}_err\"}}"),
+            4.0,
+            60,
+        );
         assert_eq!(got, 4.0, "{sink}_err");
     }
     let (exit, dir) = s.stop();
@@ -132,16 +141,30 @@ fn transcoded_json_is_byte_identical_to_decode_and_encode() {
     let (f, r, w) = (read("fast.jsonl"), read("ref.jsonl"), read("web.jsonl"));
     assert_eq!(r.iter().filter(|&&b| b == b'\n').count(), good);
     let first_diff = |a: &[u8], b: &[u8]| a.iter().zip(b).position(|(x, y)| x != y);
-    assert!(f == r, "tcp: transcoded and reference differ at byte {:?}", first_diff(&f, &r));
-    assert!(w == r, "http: transcoded and reference differ at byte {:?}", first_diff(&w, &r));
+    assert!(
+        f == r,
+        "tcp: transcoded and reference differ at byte {:?}",
+        first_diff(&f, &r)
+    );
+    assert!(
+        w == r,
+        "http: transcoded and reference differ at byte {:?}",
+        first_diff(&w, &r)
+    );
     // The repeated field key took the decoder's way: first place, last value.
     let text = String::from_utf8(r).expect("utf-8");
     assert!(
-        text.contains(r#"{"measurement":"m","tags":{"t":"1"},"fields":{"a":3.0,"b":2.0},"timestamp":5}"#),
+        text.contains(
+            r#"{"measurement":"m","tags":{"t":"1"},"fields":{"a":3.0,"b":2.0},"timestamp":5}"#
+        ),
         "{}",
         &text[text.len().saturating_sub(2000)..]
     );
     for sink in ["fast_err", "ref_err", "web_err"] {
-        assert_eq!(common::complete_lines(&dir.path().join(format!("{sink}.jsonl"))), 4, "{sink}");
+        assert_eq!(
+            common::complete_lines(&dir.path().join(format!("{sink}.jsonl"))),
+            4,
+            "{sink}"
+        );
     }
 }

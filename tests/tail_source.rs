@@ -168,7 +168,11 @@ fn a_rotated_file_is_followed_while_its_writer_still_appends_then_closed() {
     let got = wait_count(&out, 120);
     let mut sorted = got.clone();
     sorted.sort_unstable();
-    assert_eq!(sorted, (0..120).collect::<Vec<i64>>(), "every line exactly once");
+    assert_eq!(
+        sorted,
+        (0..120).collect::<Vec<i64>>(),
+        "every line exactly once"
+    );
     // Quiet for rotate_wait: the old file is closed (no descriptor kept forever).
     let pid = s.child.id();
     let deadline = Instant::now() + Duration::from_secs(20);

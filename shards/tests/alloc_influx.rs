@@ -81,7 +81,10 @@ fn allocs_per_line(script: bool) -> f64 {
     run(200);
     let n = ALLOCS.load(Ordering::Relaxed) - before;
     let c = &ing.counters.pipelines[0];
-    assert!(c.errors == 0 && c.ports[0] == c.events, "every line left on out");
+    assert!(
+        c.errors == 0 && c.ports[0] == c.events,
+        "every line left on out"
+    );
     n as f64 / (200.0 * 500.0)
 }
 
@@ -89,5 +92,9 @@ fn allocs_per_line(script: bool) -> f64 {
 #[test]
 fn influx_to_json_allocations_per_line() {
     assert_eq!(allocs_per_line(false), 0.0, "transcoded passthrough");
-    assert_eq!(allocs_per_line(true), 3.0, "reference path: event, tags, fields");
+    assert_eq!(
+        allocs_per_line(true),
+        3.0,
+        "reference path: event, tags, fields"
+    );
 }

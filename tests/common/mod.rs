@@ -24,7 +24,9 @@ pub fn free_port() -> u16 {
         if UdpSocket::bind(("127.0.0.1", port)).is_err() {
             continue;
         }
-        let mut given = GIVEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut given = GIVEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if !given.contains(&port) {
             given.push(port);
             return port;

@@ -184,6 +184,11 @@ impl KafkaSink {
         let mut start = 0usize;
         let frames = batch.frames.len().min(1 << FRAME_BITS);
         let mut next_attr = 0usize;
+        // The messages' create time: when the batch was handed over (librdkafka would read
+        // the wall clock once per message for the same figure, to the millisecond).
+        let created = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         for i in 0..frames {
             let end = batch.frames[i].end as usize;
             let token = ((seq as usize) << FRAME_BITS) | i;
@@ -198,7 +203,9 @@ impl KafkaSink {
                 let payload = batch.data.get(start.min(end)..end).unwrap_or(&[]);
                 let topic = attr.and_then(|a| a.topic.as_deref()).unwrap_or(&self.topic);
                 let mut rec: BaseRecord<'_, [u8], [u8], usize> =
-                    BaseRecord::with_opaque_to(topic, token).payload(payload);
+                    BaseRecord::with_opaque_to(topic, token)
+                        .payload(payload)
+                        .timestamp(created);
                 if let Some(a) = attr {
                     if let Some(k) = &a.key {
                         rec = rec.key(k.as_slice());

@@ -84,7 +84,15 @@ pub(crate) fn consumer_config(plan: &KafkaSourcePlan) -> ClientConfig {
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", &plan.offset_reset)
-        .set("queued.max.messages.kbytes", "16384");
+        .set("queued.max.messages.kbytes", "16384")
+        // Kafka answers a fetch as soon as it has data; this bounds how long an idle
+        // partition's fetch is held (10 round trips a second when idle). Brokers that hold
+        // every fetch this long (tansu 0.6 does) are read at most 5 MB per wait, so the
+        // default is well below librdkafka's 500 ms.
+        .set("fetch.wait.max.ms", "100")
+        // When the 16 MiB above are queued, librdkafka postpones a partition's next fetch
+        // by this much (default 1 s, which stalls a consumer that drains 16 MiB in 50 ms).
+        .set("fetch.queue.backoff.ms", "10");
     for (k, v) in &plan.options {
         c.set(k, v);
     }
@@ -108,9 +116,32 @@ struct Partitions {
     map: HashMap<(Rc<str>, i32), Stream>,
     /// Stream index -> (topic, partition), for commits.
     back: Vec<Option<(Rc<str>, i32)>>,
+    /// The last message's (librdkafka topic handle, partition) and its stream: messages come
+    /// in runs of one partition, so most need neither the topic's name nor a hash lookup.
+    /// Cleared at every rebalance (a handle's address is only trusted while it is assigned).
+    last: Option<(usize, i32, Stream)>,
 }
 
 impl Partitions {
+    /// The stream of a message's partition (`rkt`: its topic handle, a cache key only).
+    fn stream_of<M: Message>(
+        &mut self,
+        ing: &mut Ingest,
+        src: usize,
+        msg: &M,
+        rkt: usize,
+    ) -> Stream {
+        let partition = msg.partition();
+        if let Some((t, p, s)) = self.last {
+            if t == rkt && p == partition {
+                return s;
+            }
+        }
+        let s = self.stream(ing, src, msg.topic(), partition);
+        self.last = Some((rkt, partition, s));
+        s
+    }
+
     fn stream(&mut self, ing: &mut Ingest, src: usize, topic: &str, partition: i32) -> Stream {
         if let Some(s) = self.map.get(&(Rc::from(topic), partition)) {
             return *s;
@@ -127,6 +158,7 @@ impl Partitions {
 
     /// Closes the streams of partitions no longer assigned.
     fn retain(&mut self, ing: &mut Ingest, assigned: &TopicPartitionList) {
+        self.last = None;
         let keep: Vec<(String, i32)> = assigned
             .elements()
             .iter()
@@ -201,6 +233,12 @@ pub(crate) async fn kafka_source(
             let mut ing = ctx.borrow_mut();
             // The group being filled: consecutive messages of one partition share it.
             let mut cur: Option<(Stream, crate::ack::Mark)> = None;
+            // One read time per round, as a socket source has one per read.
+            let read = Read {
+                now_ns: now_ns(),
+                lossless,
+                origin: None,
+            };
             while n < kp.poll_batch {
                 let msg = match consumer.poll(Duration::ZERO) {
                     None => break,
@@ -212,7 +250,7 @@ pub(crate) async fn kafka_source(
                     Some(Ok(m)) => m,
                 };
                 n += 1;
-                let stream = parts.stream(&mut ing, src, msg.topic(), msg.partition());
+                let stream = parts.stream_of(&mut ing, src, &msg, msg.topic_ptr() as usize);
                 let pos = Position(u64::try_from(msg.offset()).unwrap_or(0));
                 let mark = match cur {
                     Some((s, m)) if s == stream => {
@@ -232,11 +270,6 @@ pub(crate) async fn kafka_source(
                 if wants_meta {
                     ing.set_meta(Some(kafka_meta(&msg)));
                 }
-                let read = Read {
-                    now_ns: now_ns(),
-                    lossless,
-                    origin: None,
-                };
                 ing.datagram(&stream_id, msg.payload().unwrap_or(&[]), &read);
             }
             if let Some((_, m)) = cur {

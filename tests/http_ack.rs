@@ -55,6 +55,14 @@ for i in range(n):
 print("ok", n)
 "#;
 
+/// A tcp sink towards `port` (where nobody listens unless the test starts a peer), with
+/// `extra` lines.
+fn tcp_sink_to(port: u16, extra: &str) -> String {
+    format!(
+        "type = \"tcp\"\naddress = \"127.0.0.1:{port}\"\npostprocessors = [\"separate\"]\n{extra}"
+    )
+}
+
 #[test]
 fn written_answers_only_once_the_events_are_in_the_file() {
     let port = free_port();
@@ -117,7 +125,7 @@ fn a_down_tcp_sink_gets_503_not_success() {
     let s = Sluice::start(&config(
         port,
         "ack_timeout = \"1s\"",
-        &format!("type = \"tcp\"\naddress = \"127.0.0.1:{nobody}\"\npostprocessors = [\"separate\"]\nbackoff_min = \"50ms\"\nbackoff_max = \"200ms\""),
+        &tcp_sink_to(nobody, "backoff_min = \"50ms\"\nbackoff_max = \"200ms\""),
         "[shards]\nshutdown_timeout = \"1s\"",
     ));
     let (code, body, took) = curl(port, "{\"a\":1}\n{\"a\":2}\n", 10);
@@ -166,9 +174,7 @@ fn shutdown_answers_503_when_the_sinks_never_confirm() {
     let s = Sluice::start(&config(
         port,
         "ack_timeout = \"60s\"",
-        &format!(
-            "type = \"tcp\"\naddress = \"127.0.0.1:{nobody}\"\npostprocessors = [\"separate\"]"
-        ),
+        &tcp_sink_to(nobody, ""),
         "[shards]\nshutdown_timeout = \"1s\"",
     ));
     let client = std::thread::spawn(move || curl(port, "{\"a\":1}\n", 30));
@@ -187,9 +193,7 @@ fn requests_waiting_for_their_sinks_are_bounded() {
     let s = Sluice::start(&config(
         port,
         "ack_timeout = \"3s\"\nmax_unacked = 1\nbusy_timeout = \"200ms\"",
-        &format!(
-            "type = \"tcp\"\naddress = \"127.0.0.1:{nobody}\"\npostprocessors = [\"separate\"]"
-        ),
+        &tcp_sink_to(nobody, ""),
         "[shards]\ningest = [0]\nsink = [0]\nshutdown_timeout = \"1s\"",
     ));
     let first = std::thread::spawn(move || curl(port, "{\"a\":1}\n", 10));
@@ -244,9 +248,7 @@ fn queued_answers_without_waiting_and_bad_ack_settings_are_config_errors() {
     let s = Sluice::start(&config(
         port,
         "ack = \"queued\"",
-        &format!(
-            "type = \"tcp\"\naddress = \"127.0.0.1:{nobody}\"\npostprocessors = [\"separate\"]"
-        ),
+        &tcp_sink_to(nobody, ""),
         "[shards]\nshutdown_timeout = \"500ms\"",
     ));
     let (code, body, took) = curl(port, "{\"a\":1}\n", 10);

@@ -64,7 +64,8 @@ err = ["ref_err"]
 }
 
 /// The bench's lines, then lines that the transcoder writes itself (escapes, unicode, every
-/// value type, extreme floats) and lines it leaves to the decoder (repeated keys, errors).
+/// value type, extreme floats) and lines it leaves to the decoder (repeated keys, errors,
+/// many keys).
 fn lines() -> Vec<String> {
     let mut v: Vec<String> = (0..20_000u64)
         .map(|i| {
@@ -88,6 +89,16 @@ fn lines() -> Vec<String> {
     ] {
         v.push(extra.to_string());
     }
+    // One huge input (80,000 fields, ~0.8 MB, under the 1 MiB frame limit) and a line just past the transcoder's key bound:
+    // both take the decoder's way, which must stay linear and give the same bytes.
+    let fields = |n: usize| {
+        (0..n)
+            .map(|i| format!("f{i}={}i", i % 10))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    v.push(format!("huge,t=1 {} 10", fields(80_000)));
+    v.push(format!("wide {} 11", fields(40)));
     v
 }
 

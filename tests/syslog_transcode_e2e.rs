@@ -77,6 +77,13 @@ fn messages() -> Vec<Vec<u8>> {
     ] {
         v.push(extra.to_vec());
     }
+    // One huge message (~900 KB, under the 1 MiB frame limit) full of bytes JSON escapes,
+    // among the good ones (the last four stay the bad ones).
+    let mut huge = b"<13>1 2003-10-11T22:14:15Z host app - - - ".to_vec();
+    while huge.len() < 900_000 {
+        huge.extend_from_slice(b"a \"quoted\" \\ path\tand text ");
+    }
+    v.insert(v.len() - 4, huge);
     v
 }
 

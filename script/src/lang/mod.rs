@@ -1,5 +1,6 @@
 //! The tremor-script compatible language: parser, compiler, interpreter.
 
+mod access;
 pub(crate) mod ast;
 mod compiler;
 pub(crate) mod diagnostic;

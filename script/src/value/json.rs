@@ -128,7 +128,7 @@ impl JsonDecoder {
         &mut self.spans
     }
 
-    fn with_tape<'a, T>(
+    pub(super) fn with_tape<'a, T>(
         &mut self,
         data: &'a mut [u8],
         f: impl FnOnce(&[Node<'a>]) -> Result<T, JsonError>,
@@ -162,7 +162,11 @@ fn check_depth(nodes: &[Node<'_>], ends: &mut Vec<usize>) -> Result<(), JsonErro
     Ok(())
 }
 
-fn build<'a>(nodes: &[Node<'a>], pos: &mut usize, depth: usize) -> Result<Value<'a>, JsonError> {
+pub(super) fn build<'a>(
+    nodes: &[Node<'a>],
+    pos: &mut usize,
+    depth: usize,
+) -> Result<Value<'a>, JsonError> {
     if depth > MAX_DEPTH {
         return Err(JsonError::TooDeep);
     }

@@ -7,12 +7,14 @@
 mod cmp;
 mod index;
 mod json;
+mod partial;
 mod record;
 mod spans;
 
 use std::borrow::Cow;
 
 pub use json::{write_json, write_json_sorted, write_json_string, JsonDecoder, JsonError};
+pub use partial::JsonPatch;
 pub(crate) use record::short_eq;
 pub use record::Record;
 pub use spans::JsonSpans;

@@ -1,6 +1,8 @@
 //! `json`: one JSON document per frame.
 
-use sluice_script::{write_json, write_json_sorted, JsonDecoder, JsonSpans, Record, Value};
+use sluice_script::{
+    write_json, write_json_sorted, JsonDecoder, JsonPatch, JsonSpans, Record, Value,
+};
 
 use crate::{options::Options, Error};
 
@@ -52,6 +54,24 @@ impl JsonCodec {
             codec: "json",
             message: e.to_string(),
         })
+    }
+
+    /// [`JsonCodec::decode`] for a script that touches only `patch`'s top-level fields
+    /// (see [`JsonDecoder::decode_patch`]): the same validation, the same errors; `true`
+    /// with a record of those fields only, to be encoded with [`JsonPatch::write`].
+    pub(crate) fn decode_patch<'a>(
+        &mut self,
+        data: &'a mut [u8],
+        frame: &[u8],
+        patch: &mut JsonPatch,
+    ) -> Result<(Value<'a>, bool), Error> {
+        reject_scalar_with_nul(data)?;
+        self.decoder
+            .decode_patch(data, frame, patch)
+            .map_err(|e| Error::Decode {
+                codec: "json",
+                message: e.to_string(),
+            })
     }
 
     pub(crate) fn validate(&mut self, data: &mut [u8]) -> Result<(), Error> {

@@ -13,7 +13,7 @@ mod syslog;
 mod yaml;
 mod yaml_encode;
 
-use sluice_script::{Record, Value};
+use sluice_script::{JsonPatch, Record, Value};
 
 use crate::{options::did_you_mean, Error};
 
@@ -144,6 +144,54 @@ impl Codec {
             Codec::Statsd(c) => c.decode(data),
             Codec::Csv(c) => c.decode(data),
         }
+    }
+
+    /// For a JSON source whose script touches only `patch`'s top-level fields
+    /// ([`sluice_script::Script::event_fields`]): decodes `data`, a copy of `frame`, building
+    /// only those fields where the frame allows it (`(value, true)`: encode it with
+    /// [`Codec::encode_patch`]), else the whole event (`(value, false)`). `Ok(None)` for other
+    /// codecs (decode instead).
+    ///
+    /// # Errors
+    /// The same errors [`Codec::decode`] gives.
+    pub fn decode_patch<'a>(
+        &mut self,
+        data: &'a mut [u8],
+        frame: &[u8],
+        patch: &mut JsonPatch,
+    ) -> Result<Option<(Value<'a>, bool)>, Error> {
+        match self {
+            Codec::Json(c) => c.decode_patch(data, frame, patch).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// True for a sink codec that writes [`Codec::encode_patch`]: unsorted JSON.
+    #[must_use]
+    pub fn writes_patches(&self) -> bool {
+        matches!(self, Codec::Json(c) if !c.sorted())
+    }
+
+    /// Appends what [`Codec::encode`] appends for the whole event, given the partial record
+    /// `value` that [`Codec::decode_patch`] made of `frame` (after a script changed it).
+    ///
+    /// # Errors
+    /// [`Error::Encode`] for a codec without [`Codec::writes_patches`].
+    pub fn encode_patch(
+        &mut self,
+        value: &Value<'_>,
+        patch: &JsonPatch,
+        frame: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        if !self.writes_patches() {
+            return Err(Error::Encode {
+                codec: self.name(),
+                message: "internal: a partial event reached a codec that cannot patch".into(),
+            });
+        }
+        patch.write(value, frame, out);
+        Ok(())
     }
 
     /// Checks that `data` decodes, without building a value. Passthrough pipelines use this

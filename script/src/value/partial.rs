@@ -40,6 +40,8 @@ const UNTOUCHED: u16 = u16::MAX;
 #[derive(Debug, Clone, Copy)]
 struct Member {
     start: u32,
+    /// Where the value starts (after `"key":`).
+    value: u32,
     end: u32,
     /// Index into [`JsonPatch::keys`], or [`UNTOUCHED`].
     key: u16,
@@ -56,6 +58,8 @@ pub struct JsonPatch {
     in_frame: Vec<bool>,
     /// Key fingerprints of the objects being walked (the duplicate check).
     fps: Vec<u64>,
+    backslashes: Vec<usize>,
+    esc: Vec<u8>,
 }
 
 /// Length and three bytes: different keys rarely share one, equal keys always do.
@@ -73,28 +77,52 @@ fn fingerprint(k: &[u8]) -> u64 {
     }
 }
 
-/// No byte below 0x20 and no backslash. Blocks of 32 bytes folded with `|` so that the
-/// compiler vectorises the compares (as `write_json_string` does).
-fn is_clean(frame: &[u8]) -> bool {
+/// Whether `frame` has no byte below 0x20 (raw control characters are not canonical, and
+/// simd-json does not reject them inside strings), noting where its backslashes are. Blocks
+/// of 32 bytes folded with `|` so that the compiler vectorises the compares (as
+/// `write_json_string` does); only blocks holding a backslash are looked at byte by byte.
+fn scan_frame(frame: &[u8], backslashes: &mut Vec<usize>) -> bool {
+    backslashes.clear();
     let mut blocks = frame.chunks_exact(32);
+    let mut at = 0;
     for block in &mut blocks {
-        let mut any = 0u8;
+        let (mut ctrl, mut bs) = (0u8, 0u8);
         for &b in block {
-            any |= u8::from(b < 0x20) | u8::from(b == b'\\');
+            ctrl |= u8::from(b < 0x20);
+            bs |= u8::from(b == b'\\');
         }
-        if any != 0 {
+        if ctrl != 0 {
             return false;
         }
+        if bs != 0 {
+            let found = block.iter().enumerate().filter(|(_, b)| **b == b'\\');
+            backslashes.extend(found.map(|(i, _)| at + i));
+        }
+        at += 32;
     }
-    blocks.remainder().iter().all(|&b| b >= 0x20 && b != b'\\')
+    for (i, &b) in blocks.remainder().iter().enumerate() {
+        if b < 0x20 {
+            return false;
+        }
+        if b == b'\\' {
+            backslashes.push(at + i);
+        }
+    }
+    true
 }
 
 struct Walk<'n, 'a, 'f> {
     nodes: &'n [Node<'a>],
-    /// Address of the decode buffer: strings stored in place sit at their frame offset.
+    /// Address of the decode buffer: simd-json stores every string (unescaped) where its
+    /// text starts in the frame.
     base: usize,
     frame: &'f [u8],
     fps: &'f mut Vec<u64>,
+    /// Where the frame's backslashes are, and the first one not yet passed.
+    backslashes: &'f [usize],
+    next_bs: usize,
+    /// Scratch for the canonical form of strings with escapes.
+    esc: &'f mut Vec<u8>,
 }
 
 impl Walk<'_, '_, '_> {
@@ -136,12 +164,7 @@ impl Walk<'_, '_, '_> {
                     end
                 }
             }),
-            Node::String(s) => {
-                if s.as_ptr() as usize != self.base + c + 1 {
-                    return Ok(None);
-                }
-                Some(c + s.len() + 2)
-            }
+            Node::String(s) => self.string(s, c),
             Node::Array { len, .. } => {
                 let mut c = c + 1;
                 for i in 0..len {
@@ -186,9 +209,7 @@ impl Walk<'_, '_, '_> {
             return None;
         };
         *pos += 1;
-        if k.as_ptr() as usize != self.base + c + 1 {
-            return None;
-        }
+        let end = self.string(k, c)?;
         // Equal fingerprints are taken for equal keys: a rare collision only costs the
         // full path.
         let fp = fingerprint(k.as_bytes());
@@ -196,7 +217,30 @@ impl Walk<'_, '_, '_> {
             return None;
         }
         self.fps.push(fp);
-        Some(c + k.len() + 3)
+        Some(end + 1)
+    }
+
+    /// A string (its unescaped value `s`) predicted at `c`: the position after it.
+    fn string(&mut self, s: &str, c: usize) -> Option<usize> {
+        if s.as_ptr() as usize != self.base + c + 1 {
+            return None;
+        }
+        while self.backslashes.get(self.next_bs).is_some_and(|&b| b <= c) {
+            self.next_bs += 1;
+        }
+        // Written with escapes, the text is longer than the value, and its first escape
+        // starts within the value's length.
+        let escaped = self
+            .backslashes
+            .get(self.next_bs)
+            .is_some_and(|&b| b < c + 1 + s.len());
+        if !escaped {
+            return Some(c + s.len() + 2);
+        }
+        self.esc.clear();
+        super::write_json_string(s, self.esc);
+        let end = c + self.esc.len();
+        (self.frame.get(c..end) == Some(self.esc.as_slice())).then_some(end)
     }
 }
 
@@ -210,6 +254,8 @@ impl JsonPatch {
             in_frame: vec![false; keys.len()],
             members: Vec::with_capacity(32),
             fps: Vec::with_capacity(64),
+            backslashes: Vec::with_capacity(16),
+            esc: Vec::with_capacity(256),
         }
     }
 
@@ -238,6 +284,9 @@ impl JsonPatch {
         frame: &[u8],
     ) -> Result<Option<Value<'a>>, JsonError> {
         self.members.clear();
+        if !scan_frame(frame, &mut self.backslashes) {
+            return Ok(None);
+        }
         self.in_frame.iter_mut().for_each(|b| *b = false);
         self.fps.clear();
         let Some(&Node::Object { len, .. }) = nodes.first() else {
@@ -247,11 +296,15 @@ impl JsonPatch {
             return Ok(None);
         }
         let mut fps = std::mem::take(&mut self.fps);
+        let mut esc = std::mem::take(&mut self.esc);
         let mut walk = Walk {
             nodes,
             base,
             frame,
             fps: &mut fps,
+            backslashes: &self.backslashes,
+            next_bs: 0,
+            esc: &mut esc,
         };
         let mut rec = Record::with_capacity(self.keys.len() + 4);
         let mut pos = 1;
@@ -278,6 +331,7 @@ impl JsonPatch {
                 }
                 Err(e) => {
                     self.fps = fps;
+                    self.esc = esc;
                     return Err(e);
                 }
             }
@@ -286,17 +340,23 @@ impl JsonPatch {
                 rec.push_unique(key, build(nodes, &mut p, 1)?);
                 self.in_frame[usize::from(ki)] = true;
             }
-            let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(c)) else {
+            let (Ok(start), Ok(value), Ok(end)) = (
+                u32::try_from(start),
+                u32::try_from(vstart),
+                u32::try_from(c),
+            ) else {
                 ok = false;
                 break;
             };
             self.members.push(Member {
                 start,
+                value,
                 end,
                 key: ki,
             });
         }
         self.fps = fps;
+        self.esc = esc;
         Ok((ok && c + 1 == frame.len()).then_some(Value::Record(rec)))
     }
 
@@ -333,7 +393,7 @@ impl JsonPatch {
             if let Some(x) = rec.get(key) {
                 sep(out, &mut first);
                 // The key's bytes are canonical (the frame is): `"key":`.
-                out.extend_from_slice(&frame[start..start + key.len() + 3]);
+                out.extend_from_slice(&frame[start..m.value as usize]);
                 write_json(x, out);
             }
         }
@@ -372,10 +432,10 @@ impl JsonDecoder {
         patch: &mut JsonPatch,
     ) -> Result<(Value<'a>, bool), JsonError> {
         // `data` is a copy of `frame` (the caller's contract): the scan reads `frame`.
-        let clean = data.len() == frame.len() && is_clean(frame);
+        let same = data.len() == frame.len();
         let base = data.as_ptr() as usize;
         self.with_tape(data, |nodes| {
-            if clean {
+            if same {
                 if let Some(v) = patch.scan(nodes, base, frame)? {
                     return Ok((v, true));
                 }

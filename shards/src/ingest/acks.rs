@@ -101,7 +101,16 @@ impl Ingest {
             // written it (the batch itself releases them right after this).
             let saved = self.mark.take();
             self.extra_marks.clone_from(&b.marks);
-            self.route_value(0, p, PipelinePlan::ERR, &ev, &Value::Null, None, &read);
+            self.route_value(
+                0,
+                p,
+                PipelinePlan::ERR,
+                &ev,
+                &Value::Null,
+                None,
+                None,
+                &read,
+            );
             self.extra_marks.clear();
             self.mark = saved;
         }

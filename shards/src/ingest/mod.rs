@@ -71,6 +71,9 @@ struct Decoder {
     /// Passthrough pipeline without a shaper, and the codec writes every `out` sink's
     /// encoding itself (`Codec::transcodes_to`): transcode each frame once, forward that.
     transcode: bool,
+    /// The script touches only these top-level fields and every sink of the pipeline writes
+    /// JSON patches: decode only them, encode the rest as copies (`Codec::decode_patch`).
+    patch: Option<sluice_script::JsonPatch>,
 }
 
 /// May the original bytes of an unchanged event be a sink's encoding of it? The codecs must
@@ -251,12 +254,14 @@ impl Ingest {
                             o.attrs_from.is_none() && codec.transcodes_to(&o.codec)
                         })
                     });
+                let patch = patch_plan(plan, src.pipeline, &codec, &outs);
                 decoders.push(Decoder {
                     codec,
                     raw_ok,
                     validate_only,
                     validate_unless,
                     transcode,
+                    patch,
                 });
             }
             sources.push(SourceRt {
@@ -332,17 +337,55 @@ impl Ingest {
                 Ok(()) => self.route_raw(p, PipelinePlan::OUT, bytes, read),
                 Err(e) => self.source_error(src, &e, Some(bytes), read),
             }
-        } else {
-            match self.sources[src].decoders[dec]
-                .codec
-                .decode(&mut scratch, read.now_ns)
-            {
-                Ok(Some(value)) => self.run_stage(src, p, value, bytes, read),
-                Ok(None) => {}
-                Err(e) => self.source_error(src, &e, Some(bytes), read),
+        } else if let Some(mut patch) = self.sources[src].decoders[dec].patch.take() {
+            let r =
+                self.sources[src].decoders[dec]
+                    .codec
+                    .decode_patch(&mut scratch, bytes, &mut patch);
+            let done = match r {
+                Ok(Some((value, partial))) => {
+                    self.run_stage(src, p, value, bytes, read, partial.then_some(&patch))
+                }
+                Ok(None) => false,
+                Err(e) => {
+                    self.source_error(src, &e, Some(bytes), read);
+                    true
+                }
+            };
+            self.sources[src].decoders[dec].patch = Some(patch);
+            if !done {
+                // A script error on the partial event (its error event carries the whole
+                // event): decode it whole and run again, as the reference path does.
+                scratch.clear();
+                scratch.extend_from_slice(bytes);
+                self.decode_and_run(src, dec, p, &mut scratch, bytes, read);
             }
+        } else {
+            self.decode_and_run(src, dec, p, &mut scratch, bytes, read);
         }
         self.scratch = scratch;
+    }
+
+    /// The reference path: decode the whole event, run the stage, route.
+    fn decode_and_run(
+        &mut self,
+        src: usize,
+        dec: usize,
+        p: usize,
+        scratch: &mut [u8],
+        bytes: &[u8],
+        read: &Read<'_>,
+    ) {
+        match self.sources[src].decoders[dec]
+            .codec
+            .decode(scratch, read.now_ns)
+        {
+            Ok(Some(value)) => {
+                self.run_stage(src, p, value, bytes, read, None);
+            }
+            Ok(None) => {}
+            Err(e) => self.source_error(src, &e, Some(bytes), read),
+        }
     }
 
     /// Counts a source error and sends an error event to the pipeline's `err` port.
@@ -356,7 +399,16 @@ impl Ingest {
         bump(&mut self.counters.sources[src].errors, e.kind(), 1);
         let p = self.sources[src].pipeline;
         let ev = error_event(e.kind(), &e.to_string(), &self.sources[src].id, raw);
-        self.route_value(src, p, PipelinePlan::ERR, &ev, &Value::Null, None, read);
+        self.route_value(
+            src,
+            p,
+            PipelinePlan::ERR,
+            &ev,
+            &Value::Null,
+            None,
+            None,
+            read,
+        );
     }
 
     /// Hands every open batch to the rings. Returns `true` while batches that must not be
@@ -372,6 +424,28 @@ impl Ingest {
     pub fn try_flush_all(&mut self) -> bool {
         flush::try_flush(self, OnFull::Block, None)
     }
+}
+
+/// The patch plan of a source decoder (see `Decoder::patch`): a JSON source, a script whose
+/// event fields are known ([`sluice_script::Script::event_fields`]), no shaper (its errors
+/// carry the event), and every sink of every port of the pipeline writing JSON patches.
+fn patch_plan(
+    plan: &Plan,
+    pipeline: usize,
+    codec: &Codec,
+    outs: &[Option<SinkOut>],
+) -> Option<sluice_script::JsonPatch> {
+    let pl = &plan.pipelines[pipeline];
+    if !matches!(codec, Codec::Json(_)) || pl.shaper.is_some() {
+        return None;
+    }
+    let keys = pl.script.as_ref()?.script.event_fields()?;
+    let sinks_ok = pl.ports.iter().flat_map(|(_, sinks)| sinks).all(|s| {
+        outs.get(*s)
+            .and_then(Option::as_ref)
+            .is_some_and(|o| o.codec.writes_patches())
+    });
+    sinks_ok.then(|| sluice_script::JsonPatch::new(&keys))
 }
 
 /// The event an error becomes: `{"error": {kind, message, source}, "raw": "<bytes>"}`, or

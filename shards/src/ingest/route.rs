@@ -1,7 +1,7 @@
 //! Routing an event to the sinks of a port: encode (or copy the original bytes) straight
 //! into each sink's open batch, then run its postprocessors over the new tail.
 
-use sluice_script::Value;
+use sluice_script::{JsonPatch, Value};
 
 use super::{Ingest, Read, SinkOut};
 use crate::metrics::bump;
@@ -13,6 +13,9 @@ enum Body<'x, 'v> {
     Raw(&'x [u8]),
     /// A value to encode, with its metadata.
     Value(&'x Value<'v>, &'x Value<'v>),
+    /// A partial record to encode as a patch of the original frame (see
+    /// [`sluice_codecs::Codec::decode_patch`]).
+    Patch(&'x Value<'v>, &'x JsonPatch, &'x [u8]),
 }
 
 impl Ingest {
@@ -27,7 +30,8 @@ impl Ingest {
 
     /// Sends `value` out of `port`. Where `raw` is given (the event is unchanged), the
     /// sink's codec accepts the source's bytes as they are and they stay one frame in the
-    /// sink's framing, those are forwarded instead.
+    /// sink's framing, those are forwarded instead. Where `patch` is given, `value` holds only
+    /// the fields the script touches and is encoded as a patch of the original frame.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn route_value(
         &mut self,
@@ -37,6 +41,7 @@ impl Ingest {
         value: &Value<'_>,
         meta: &Value<'_>,
         raw: Option<&[u8]>,
+        patch: Option<(&JsonPatch, &[u8])>,
         read: &Read<'_>,
     ) {
         self.counters.pipelines[p].ports[port] += 1;
@@ -47,7 +52,10 @@ impl Ingest {
                 Some(bytes) if self.sources[src].decoders[dec].raw_ok[s].fits(bytes) => {
                     Body::Raw(bytes)
                 }
-                _ => Body::Value(value, meta),
+                _ => match patch {
+                    Some((pt, frame)) => Body::Patch(value, pt, frame),
+                    None => Body::Value(value, meta),
+                },
             };
             self.emit(s, p, body, Some(meta), read);
         }
@@ -170,6 +178,7 @@ fn write_frame(
     match body {
         Body::Raw(bytes) => batch.data.extend_from_slice(bytes),
         Body::Value(v, m) => out.codec.encode(v, m, &mut batch.data)?,
+        Body::Patch(v, pt, frame) => out.codec.encode_patch(v, pt, frame, &mut batch.data)?,
     }
     out.post.process(&mut batch.data, start, &mut out.splits)
 }

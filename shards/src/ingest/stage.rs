@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use sluice_script::stdlib::Env;
-use sluice_script::{Outcome, Record, Runner, Value};
+use sluice_script::{JsonPatch, Outcome, Record, Runner, Value};
 
 use super::{Ingest, Read};
 use crate::plan::{PipelinePlan, ScriptPlan};
@@ -45,7 +45,9 @@ impl Stage {
 impl Ingest {
     /// Runs pipeline `p`'s stage on a decoded event and routes the outcome. A script that
     /// fails sends `{"error": {...}, "event": <the event>}` to `err`, with the error also in
-    /// the metadata as `$error`.
+    /// the metadata as `$error`. With `patch`, `value` holds only the fields the script
+    /// touches (see `Decoder::patch`); a script error then routes and counts nothing and
+    /// returns `false`, for the caller to run the whole event instead. Otherwise `true`.
     pub(super) fn run_stage(
         &mut self,
         src: usize,
@@ -53,7 +55,8 @@ impl Ingest {
         mut value: Value<'_>,
         bytes: &[u8],
         read: &Read<'_>,
-    ) {
+        patch: Option<&JsonPatch>,
+    ) -> bool {
         // Metadata a source set for the unit being read (a Kafka message's `$kafka`) is the
         // event's own. A script may change the stream's metadata (`$http`, ...), so it gets
         // its own copy; a passthrough only lets the encoders read it.
@@ -94,26 +97,29 @@ impl Ingest {
                                 port = sh.overflow_port();
                             }
                             // Counted by the shaper as shed.
-                            Verdict::Shed(ShedAction::Drop) => return,
+                            Verdict::Shed(ShedAction::Drop) => return true,
                             Verdict::Invalid(message) => {
-                                return self.shaper_error(src, p, value, meta, &message, read)
+                                self.shaper_error(src, p, value, meta, &message, read);
+                                return true;
                             }
                         }
                     }
                 }
                 let raw = (!changed).then_some(bytes);
+                let patch = patch.map(|pt| (pt, bytes));
                 match self.cur.meta.take() {
                     Some(m) if passthrough => {
-                        self.route_value(src, p, port, &value, &m, raw, read);
+                        self.route_value(src, p, port, &value, &m, raw, patch, read);
                         self.cur.meta = Some(m);
                     }
                     other => {
                         self.cur.meta = other;
-                        self.route_value(src, p, port, &value, &meta, raw, read);
+                        self.route_value(src, p, port, &value, &meta, raw, patch, read);
                     }
                 }
             }
             Ok(None) => self.counters.pipelines[p].dropped += 1,
+            Err(_) if patch.is_some() => return false,
             Err(e) => {
                 self.counters.pipelines[p].errors += 1;
                 let mut err = e.to_value();
@@ -130,10 +136,12 @@ impl Ingest {
                     &Value::Record(ev),
                     &meta,
                     None,
+                    None,
                     read,
                 );
             }
         }
+        true
     }
 }
 
@@ -165,6 +173,7 @@ impl Ingest {
             PipelinePlan::ERR,
             &Value::Record(ev),
             &meta,
+            None,
             None,
             read,
         );

@@ -1,21 +1,22 @@
 //! The re-encode path for profilers (`valgrind --tool=callgrind`): instruction counts per
 //! event do not depend on how busy the machine is. Runs the 1000 lines of
 //! `bench/data/json600.jsonl` `rounds` times through one of:
-//! - `ingest`: the whole in-memory ingest path with `bench/data/classify_enrich.tremor` and
-//!   a JSON sink (framing, decode, script, encode by copying unchanged entries, batches, ring);
+//! - `ingest`: the whole in-memory ingest path with `bench/data/classify_enrich.tremor` (or
+//!   the script named by the third argument) and a JSON sink (framing, decode, script,
+//!   encode, batches, ring): the script touches known fields, so this is the partial path
+//!   (decode those fields only, write the frame back as a patch);
 //! - `passthrough`: the same path without a script (validate, forward the raw bytes);
 //! - `reference`: decode, script, `write_json` (encode the whole value);
+//! - `patch`: `JsonDecoder::decode_patch`, script, `JsonPatch::write`;
 //! - `spans`: decode, script, `JsonSpans::write` (copy the unchanged entries).
 //!
-//! `cargo run --release -p sluice-bench --example reencode_profile -- ingest 20`
+//! `cargo run --release -p sluice-bench --example reencode_profile -- ingest 20 [classify_enrich_erase.tremor]`
 
 use std::sync::Arc;
 
 use sluice_script::stdlib::Env;
-use sluice_script::{write_json, CompileOptions, JsonDecoder, Runner, Script, Value};
+use sluice_script::{write_json, CompileOptions, JsonDecoder, JsonPatch, Runner, Script, Value};
 use sluice_shards::{mesh, Ingest, OnFull, Plan, Read, ScriptPlan};
-
-const ENRICH: &str = include_str!("../data/classify_enrich.tremor");
 
 fn main() {
     let mode = std::env::args().nth(1).unwrap_or_else(|| "ingest".into());
@@ -24,12 +25,39 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(20);
     let lines = sluice_bench::corpus("json600.jsonl");
-    let script = Arc::new(
-        Script::compile(ENRICH, &CompileOptions::new("classify_enrich.tremor")).expect("compiles"),
-    );
+    let name = std::env::args()
+        .nth(3)
+        .unwrap_or_else(|| "classify_enrich.tremor".into());
+    let path = sluice_bench::data_path(&name);
+    let src = std::fs::read_to_string(&path).expect("script file under bench/data");
+    let script = Arc::new(Script::compile(&src, &CompileOptions::new(name)).expect("compiles"));
     let mut out = Vec::with_capacity(1 << 20);
     let start = std::time::Instant::now();
     match mode.as_str() {
+        "patch" => {
+            let mut dec = JsonDecoder::new();
+            let mut patch = JsonPatch::new(&script.event_fields().expect("known fields"));
+            let mut runner = Runner::new(script, Env::default(), Value::Null);
+            let mut scratch = Vec::with_capacity(4096);
+            for _ in 0..rounds {
+                out.clear();
+                for l in &lines {
+                    scratch.clear();
+                    scratch.extend_from_slice(l);
+                    let (mut v, partial) =
+                        dec.decode_patch(&mut scratch, l, &mut patch).expect("valid");
+                    runner
+                        .run(&mut v, &mut Value::record(), 0, None)
+                        .expect("runs");
+                    if partial {
+                        patch.write(&v, l, &mut out);
+                    } else {
+                        write_json(&v, &mut out);
+                    }
+                    out.push(b'\n');
+                }
+            }
+        }
         "reference" | "spans" => {
             let mut dec = JsonDecoder::new();
             dec.keep_spans(mode == "spans");
@@ -93,7 +121,7 @@ fn main() {
                 "events did not all leave on out"
             );
         }
-        other => panic!("unknown mode {other}: ingest, passthrough, reference or spans"),
+        other => panic!("unknown mode {other}: ingest, passthrough, reference, patch or spans"),
     }
     let n = rounds * lines.len();
     println!(

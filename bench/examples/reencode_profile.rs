@@ -44,8 +44,9 @@ fn main() {
                 for l in &lines {
                     scratch.clear();
                     scratch.extend_from_slice(l);
-                    let (mut v, partial) =
-                        dec.decode_patch(&mut scratch, l, &mut patch).expect("valid");
+                    let (mut v, partial) = dec
+                        .decode_patch(&mut scratch, l, &mut patch)
+                        .expect("valid");
                     runner
                         .run(&mut v, &mut Value::record(), 0, None)
                         .expect("runs");

@@ -43,6 +43,8 @@ struct Member {
     /// Where the value starts (after `"key":`).
     value: u32,
     end: u32,
+    /// The value's node on the tape.
+    node: usize,
     /// Index into [`JsonPatch::keys`], or [`UNTOUCHED`].
     key: u16,
 }
@@ -60,6 +62,7 @@ pub struct JsonPatch {
     fps: Vec<u64>,
     backslashes: Vec<usize>,
     esc: Vec<u8>,
+    stack: Vec<Open>,
 }
 
 /// Length and three bytes: different keys rarely share one, equal keys always do.
@@ -111,13 +114,22 @@ fn scan_frame(frame: &[u8], backslashes: &mut Vec<usize>) -> bool {
     true
 }
 
-struct Walk<'n, 'a, 'f> {
-    nodes: &'n [Node<'a>],
+/// A container open during [`Walk::run`].
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    /// Elements (members) not yet complete.
+    left: usize,
+    object: bool,
+    first: bool,
+    /// Where its keys' fingerprints start in `fps`.
+    mark: usize,
+}
+
+struct Walk<'f> {
     /// Address of the decode buffer: simd-json stores every string (unescaped) where its
     /// text starts in the frame.
     base: usize,
     frame: &'f [u8],
-    fps: &'f mut Vec<u64>,
     /// Where the frame's backslashes are, and the first one not yet passed.
     backslashes: &'f [usize],
     next_bs: usize,
@@ -125,102 +137,15 @@ struct Walk<'n, 'a, 'f> {
     esc: &'f mut Vec<u8>,
 }
 
-impl Walk<'_, '_, '_> {
-    /// The value at `nodes[*pos]`, predicted to start at byte `c`: `Ok(Some(end))` when it is
-    /// canonical, `Ok(None)` when it is not (or seems not to be).
-    fn value(
-        &mut self,
-        pos: &mut usize,
-        c: usize,
-        depth: usize,
-    ) -> Result<Option<usize>, JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(JsonError::TooDeep);
-        }
-        let Some(node) = self.nodes.get(*pos) else {
-            return Ok(None);
-        };
-        *pos += 1;
-        Ok(match *node {
-            Node::Static(s) => Some(match s {
-                StaticNode::Null | StaticNode::Bool(true) => c + 4,
-                StaticNode::Bool(false) => c + 5,
-                StaticNode::I64(i) => c + itoa::Buffer::new().format(i).len(),
-                StaticNode::U64(u) => c + itoa::Buffer::new().format(u).len(),
-                StaticNode::F64(f) => {
-                    if !f.is_finite() {
-                        return Ok(None);
-                    }
-                    let mut b = ryu::Buffer::new();
-                    let t = b.format_finite(f).as_bytes();
-                    let end = c + t.len();
-                    let after_ok = !matches!(
-                        self.frame.get(end),
-                        Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
-                    );
-                    if self.frame.get(c..end) != Some(t) || !after_ok {
-                        return Ok(None);
-                    }
-                    end
-                }
-            }),
-            Node::String(s) => self.string(s, c),
-            Node::Array { len, .. } => {
-                let mut c = c + 1;
-                for i in 0..len {
-                    c += usize::from(i > 0);
-                    match self.value(pos, c, depth + 1)? {
-                        Some(e) => c = e,
-                        None => return Ok(None),
-                    }
-                }
-                Some(c + 1)
-            }
-            Node::Object { len, .. } => {
-                if len > MAX_KEYS {
-                    return Ok(None);
-                }
-                let mark = self.fps.len();
-                let mut c = c + 1;
-                for i in 0..len {
-                    c += usize::from(i > 0);
-                    let Some(end) = self.key(pos, c, mark) else {
-                        self.fps.truncate(mark);
-                        return Ok(None);
-                    };
-                    match self.value(pos, end, depth + 1)? {
-                        Some(e) => c = e,
-                        None => {
-                            self.fps.truncate(mark);
-                            return Ok(None);
-                        }
-                    }
-                }
-                self.fps.truncate(mark);
-                Some(c + 1)
-            }
-        })
-    }
+/// Digits of `u` in decimal.
+#[inline]
+fn dec_len(u: u64) -> usize {
+    u.checked_ilog10().map_or(1, |l| l as usize + 1)
+}
 
-    /// An object's key predicted at `c`, not equal to any since `fps[mark]`: the position
-    /// after its colon.
-    fn key(&mut self, pos: &mut usize, c: usize, mark: usize) -> Option<usize> {
-        let Some(Node::String(k)) = self.nodes.get(*pos) else {
-            return None;
-        };
-        *pos += 1;
-        let end = self.string(k, c)?;
-        // Equal fingerprints are taken for equal keys: a rare collision only costs the
-        // full path.
-        let fp = fingerprint(k.as_bytes());
-        if self.fps[mark..].contains(&fp) {
-            return None;
-        }
-        self.fps.push(fp);
-        Some(end + 1)
-    }
-
+impl Walk<'_> {
     /// A string (its unescaped value `s`) predicted at `c`: the position after it.
+    #[inline]
     fn string(&mut self, s: &str, c: usize) -> Option<usize> {
         if s.as_ptr() as usize != self.base + c + 1 {
             return None;
@@ -242,6 +167,28 @@ impl Walk<'_, '_, '_> {
         let end = c + self.esc.len();
         (self.frame.get(c..end) == Some(self.esc.as_slice())).then_some(end)
     }
+
+    /// A float predicted at `c`: the position after it, if `ryu`'s text is there.
+    fn float(&self, f: f64, c: usize) -> Option<usize> {
+        if !f.is_finite() {
+            return None;
+        }
+        let mut b = ryu::Buffer::new();
+        let t = b.format_finite(f).as_bytes();
+        let end = c + t.len();
+        let after_ok = !matches!(
+            self.frame.get(end),
+            Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+        );
+        (self.frame.get(c..end) == Some(t) && after_ok).then_some(end)
+    }
+}
+
+/// The outcome of [`JsonPatch::walk`].
+enum Walked {
+    Canonical,
+    Not,
+    TooDeep,
 }
 
 impl JsonPatch {
@@ -256,6 +203,7 @@ impl JsonPatch {
             fps: Vec::with_capacity(64),
             backslashes: Vec::with_capacity(16),
             esc: Vec::with_capacity(256),
+            stack: Vec::with_capacity(16),
         }
     }
 
@@ -284,80 +232,175 @@ impl JsonPatch {
         frame: &[u8],
     ) -> Result<Option<Value<'a>>, JsonError> {
         self.members.clear();
-        if !scan_frame(frame, &mut self.backslashes) {
+        if self.keys.len() >= usize::from(UNTOUCHED) || !scan_frame(frame, &mut self.backslashes) {
             return Ok(None);
+        }
+        match self.walk(nodes, base, frame) {
+            Walked::Canonical => {}
+            Walked::Not => return Ok(None),
+            Walked::TooDeep => return Err(JsonError::TooDeep),
         }
         self.in_frame.iter_mut().for_each(|b| *b = false);
-        self.fps.clear();
-        let Some(&Node::Object { len, .. }) = nodes.first() else {
-            return Ok(None);
-        };
-        if len > MAX_KEYS || self.keys.len() >= usize::from(UNTOUCHED) {
-            return Ok(None);
+        let mut rec = Record::with_capacity(self.keys.len() + 4);
+        for m in &self.members {
+            if m.key == UNTOUCHED {
+                continue;
+            }
+            let (Some(Node::String(k)), Some(_)) = (nodes.get(m.node - 1), nodes.get(m.node))
+            else {
+                return Ok(None);
+            };
+            let mut p = m.node;
+            rec.push_unique(*k, build(nodes, &mut p, 1)?);
+            self.in_frame[usize::from(m.key)] = true;
         }
-        let mut fps = std::mem::take(&mut self.fps);
-        let mut esc = std::mem::take(&mut self.esc);
-        let mut walk = Walk {
-            nodes,
+        Ok(Some(Value::Record(rec)))
+    }
+
+    /// Checks that the tape is a canonical rendering of `frame` (module notes), noting its
+    /// top-level members. One pass over the tape with a stack of open containers, predicting
+    /// the byte where each token starts.
+    fn walk(&mut self, nodes: &[Node<'_>], base: usize, frame: &[u8]) -> Walked {
+        if !matches!(nodes.first(), Some(Node::Object { .. })) {
+            return Walked::Not;
+        }
+        self.fps.clear();
+        self.stack.clear();
+        let mut w = Walk {
             base,
             frame,
-            fps: &mut fps,
             backslashes: &self.backslashes,
             next_bs: 0,
-            esc: &mut esc,
+            esc: &mut self.esc,
         };
-        let mut rec = Record::with_capacity(self.keys.len() + 4);
-        let mut pos = 1;
-        let mut c = 1;
-        let mut ok = true;
-        for i in 0..len {
-            c += usize::from(i > 0);
-            let start = c;
-            let Some(vstart) = walk.key(&mut pos, c, 0) else {
-                ok = false;
-                break;
+        let mut c = 0usize;
+        let mut i = 0usize;
+        while let Some(node) = nodes.get(i) {
+            // What precedes a value: a comma, and in an object its key and a colon.
+            if let Some(top) = self.stack.last_mut() {
+                c += usize::from(!top.first);
+                top.first = false;
+                if top.object {
+                    let Node::String(k) = *node else {
+                        return Walked::Not;
+                    };
+                    let start = c;
+                    let Some(end) = w.string(k, c) else {
+                        return Walked::Not;
+                    };
+                    // Equal fingerprints are taken for equal keys: a rare collision only
+                    // costs the full path.
+                    let fp = fingerprint(k.as_bytes());
+                    if self.fps[top.mark..].contains(&fp) {
+                        return Walked::Not;
+                    }
+                    self.fps.push(fp);
+                    c = end + 1;
+                    i += 1;
+                    if self.stack.len() == 1 {
+                        let key = self
+                            .key_fps
+                            .iter()
+                            .zip(&self.keys)
+                            .position(|(&f, key)| f == fp && **key == *k)
+                            .map_or(UNTOUCHED, |x| x as u16);
+                        let (Ok(start), Ok(value)) = (u32::try_from(start), u32::try_from(c))
+                        else {
+                            return Walked::Not;
+                        };
+                        self.members.push(Member {
+                            start,
+                            value,
+                            end: value,
+                            node: i,
+                            key,
+                        });
+                    }
+                }
+            }
+            let Some(node) = nodes.get(i) else {
+                return Walked::Not;
             };
-            let key = match nodes.get(pos - 1) {
-                Some(Node::String(k)) => *k,
-                _ => "",
+            i += 1;
+            let done = match *node {
+                Node::Static(s) => {
+                    c += match s {
+                        StaticNode::Null | StaticNode::Bool(true) => 4,
+                        StaticNode::Bool(false) => 5,
+                        StaticNode::I64(v) => usize::from(v < 0) + dec_len(v.unsigned_abs()),
+                        StaticNode::U64(u) => dec_len(u),
+                        StaticNode::F64(f) => match w.float(f, c) {
+                            Some(e) => e - c,
+                            None => return Walked::Not,
+                        },
+                    };
+                    true
+                }
+                Node::String(s) => match w.string(s, c) {
+                    Some(e) => {
+                        c = e;
+                        true
+                    }
+                    None => return Walked::Not,
+                },
+                Node::Array { len, .. } | Node::Object { len, .. } => {
+                    let object = matches!(node, Node::Object { .. });
+                    c += 1;
+                    if len == 0 {
+                        c += 1;
+                        true
+                    } else {
+                        if object && len > MAX_KEYS {
+                            return Walked::Not;
+                        }
+                        self.stack.push(Open {
+                            left: len,
+                            object,
+                            first: true,
+                            mark: self.fps.len(),
+                        });
+                        // Its elements sit one level deeper than the stack is long.
+                        if self.stack.len() > MAX_DEPTH {
+                            return Walked::TooDeep;
+                        }
+                        false
+                    }
+                }
             };
-            let ki = self.key_index(key);
-            let vpos = pos;
-            match walk.value(&mut pos, vstart, 1) {
-                Ok(Some(e)) => c = e,
-                Ok(None) => {
-                    ok = false;
+            if done {
+                // A value is complete: count it, and close every container it completes.
+                loop {
+                    let depth = self.stack.len();
+                    let Some(top) = self.stack.last_mut() else {
+                        break;
+                    };
+                    if depth == 1 {
+                        if let Some(m) = self.members.last_mut() {
+                            match u32::try_from(c) {
+                                Ok(e) => m.end = e,
+                                Err(_) => return Walked::Not,
+                            }
+                        }
+                    }
+                    top.left -= 1;
+                    if top.left > 0 {
+                        break;
+                    }
+                    c += 1;
+                    let mark = top.mark;
+                    self.fps.truncate(mark);
+                    self.stack.pop();
+                }
+                if self.stack.is_empty() {
                     break;
                 }
-                Err(e) => {
-                    self.fps = fps;
-                    self.esc = esc;
-                    return Err(e);
-                }
             }
-            if ki != UNTOUCHED {
-                let mut p = vpos;
-                rec.push_unique(key, build(nodes, &mut p, 1)?);
-                self.in_frame[usize::from(ki)] = true;
-            }
-            let (Ok(start), Ok(value), Ok(end)) = (
-                u32::try_from(start),
-                u32::try_from(vstart),
-                u32::try_from(c),
-            ) else {
-                ok = false;
-                break;
-            };
-            self.members.push(Member {
-                start,
-                value,
-                end,
-                key: ki,
-            });
         }
-        self.fps = fps;
-        self.esc = esc;
-        Ok((ok && c + 1 == frame.len()).then_some(Value::Record(rec)))
+        if i == nodes.len() && self.stack.is_empty() && c == frame.len() {
+            Walked::Canonical
+        } else {
+            Walked::Not
+        }
     }
 
     /// Appends what [`write_json`] appends for the full event, where `v` is the record that
@@ -443,5 +486,66 @@ impl JsonDecoder {
             let mut pos = 0;
             build(nodes, &mut pos, 0).map(|v| (v, false))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn both(doc: &str) -> (Result<String, JsonError>, Result<String, JsonError>) {
+        let mut d = JsonDecoder::new();
+        let mut buf = doc.as_bytes().to_vec();
+        let full = d.decode(&mut buf).map(|v| v.to_json());
+        let mut patch = JsonPatch::new(&["a".to_string()]);
+        let mut buf = doc.as_bytes().to_vec();
+        let part = d
+            .decode_patch(&mut buf, doc.as_bytes(), &mut patch)
+            .map(|(v, partial)| {
+                let mut out = Vec::new();
+                if partial {
+                    patch.write(&v, doc.as_bytes(), &mut out);
+                } else {
+                    write_json(&v, &mut out);
+                }
+                String::from_utf8(out).unwrap_or_default()
+            });
+        (full, part)
+    }
+
+    #[test]
+    fn nesting_limit_is_the_decoders() {
+        for depth in [MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, MAX_DEPTH + 5] {
+            for (open, close) in [("[", "]"), ("{\"k\":", "}")] {
+                let doc = format!(
+                    "{{\"a\":1,\"b\":{}0{}}}",
+                    open.repeat(depth),
+                    close.repeat(depth)
+                );
+                let (full, part) = both(&doc);
+                assert_eq!(full, part, "depth {depth} {open}");
+            }
+        }
+    }
+
+    #[test]
+    fn canonical_object_copies_and_patches() {
+        let doc = r#"{"x":{"y":[1,-2,3.5,"q\"\\\n"],"z":{}},"a":"old","w":[]}"#;
+        let mut d = JsonDecoder::new();
+        let mut patch = JsonPatch::new(&["a".to_string(), "n".to_string()]);
+        let mut buf = doc.as_bytes().to_vec();
+        let (mut v, partial) = d
+            .decode_patch(&mut buf, doc.as_bytes(), &mut patch)
+            .expect("valid");
+        assert!(partial);
+        assert_eq!(v.to_json(), r#"{"a":"old"}"#);
+        v.insert("a", Value::from("new"));
+        v.insert("n", Value::I64(1));
+        let mut out = Vec::new();
+        patch.write(&v, doc.as_bytes(), &mut out);
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            r#"{"x":{"y":[1,-2,3.5,"q\"\\\n"],"z":{}},"a":"new","w":[],"n":1}"#
+        );
     }
 }

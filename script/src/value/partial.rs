@@ -55,6 +55,8 @@ struct Member {
 pub struct JsonPatch {
     keys: Vec<Box<str>>,
     key_fps: Vec<u64>,
+    /// Each key as the encoder writes it, with its colon: `"key":`.
+    key_json: Vec<Vec<u8>>,
     members: Vec<Member>,
     /// Per key: is it a member of the last frame?
     in_frame: Vec<bool>,
@@ -197,6 +199,15 @@ impl JsonPatch {
     pub fn new(keys: &[String]) -> Self {
         JsonPatch {
             key_fps: keys.iter().map(|k| fingerprint(k.as_bytes())).collect(),
+            key_json: keys
+                .iter()
+                .map(|k| {
+                    let mut j = Vec::with_capacity(k.len() + 3);
+                    super::write_json_string(k, &mut j);
+                    j.push(b':');
+                    j
+                })
+                .collect(),
             keys: keys.iter().map(|k| k.as_str().into()).collect(),
             in_frame: vec![false; keys.len()],
             members: Vec::with_capacity(32),
@@ -446,13 +457,19 @@ impl JsonPatch {
         }
         // Fields the frame did not have, in the order the script added them.
         for (k, x) in rec.iter() {
-            let ki = self.key_index(k);
-            if ki != UNTOUCHED && self.in_frame[usize::from(ki)] {
+            let ki = usize::from(self.key_index(k));
+            let known = self.key_json.get(ki);
+            if known.is_some() && self.in_frame[ki] {
                 continue;
             }
             sep(out, &mut first);
-            super::write_json_string(k, out);
-            out.push(b':');
+            match known {
+                Some(j) => out.extend_from_slice(j),
+                None => {
+                    super::write_json_string(k, out);
+                    out.push(b':');
+                }
+            }
             write_json(x, out);
         }
         out.push(b'}');

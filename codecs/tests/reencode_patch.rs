@@ -235,6 +235,15 @@ fn non_canonical_frames_take_the_full_path() {
         "{\"a\":\"x\ty\",\"b\":1}",
         r#"{"a":{ },"b":1}"#,
         r#"{"a":[ ],"b":1}"#,
+        // Lengths that cancel out (a longer integer, a shorter float) or match.
+        r#"{"a":1e0,"b":1}"#,
+        r#"{"a":[-0,1e1],"b":1}"#,
+        r#"{"a":"x","b":1e1,"c":-0}"#,
+        r#"{"a":["x",1e1],"c":-0}"#,
+        r#"{"a":[1e5],"b":""}"#,
+        r#"{"a":"","b":1}"#,
+        r#"{"a":"x\/","b":1}"#,
+        r#"{"a":"q"","b":1.0E0}"#,
     ];
     let mut codec = Codec::from_spec("json", None).expect("json codec");
     let mut runners = runners();

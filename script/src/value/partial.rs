@@ -28,6 +28,8 @@
 
 use simd_json::{Node, StaticNode};
 
+mod quick;
+
 use super::json::{build, MAX_DEPTH};
 use super::{write_json, JsonDecoder, JsonError, Record, Value};
 
@@ -246,10 +248,17 @@ impl JsonPatch {
         if self.keys.len() >= usize::from(UNTOUCHED) || !scan_frame(frame, &mut self.backslashes) {
             return Ok(None);
         }
-        match self.walk(nodes, base, frame) {
-            Walked::Canonical => {}
-            Walked::Not => return Ok(None),
-            Walked::TooDeep => return Err(JsonError::TooDeep),
+        match self.quick(nodes, base, frame) {
+            quick::Quick::Canonical => {}
+            quick::Quick::Not => return Ok(None),
+            quick::Quick::Unsure => {
+                self.members.clear();
+                match self.walk(nodes, base, frame) {
+                    Walked::Canonical => {}
+                    Walked::Not => return Ok(None),
+                    Walked::TooDeep => return Err(JsonError::TooDeep),
+                }
+            }
         }
         self.in_frame.iter_mut().for_each(|b| *b = false);
         let mut rec = Record::with_capacity(self.keys.len() + 4);

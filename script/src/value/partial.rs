@@ -9,9 +9,10 @@
 //! original bytes, and the touched ones from the record, exactly where and how `write_json`
 //! would have put them. That is byte-identical only where the original bytes already are
 //! `write_json`'s output for their value, so the frame must be canonical:
-//! - no backslash and no byte below 0x20 anywhere (one scan): every string is then stored
-//!   in place by simd-json, its bytes are its value, and `write_json_string` escapes
-//!   nothing in it (it escapes exactly `"`, `\` and bytes below 0x20);
+//! - every string written as `write_json_string` writes its value: simd-json rejects raw
+//!   control characters, so a string without a backslash is its value, which the encoder
+//!   copies as is (it escapes exactly `"`, `\` and bytes below 0x20); a string with one is
+//!   compared with the encoder's escaping, or counted (see `quick`);
 //! - no whitespace between tokens, every number printed as `write_json` prints it, and no
 //!   duplicate keys in any object (duplicates collapse when decoded).
 //!
@@ -72,50 +73,24 @@ pub struct JsonPatch {
 /// Length and three bytes: different keys rarely share one, equal keys always do.
 #[inline]
 fn fingerprint(k: &[u8]) -> u64 {
-    let n = k.len();
-    match n {
-        0 => 0,
-        _ => {
-            (n as u64) << 32
-                | u64::from(k[0]) << 16
-                | u64::from(k[n / 2]) << 8
-                | u64::from(k[n - 1])
+    match k {
+        [] => 0,
+        [first, .., last] | [first @ last] => {
+            let mid = k.get(k.len() / 2).copied().unwrap_or(0);
+            (k.len() as u64) << 32
+                | u64::from(*first) << 16
+                | u64::from(mid) << 8
+                | u64::from(*last)
         }
     }
 }
 
-/// Whether `frame` has no byte below 0x20 (raw control characters are not canonical, and
-/// simd-json does not reject them inside strings), noting where its backslashes are. Blocks
-/// of 32 bytes folded with `|` so that the compiler vectorises the compares (as
-/// `write_json_string` does); only blocks holding a backslash are looked at byte by byte.
-fn scan_frame(frame: &[u8], backslashes: &mut Vec<usize>) -> bool {
+/// Where `frame`'s backslashes are. (Raw control characters need no scan: simd-json
+/// rejects them inside strings, and outside strings they are whitespace or invalid; the
+/// test `simd_json_rejects_raw_control_characters` keeps that assumption checked.)
+fn scan_frame(frame: &[u8], backslashes: &mut Vec<usize>) {
     backslashes.clear();
-    let mut blocks = frame.chunks_exact(32);
-    let mut at = 0;
-    for block in &mut blocks {
-        let (mut ctrl, mut bs) = (0u8, 0u8);
-        for &b in block {
-            ctrl |= u8::from(b < 0x20);
-            bs |= u8::from(b == b'\\');
-        }
-        if ctrl != 0 {
-            return false;
-        }
-        if bs != 0 {
-            let found = block.iter().enumerate().filter(|(_, b)| **b == b'\\');
-            backslashes.extend(found.map(|(i, _)| at + i));
-        }
-        at += 32;
-    }
-    for (i, &b) in blocks.remainder().iter().enumerate() {
-        if b < 0x20 {
-            return false;
-        }
-        if b == b'\\' {
-            backslashes.push(at + i);
-        }
-    }
-    true
+    backslashes.extend(memchr::memchr_iter(b'\\', frame));
 }
 
 /// A container open during [`Walk::run`].
@@ -245,9 +220,10 @@ impl JsonPatch {
         frame: &[u8],
     ) -> Result<Option<Value<'a>>, JsonError> {
         self.members.clear();
-        if self.keys.len() >= usize::from(UNTOUCHED) || !scan_frame(frame, &mut self.backslashes) {
+        if self.keys.len() >= usize::from(UNTOUCHED) {
             return Ok(None);
         }
+        scan_frame(frame, &mut self.backslashes);
         match self.quick(nodes, base, frame) {
             quick::Quick::Canonical => {}
             quick::Quick::Not => return Ok(None),
@@ -537,6 +513,22 @@ mod tests {
                 String::from_utf8(out).unwrap_or_default()
             });
         (full, part)
+    }
+
+    #[test]
+    fn simd_json_rejects_raw_control_characters() {
+        // `scan_frame` relies on it: a raw control byte in a string would be copied where
+        // the encoder escapes it.
+        let mut d = JsonDecoder::new();
+        for b in 0u8..0x20 {
+            for doc in [
+                format!("{{\"a\":\"x{}y\"}}", char::from(b)),
+                format!("{{\"a{}\":1}}", char::from(b)),
+            ] {
+                let mut buf = doc.clone().into_bytes();
+                assert!(d.decode(&mut buf).is_err(), "{doc:?}");
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,10 @@
 //! - `block`:   a plain thread that parks in `read(2)` on the socket (the kernel's floor);
 //! - `spin`:    a plain thread that never sleeps (the floor with no wake-up at all);
 //! - `glommio`: a glommio executor whose task parks on the socket through the reactor, as
-//!   a sink shard does (`Waiter::sleep`); `--spin-us N` sets `spin_before_park(N µs)`.
+//!   a sink shard does (`Waiter::sleep`); `--spin-us N` sets `spin_before_park(N µs)`;
+//! - `poll`:    as `glommio` with `--spin-us N`, and for N µs after the last item the task
+//!   looks at the ring every 2 µs on a glommio timer instead of parking on the socket, as a
+//!   sink shard does with `[shards] park_spin` (`shards/src/park_spin.rs`).
 //!
 //! Prints p50/p99/p99.9/max, the consumer's CPU seconds and the steal time over the run
 //! (/proc/stat), and with `--hgrm FILE` writes the histogram (ms, HdrHistogram text).
@@ -164,12 +167,16 @@ fn main() {
                     }
                 }
             }
-            "glommio" => {
+            "glommio" | "poll" => {
+                let poll = mode == "poll";
                 let mut b = glommio::LocalExecutorBuilder::new(glommio::Placement::Fixed(to))
                     .io_memory(64 << 10)
                     .preempt_timer(Duration::from_millis(50));
                 if spin_us > 0 {
-                    b = b.spin_before_park(Duration::from_micros(spin_us));
+                    // `poll` keeps its window in the task and spins the executor only long
+                    // enough to serve the 2 µs timers, as `shards/src/park_spin.rs` does.
+                    let exec_spin = if poll { 10 } else { spin_us };
+                    b = b.spin_before_park(Duration::from_micros(exec_spin));
                 }
                 let ex = b.make().expect("executor");
                 c = ex.run(async move {
@@ -180,8 +187,16 @@ fn main() {
                     let mut s =
                         unsafe { glommio::net::UnixStream::from_raw_fd(sleeper.into_raw_fd()) };
                     let mut buf = [0u8; 256];
+                    let window = Duration::from_micros(spin_us);
+                    let mut last = Instant::now();
                     while !c.done.load(Ordering::SeqCst) || !c.rx.is_empty() {
-                        c.drain();
+                        if c.drain() > 0 {
+                            last = Instant::now();
+                        }
+                        if poll && last.elapsed() < window {
+                            glommio::timer::sleep(Duration::from_micros(2)).await;
+                            continue;
+                        }
                         if c.may_sleep() {
                             let _ = s.read(&mut buf).await;
                             c.parked.store(false, Ordering::SeqCst);

@@ -91,7 +91,10 @@ fn steal() -> (u64, u64) {
 
 /// CPU seconds of the calling thread so far.
 fn thread_cpu() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: a valid clock id and a pointer to a live timespec.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
@@ -240,7 +243,13 @@ fn main() {
     let us = |q: f64| hist.quantile(q) as f64 / 1000.0;
     println!(
         "mode {} spin {} µs, {} -> CPU {}, {} items/s, {} sent, {} recorded",
-        a.mode, a.spin_us, a.from, a.to, a.rate, sent, hist.count()
+        a.mode,
+        a.spin_us,
+        a.from,
+        a.to,
+        a.rate,
+        sent,
+        hist.count()
     );
     println!(
         "latency: p50 {:.1} µs, p99 {:.1} µs, p99.9 {:.1} µs, max {:.1} µs",

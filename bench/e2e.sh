@@ -11,14 +11,17 @@
 # usage: bench/e2e.sh [--ingest 0] [--sink 1] [--conns 4] [--duration 10]
 #                     [--corpus bench/data/json600.jsonl] [--loadgen-cpus 1] [--rate 0]
 #                     [--script bench/data/classify_enrich.tremor] [--hgrm-out FILE] [--nice N]
+#                     [--park-spin 50us]
 # --hgrm-out keeps the blackhole's latency histogram (HdrHistogram percentile text, ms) for
 # bench/plot_hgrm.py. SLUICE=path/to/sluice runs that binary instead of building one (A/B).
+# --park-spin sets `[shards] park_spin` (how long the sink shard polls its rings after a batch
+# before it parks; "0s" turns it off); without it the config leaves the default.
 # --nice -19 runs Sluice and loadgen at that niceness (needs root): on a box shared with
 # builds it keeps their scheduling delays out of the latency tail, as dedicated cores would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/json600.jsonl LG_CPUS="" RATE=0 SCRIPT="" HGRM_OUT="" NICE=0
+INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/json600.jsonl LG_CPUS="" RATE=0 SCRIPT="" HGRM_OUT="" NICE=0 PARK_SPIN=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --ingest) INGEST=$2; shift 2 ;;
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
     --script) SCRIPT=$(realpath "$2"); shift 2 ;;
     --hgrm-out) HGRM_OUT=$2; shift 2 ;;
     --nice) NICE=$2; shift 2 ;;
+    --park-spin) PARK_SPIN=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -46,10 +50,13 @@ PORT=$(port) ADMIN=$(port)
 
 SCRIPT_LINE=""
 [ -n "$SCRIPT" ] && SCRIPT_LINE="script_file = \"$SCRIPT\""
+SPIN_LINE=""
+[ -n "$PARK_SPIN" ] && SPIN_LINE="park_spin = \"$PARK_SPIN\""
 cat > "$TMP/e2e.toml" <<TOML
 [shards]
 ingest = [$INGEST]
 sink = [$SINK]
+$SPIN_LINE
 [admin]
 listen = "127.0.0.1:$ADMIN"
 [[source]]

@@ -9,7 +9,8 @@ in OUT_DIR and draws OUT_DIR/latency.svg from the median run of each case (bench
 
 usage: bench/latency.py [--runs 3] [--duration 10] [--out bench/results/latency]
                         [--max EVENTS_PER_S] [-- extra e2e.sh options]
-SLUICE=path/to/sluice uses that binary (see bench/e2e.sh).
+SLUICE=path/to/sluice uses that binary (see bench/e2e.sh). Options after `--` go to every
+e2e.sh run, e.g. `-- --park-spin 200us` to measure with `[shards] park_spin` set.
 """
 import os
 import re

@@ -306,3 +306,12 @@ fn a_missing_file_is_a_plain_error() {
         "cannot read /nonexistent/sluice.toml: No such file or directory"
     );
 }
+
+#[test]
+fn park_spin_is_a_short_busy_poll() {
+    let ok = GOOD.replacen("sink = [0]\n", "sink = [0]\npark_spin = \"200us\"\n", 1);
+    let (code, _, err) = check(&ok);
+    assert_eq!(code, 0, "{err}");
+    let long = GOOD.replacen("sink = [0]\n", "sink = [0]\npark_spin = \"1s\"\n", 1);
+    assert_error(&long, 4, "shards.park_spin", "at most 10ms");
+}

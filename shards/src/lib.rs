@@ -23,6 +23,7 @@
 //!     batch_bytes: 64 * 1024,
 //!     metrics_interval: Duration::from_secs(2),
 //!     shutdown_timeout: Duration::from_secs(10),
+//!     park_spin: Duration::from_micros(50),
 //!     sources: vec![SourcePlan {
 //!         id: "in".into(),
 //!         kind: SourceKind::Tcp { listen: "127.0.0.1:4242".parse().unwrap(), max_connections: 1024, idle_timeout: None, memory_budget: None },
@@ -55,6 +56,7 @@ pub mod ack;
 mod error;
 mod ingest;
 pub mod metrics;
+mod park_spin;
 mod plan;
 mod ring;
 mod runtime;

@@ -455,6 +455,23 @@ impl Runtime {
     }
 }
 
+/// The executor of the shard on `cpu`. A shard with the sink role and a `park_spin` window
+/// keeps its reactor polling briefly after its last work before it parks (glommio's
+/// `spin_before_park`): the drain task's short timers between looks at the rings
+/// (`park_spin.rs`) are served in that loop, without a syscall.
+fn executor(cpu: usize, parts: &ShardParts) -> LocalExecutorBuilder {
+    let b = LocalExecutorBuilder::new(Placement::Fixed(cpu))
+        // No DMA file I/O: keep the registered buffer area at glommio's minimum (it
+        // is locked memory, faulted in when the rings register it).
+        .io_memory(64 << 10)
+        .preempt_timer(Duration::from_millis(50));
+    if parts.sink.is_some() && !parts.plan.park_spin.is_zero() {
+        b.spin_before_park(crate::park_spin::EXECUTOR_SPIN)
+    } else {
+        b
+    }
+}
+
 /// Starts the shard's thread: a glommio executor pinned to `cpu` running [`run_shard`]. A
 /// panic in any of its tasks unwinds out of the executor; it is caught here, at the shard
 /// boundary, and reported to the control thread as [`ControlMsg::Panicked`].
@@ -466,12 +483,7 @@ fn spawn_shard(
     std::thread::Builder::new()
         .name(format!("sluice-cpu{cpu}"))
         .spawn(move || {
-            let ex = LocalExecutorBuilder::new(Placement::Fixed(cpu))
-                // No DMA file I/O: keep the registered buffer area at glommio's minimum (it
-                // is locked memory, faulted in when the rings register it).
-                .io_memory(64 << 10)
-                .preempt_timer(Duration::from_millis(50))
-                .make();
+            let ex = executor(cpu, &parts).make();
             let ex = match ex {
                 Ok(ex) => ex,
                 Err(e) => {

@@ -111,6 +111,7 @@ pub(crate) async fn run_shard(parts: ShardParts) {
             Rc::clone(&sink_counters),
             Rc::clone(&hard),
             Rc::clone(&reopen),
+            crate::park_spin::ParkSpin::new(plan.park_spin),
         ));
         sink_task = Some(t.detach());
     }

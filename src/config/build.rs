@@ -15,6 +15,13 @@ use super::sink::sink;
 use super::values::{addr, component, duration, size};
 use super::{ConfigError, Source};
 
+/// `shards.park_spin` when the config says nothing: see `bench/results/latency.md`
+/// (the cross-core wake-up it saves, and the CPU it costs while traffic flows).
+const DEFAULT_PARK_SPIN: Duration = Duration::from_micros(0);
+/// Longest `shards.park_spin`: it is a busy poll, meant to bridge the gaps between batches
+/// of a flowing stream (tens to hundreds of µs), not to keep a core busy through pauses.
+const MAX_PARK_SPIN: Duration = Duration::from_millis(10);
+
 /// Per-shard connection limit when the config gives none.
 const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 /// Largest UDP payload.
@@ -177,6 +184,21 @@ pub(super) fn build(
             .unwrap_or(Duration::from_secs(10)),
         None => Duration::from_secs(10),
     };
+    let park_spin = match &sh.park_spin {
+        Some(d) => match errs.ok(duration(src, "shards.park_spin", d)) {
+            Some(v) if v > MAX_PARK_SPIN => {
+                errs.ok::<()>(Err(src.error(
+                    d.span(),
+                    "shards.park_spin",
+                    "at most 10ms: it busy-polls a core (typical: 50us-200us, or 0s for off)",
+                )));
+                DEFAULT_PARK_SPIN
+            }
+            Some(v) => v,
+            None => DEFAULT_PARK_SPIN,
+        },
+        None => DEFAULT_PARK_SPIN,
+    };
     let (admin, metrics_interval) = match &raw.admin {
         Some(a) => (
             a.listen
@@ -266,6 +288,7 @@ pub(super) fn build(
         batch_bytes,
         metrics_interval,
         shutdown_timeout,
+        park_spin,
         sources,
         pipelines,
         sinks,

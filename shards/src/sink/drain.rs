@@ -13,6 +13,7 @@ use glommio::task::JoinHandle;
 use super::task::{run_sink, Reopen, Returns, SinkQueue};
 use super::SinkRt;
 use crate::metrics::Snapshot;
+use crate::park_spin::ParkSpin;
 use crate::ring::{SinkLink, Waiter};
 use crate::signal::Signal;
 
@@ -26,6 +27,7 @@ pub(crate) async fn drain(
     counters: Rc<RefCell<Snapshot>>,
     hard: Rc<Signal>,
     reopen: Rc<Reopen>,
+    mut spin: ParkSpin,
 ) {
     let (mut rxs, returns): (Vec<_>, Vec<_>) = links.into_iter().map(|l| (l.rx, l.recycle)).unzip();
     let returns: Returns = Rc::new(RefCell::new(returns));
@@ -65,6 +67,7 @@ pub(crate) async fn drain(
             }
         }
         if got > 0 {
+            spin.worked();
             glommio::yield_if_needed().await;
             continue;
         }
@@ -75,6 +78,12 @@ pub(crate) async fn drain(
             .all(|r| r.is_empty() && (r.is_abandoned() || hard.is_fired()))
         {
             break;
+        }
+        if spin.should_spin() {
+            // Batches came moments ago: look again shortly instead of parking, so the next
+            // one needs no cross-core wake-up (see `park_spin`).
+            ParkSpin::pause().await;
+            continue;
         }
         waiter.park();
         if rxs.iter().any(|r| !r.is_empty()) {

@@ -93,7 +93,7 @@ pub(crate) fn consumer_config(plan: &KafkaSourcePlan) -> ClientConfig {
         // When the 16 MiB above are queued, librdkafka postpones a partition's next fetch
         // by this much (default 1 s, which stalls a consumer that drains 16 MiB in 50 ms).
         .set("fetch.queue.backoff.ms", "10");
-    for (k, v) in &plan.options {
+    for (k, v) in &plan.options.0 {
         c.set(k, v);
     }
     c
@@ -104,8 +104,17 @@ pub(crate) fn consumer_config(plan: &KafkaSourcePlan) -> ClientConfig {
 /// # Errors
 /// librdkafka's message for the first property it refuses.
 pub fn check_kafka_source(plan: &KafkaSourcePlan) -> Result<(), String> {
-    consumer_config(plan)
-        .create_native_config()
+    let mut c = consumer_config(plan);
+    c.create_native_config()
+        .map(drop)
+        .map_err(|e| format!("librdkafka refuses the consumer settings: {e}"))?;
+    if !plan.options.is_secured() {
+        return Ok(());
+    }
+    // As for the sink: the SASL settings, CA, certificate and key are checked only when a
+    // client is created; one without brokers connects nowhere.
+    c.remove("bootstrap.servers");
+    c.create::<BaseConsumer>()
         .map(drop)
         .map_err(|e| format!("librdkafka refuses the consumer settings: {e}"))
 }
@@ -243,8 +252,11 @@ pub(crate) async fn kafka_source(
                 let msg = match consumer.poll(Duration::ZERO) {
                     None => break,
                     Some(Err(e)) => {
-                        bump(&mut ing.source_counters(src).errors, "kafka", 1);
-                        tracing::warn!(source = %plan.id, error = %e, "kafka consumer error");
+                        // A failed TLS handshake or refused credentials come here too
+                        // (librdkafka retries them); librdkafka's log has its sentence.
+                        let kind = crate::sink::kafka_error_kind(&e);
+                        bump(&mut ing.source_counters(src).errors, kind, 1);
+                        tracing::warn!(source = %plan.id, kind, error = %e, "kafka consumer error");
                         break;
                     }
                     Some(Ok(m)) => m,

@@ -49,7 +49,9 @@ struct Ctx {
 
 impl ClientContext for Ctx {
     fn error(&self, error: KafkaError, reason: &str) {
-        tracing::warn!(source = %self.id, %error, reason, "kafka client error");
+        // Counted where the consumer's poll returns the same error (on the shard).
+        let kind = crate::sink::kafka_error_kind(&error);
+        tracing::warn!(source = %self.id, kind, %error, reason, "kafka client error");
     }
 }
 

@@ -11,10 +11,11 @@ mod tls_common;
 use std::collections::BTreeSet;
 
 use common::{events, free_port, metric, send_tcp, Sluice};
-use kafka_support::secure::{create_scram_user, start_tls};
+use kafka_support::secure::{start_scram, start_tls};
 use kafka_support::{produce_with, read_json, Broker, Reader};
 
 const PASSWORD: &str = "s3cret-Pa55";
+const TOPICS: &[(&str, u32)] = &[("to", 2), ("from", 2)];
 
 /// TCP -> kafka sink `k` -> topic `to` ; topic `from` -> kafka source `kin` -> `out.jsonl`;
 /// failures of `k` go to `dead.jsonl`. `sec` is the connectors' `tls`/`sasl` lines.
@@ -106,8 +107,10 @@ fn seqs(lines: &[String]) -> BTreeSet<u64> {
 /// Sends `n` events into the sink, `n` records into the source's topic (with the test's
 /// own client, over the same TLS/SASL), and checks both sides arrived whole.
 fn round_trip(broker: &Broker, sink_sec: &str, source_sec: &str) {
-    broker.create_topic("to", 2);
-    broker.create_topic("from", 2);
+    if !broker.auth {
+        broker.create_topic("to", 2);
+        broker.create_topic("from", 2);
+    }
     let port = free_port();
     let s = Sluice::start(&config(&broker.addr(), port, sink_sec, source_sec));
     let n = 2000;
@@ -142,7 +145,7 @@ fn round_trip(broker: &Broker, sink_sec: &str, source_sec: &str) {
 fn tls_with_a_client_certificate_round_trips_through_sink_and_source() {
     let pki = tempfile::tempdir().expect("tempdir");
     tls_common::pki(pki.path());
-    let broker = start_tls(pki.path(), true, false);
+    let broker = start_tls(pki.path(), true);
     let p = pki.path().display();
     let tls = format!(
         r#"tls = {{ ca = "{p}/ca.pem", cert = "{p}/client.pem", key = "{p}/client.key" }}"#
@@ -154,8 +157,7 @@ fn tls_with_a_client_certificate_round_trips_through_sink_and_source() {
 fn scram_over_tls_round_trips_through_sink_and_source() {
     let pki = tempfile::tempdir().expect("tempdir");
     tls_common::pki(pki.path());
-    let broker = start_tls(pki.path(), false, true);
-    create_scram_user(&broker, "sluice", PASSWORD, false);
+    let broker = start_scram(&[("sluice", PASSWORD, false)], TOPICS, Some(pki.path()));
     let sec = format!(
         r#"tls = {{ ca = "{}/ca.pem" }}
 sasl = {{ mechanism = "SCRAM-SHA-256", username = "sluice", password = "{PASSWORD}" }}"#,
@@ -166,8 +168,7 @@ sasl = {{ mechanism = "SCRAM-SHA-256", username = "sluice", password = "{PASSWOR
 
 #[test]
 fn scram_sha_512_without_tls_round_trips_through_sink_and_source() {
-    let broker = Broker::start_with(None, true);
-    create_scram_user(&broker, "sluice", PASSWORD, true);
+    let broker = start_scram(&[("sluice", PASSWORD, true)], TOPICS, None);
     let sec = format!(
         r#"sasl = {{ mechanism = "SCRAM-SHA-512", username = "sluice", password = "{PASSWORD}" }}"#
     );
@@ -181,12 +182,9 @@ fn wait_counted(s: &Sluice, m: &str) -> String {
     s.metrics()
 }
 
-#[test]
-fn a_refused_login_is_counted_logged_and_its_events_go_to_err() {
-    // tansu with `--authentication` and the in-memory store the other tests use: that store
-    // keeps no SCRAM credentials (`kafka_support::secure`), so every login is refused with
-    // `unknown-user`, as a real broker refuses a wrong user or password.
-    let broker = Broker::start_with(None, true);
+/// Sluice logs in with `PASSWORD` as `sluice` and is refused: `why` is what the broker
+/// answered. The sink's events end in `err`, the source reads nothing, both count and log.
+fn refused_login(broker: &Broker, why: &str) {
     let n = 500;
     let sasl = format!(
         r#"sasl = {{ mechanism = "SCRAM-SHA-256", username = "sluice", password = "{PASSWORD}" }}"#
@@ -221,14 +219,36 @@ fn a_refused_login_is_counted_logged_and_its_events_go_to_err() {
     let msg = dead[0]["error"]["message"].as_str().unwrap_or_default();
     assert!(msg.contains("kafka sink `k`"), "{msg}");
     // The log says what went wrong, by connector, and never the password.
+    let answer = format!("SASL SCRAM authentication failed: broker responded with {why}");
     for want in [
         "kafka client error sink=k kind=\"auth\"",
         "kafka consumer error source=kin kind=\"auth\"",
-        "SASL SCRAM authentication failed: broker responded with unknown-user",
+        answer.as_str(),
     ] {
         assert!(log.contains(want), "no `{want}` in the log: {log}");
     }
     assert!(!log.contains(PASSWORD), "password in the log: {log}");
+}
+
+#[test]
+fn an_unknown_user_is_refused_counted_logged_and_its_events_go_to_err() {
+    // The in-memory store knows no users (`kafka_support::secure`).
+    let broker = Broker::start_with(None, true);
+    refused_login(&broker, "unknown-user");
+}
+
+#[test]
+fn a_wrong_password_is_refused_counted_logged_and_nothing_is_lost() {
+    let broker = start_scram(&[("sluice", "another-password", false)], TOPICS, None);
+    let n = 300;
+    produce_with(&broker.addr(), &broker.props, "from", &events(n, "from"));
+    refused_login(&broker, "invalid-proof");
+    // The source read nothing and committed nothing: a reader in its group (with the
+    // right login) still gets every record.
+    let mut props = broker.props.clone();
+    props.push(("group.id".into(), "sec".into()));
+    let left = Reader::with(&broker.addr(), &props, "from").read(n, 60);
+    assert_eq!(seqs(&left), (0..n as u64).collect());
 }
 
 #[test]
@@ -237,7 +257,7 @@ fn an_unknown_ca_is_a_tls_error_and_its_events_go_to_err() {
     tls_common::pki(pki.path());
     let other = tempfile::tempdir().expect("tempdir");
     tls_common::pki(other.path());
-    let broker = start_tls(pki.path(), false, false);
+    let broker = start_tls(pki.path(), false);
     broker.create_topic("to", 2);
     broker.create_topic("from", 2);
     let n = 500;

@@ -50,8 +50,12 @@ pub struct Broker {
     pub port: u16,
     /// tansu's own (plain TCP) port.
     pub plain_port: u16,
+    /// Which tansu runs (the SQL-store build for SCRAM, see [`secure`]).
+    bin: PathBuf,
     /// The TLS proxy in front of tansu ([`secure`]).
     proxy: Option<Child>,
+    /// The SQL store's directory ([`secure`]).
+    store: Option<tempfile::TempDir>,
     /// tansu wants SASL (`--authentication`).
     pub auth: bool,
     /// What the tests' own clients need to talk to it (TLS, SASL), see [`secure`].
@@ -64,72 +68,85 @@ impl Broker {
         Broker::start_with(None, false)
     }
 
-    /// Starts tansu; `advertised`: the port clients are told to use instead of tansu's own
-    /// (a TLS proxy's); `authentication`: tansu's `--authentication` (SASL required).
+    /// Starts tansu with in-memory storage; `advertised`: the port clients are told to use
+    /// instead of tansu's own (a TLS proxy's); `authentication`: tansu's `--authentication`.
     pub fn start_with(advertised: Option<u16>, authentication: bool) -> Broker {
+        Broker::launch(tansu(), "memory://tansu/", None, advertised, authentication)
+    }
+
+    /// Starts `bin` as a broker on `storage` (relative paths from `cwd`).
+    fn launch(
+        bin: PathBuf,
+        storage: &str,
+        cwd: Option<&std::path::Path>,
+        advertised: Option<u16>,
+        authentication: bool,
+    ) -> Broker {
         let port = free_port();
         let url = format!("tcp://127.0.0.1:{port}");
         let adv = format!("tcp://127.0.0.1:{}", advertised.unwrap_or(port));
-        let child = Command::new(tansu())
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &adv,
-            ])
-            .args(["--storage-engine", "memory://tansu/"])
-            .args(authentication.then_some("--authentication"))
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn tansu");
+        let mut cmd = Command::new(&bin);
+        cmd.args([
+            "broker",
+            "--listener-url",
+            &url,
+            "--advertised-listener-url",
+            &adv,
+        ])
+        .args(["--storage-engine", storage])
+        .args(authentication.then_some("--authentication"))
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        if let Some(d) = cwd {
+            cmd.current_dir(d);
+        }
+        let child = cmd.spawn().expect("spawn tansu");
         let b = Broker {
             child: Some(child),
             port: advertised.unwrap_or(port),
             plain_port: port,
+            bin,
             proxy: None,
+            store: None,
             auth: authentication,
-            props: if authentication {
-                secure::admin_sasl()
-            } else {
-                Vec::new()
-            },
+            props: Vec::new(),
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", b.plain_port)).is_err() {
             assert!(Instant::now() < deadline, "tansu did not start listening");
             std::thread::sleep(Duration::from_millis(50));
         }
-        if authentication {
-            secure::create_scram_user(&b, "test-admin", "test-admin-pw", false);
-        }
         b
+    }
+
+    /// Runs `tansu ARGS --broker <its plain port>` (topic and user admin).
+    fn admin(&self, args: &[&str]) {
+        let url = format!("tcp://127.0.0.1:{}", self.plain_port);
+        let out = Command::new(&self.bin)
+            .args(args)
+            .args(["--broker", &url])
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run tansu");
+        assert!(
+            out.status.success(),
+            "tansu {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
-    /// Creates a topic (tansu does not create them on first use).
+    /// Creates a topic (tansu does not create them on first use). `tansu topic create`
+    /// cannot log in: a broker that wants SASL gets its topics before it is restarted with
+    /// `--authentication` ([`secure::start_scram`]).
     pub fn create_topic(&self, name: &str, partitions: u32) {
-        if self.auth {
-            return secure::create_topic_authenticated(self, name, partitions);
-        }
-        let url = format!("tcp://127.0.0.1:{}", self.plain_port);
-        let out = Command::new(tansu())
-            .args(["topic", "create", name, "--broker", &url])
-            .args(["--partitions", &partitions.to_string()])
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("run tansu topic create");
-        assert!(
-            out.status.success(),
-            "tansu topic create {name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(!self.auth, "create the topics before authentication is on");
+        self.admin(&["topic", "create", name, "--partitions", &partitions.to_string()]);
     }
 
     /// Sends SIGSTOP / SIGCONT: the broker stops answering but keeps its (in-memory) data.

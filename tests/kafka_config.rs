@@ -141,7 +141,10 @@ fn bad_tls_and_sasl_settings_are_positioned_errors() {
         &format!("tls = {{ ca = \"{d}/ca.pem\", cert = \"{d}/client.pem\", key = \"{d}/client.key\" }}"),
         "options = { \"security.protocol\" = \"sasl_plaintext\", \"sasl.mechanism\" = \"SCRAM-SHA-512\", \"sasl.username\" = \"u\", \"sasl.password\" = \"p\" }",
     ));
-    assert!(ok, "a client certificate, and SASL through `options`: {err}");
+    assert!(
+        ok,
+        "a client certificate, and SASL through `options`: {err}"
+    );
     let cases: Vec<(String, String, &str, &str)> = vec![
         (
             "sasl = { mechanism = \"SCRAM-SHA-265\", username = \"u\", password = \"p\" }".into(),
@@ -215,7 +218,10 @@ fn bad_tls_and_sasl_settings_are_positioned_errors() {
         let (ok, err) = check(&with(&sink, &source));
         assert!(!ok, "{sink} / {source}: accepted");
         assert!(err.contains(want), "{sink} / {source}: {err}");
-        assert!(err.contains(key), "{sink} / {source}: not at `{key}`: {err}");
+        assert!(
+            err.contains(key),
+            "{sink} / {source}: not at `{key}`: {err}"
+        );
         assert!(err.contains("k.toml:"), "positioned: {err}");
         assert!(!err.contains("hunter2"), "a password in an error: {err}");
     }
@@ -224,6 +230,27 @@ fn bad_tls_and_sasl_settings_are_positioned_errors() {
         "{ISSUE_CONFIG}\n[[sink]]\nid = \"f\"\ntype = \"file\"\npath = \"/tmp/x\"\nsasl = {{ mechanism = \"PLAIN\", username = \"u\", password = \"p\" }}\n"
     ));
     assert!(!ok && err.contains("takes no `sasl`"), "{err}");
+    // A server's `tls` (tcp source) still needs its own pair, and takes no client keys.
+    for (tls, want) in [
+        (
+            format!(
+                "{{ ca = \"{d}/ca.pem\", cert = \"{d}/server.pem\", key = \"{d}/server.key\" }}"
+            ),
+            "are client settings",
+        ),
+        (
+            format!("{{ cert = \"{d}/server.pem\" }}"),
+            "needs `cert` and `key`",
+        ),
+    ] {
+        let (ok, err) = check(&format!(
+            "{ISSUE_CONFIG}\n[[source]]\nid = \"t\"\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\npipeline = \"main\"\ntls = {tls}\n"
+        ));
+        assert!(
+            !ok && err.contains(want) && err.contains("source.t.tls"),
+            "{tls}: {err}"
+        );
+    }
 }
 
 #[test]

@@ -195,7 +195,10 @@ fn refused_login(broker: &Broker, why: &str) {
     // The producer's refused logins are sink errors; the consumer's are source errors of
     // kind `auth`.
     wait_counted(&s, "sluice_sink_errors_total{sink=\"k\"}");
-    wait_counted(&s, "sluice_source_errors_total{source=\"kin\",kind=\"auth\"}");
+    wait_counted(
+        &s,
+        "sluice_source_errors_total{source=\"kin\",kind=\"auth\"}",
+    );
     // Not lost: once `delivery_timeout` (4 s) has passed, every event is in `err`.
     s.wait_metric("sluice_sink_events_total{sink=\"dead\"}", n as f64, 60);
     let text = s.metrics();
@@ -268,7 +271,10 @@ fn an_unknown_ca_is_a_tls_error_and_its_events_go_to_err() {
     let s = Sluice::start(&config(&broker.addr(), port, &tls, &tls));
     send_tcp(port, &events(n, "to"), 1);
     wait_counted(&s, "sluice_sink_errors_total{sink=\"k\",kind=\"tls\"}");
-    wait_counted(&s, "sluice_source_errors_total{source=\"kin\",kind=\"tls\"}");
+    wait_counted(
+        &s,
+        "sluice_source_errors_total{source=\"kin\",kind=\"tls\"}",
+    );
     s.wait_metric("sluice_sink_events_total{sink=\"dead\"}", n as f64, 60);
     let (exit, dir) = s.stop();
     assert!(exit.status.success(), "sluice failed: {}", exit.stderr);

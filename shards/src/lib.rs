@@ -70,8 +70,8 @@ mod topology;
 pub use error::Error;
 pub use ingest::{error_event, Ingest, Read};
 pub use plan::{
-    ComponentSpec, ElasticPlan, HttpAck, HttpClientPlan, HttpSinkPlan, HttpSourcePlan,
-    KafkaProps, KafkaSinkPlan, KafkaSourcePlan, OnFull, PipelinePlan, Plan, ScriptPlan, SinkKind, SinkPlan,
+    ComponentSpec, ElasticPlan, HttpAck, HttpClientPlan, HttpSinkPlan, HttpSourcePlan, KafkaProps,
+    KafkaSinkPlan, KafkaSourcePlan, OnFull, PipelinePlan, Plan, ScriptPlan, SinkKind, SinkPlan,
     SourceKind, SourcePlan, TailPlan, HTTP_INFLUX_PRECISIONS,
 };
 pub use ring::{mesh, Batch, Failure, FrameAttrs, FrameMeta, IngestLink, SinkLink};

@@ -122,7 +122,11 @@ pub(super) fn tls(
         ));
     }
     let (Some(cert), Some(key_file)) = (&r.cert, &r.key) else {
-        return Err(src.error(t.span(), key("tls"), "a server's `tls` needs `cert` and `key`"));
+        return Err(src.error(
+            t.span(),
+            key("tls"),
+            "a server's `tls` needs `cert` and `key`",
+        ));
     };
     let tls13_only = match r.min_version.as_deref() {
         None | Some("1.2") => false,

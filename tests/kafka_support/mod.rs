@@ -146,7 +146,13 @@ impl Broker {
     /// `--authentication` ([`secure::start_scram`]).
     pub fn create_topic(&self, name: &str, partitions: u32) {
         assert!(!self.auth, "create the topics before authentication is on");
-        self.admin(&["topic", "create", name, "--partitions", &partitions.to_string()]);
+        self.admin(&[
+            "topic",
+            "create",
+            name,
+            "--partitions",
+            &partitions.to_string(),
+        ]);
     }
 
     /// Sends SIGSTOP / SIGCONT: the broker stops answering but keeps its (in-memory) data.

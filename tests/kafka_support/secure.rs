@@ -57,7 +57,11 @@ fn proxy(b: &mut Broker, port: u16, pki: &Path, client_ca: bool) {
         ))
         .arg(pki.join("server.pem"))
         .arg(pki.join("server.key"))
-        .arg(if client_ca { ca.as_os_str() } else { "-".as_ref() })
+        .arg(if client_ca {
+            ca.as_os_str()
+        } else {
+            "-".as_ref()
+        })
         .arg(port.to_string())
         .arg(b.plain_port.to_string())
         .stdout(Stdio::piped())
@@ -70,7 +74,8 @@ fn proxy(b: &mut Broker, port: u16, pki: &Path, client_ca: bool) {
         .expect("port line");
     assert!(line.contains(&port.to_string()), "tls proxy: {line}");
     b.proxy = Some(child);
-    b.props.push(("ssl.ca.location".into(), ca.display().to_string()));
+    b.props
+        .push(("ssl.ca.location".into(), ca.display().to_string()));
     if client_ca {
         for (k, f) in [
             ("ssl.certificate.location", "client.pem"),
@@ -103,13 +108,19 @@ pub fn start_tls(pki: &Path, client_ca: bool) -> Broker {
 
 /// tansu (SQLite store) that wants a SCRAM login, with `users` (name, password, SHA-512?)
 /// and `topics` (name, partitions) stored first; behind the TLS terminator with `tls`.
-pub fn start_scram(users: &[(&str, &str, bool)], topics: &[(&str, u32)], tls: Option<&Path>) -> Broker {
+pub fn start_scram(
+    users: &[(&str, &str, bool)],
+    topics: &[(&str, u32)],
+    tls: Option<&Path>,
+) -> Broker {
     let store = tempfile::tempdir().expect("tempdir");
     let bin = tansu_sql();
     let db = "sqlite://tansu.db";
     {
         let setup = Broker::launch(bin.clone(), db, Some(store.path()), None, false);
-        for (name, pw, sha512) in std::iter::once((ADMIN.0, ADMIN.1, false)).chain(users.iter().copied()) {
+        for (name, pw, sha512) in
+            std::iter::once((ADMIN.0, ADMIN.1, false)).chain(users.iter().copied())
+        {
             let mech = if sha512 { "scram512" } else { "scram256" };
             setup.admin(&["user", "create", name, pw, "--mechanism", mech]);
         }

@@ -145,7 +145,11 @@ impl KafkaProps {
 
     /// The value of property `key`, the last one set.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -153,7 +157,11 @@ impl std::fmt::Debug for KafkaProps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map()
             .entries(self.0.iter().map(|(k, v)| {
-                let v = if Self::is_secret(k) { "[redacted]" } else { v.as_str() };
+                let v = if Self::is_secret(k) {
+                    "[redacted]"
+                } else {
+                    v.as_str()
+                };
                 (k, v)
             }))
             .finish()

@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::super::raw::{RawSinkTls, RawTls};
 use super::super::build::path_of;
+use super::super::raw::{RawSinkTls, RawTls};
 use super::super::{ConfigError, Source};
 
 /// SASL mechanisms this build of librdkafka has (OpenSSL gives SCRAM; no GSSAPI/Kerberos,
@@ -76,8 +76,22 @@ impl<'a> ClientTls<'a> {
     ) -> Result<Self, ConfigError> {
         let r = t.get_ref();
         let span = t.span();
-        unsupported(src, key, &span, "server_name", r.server_name.is_some(), NO_SERVER_NAME)?;
-        unsupported(src, key, &span, "min_version", r.min_version.is_some(), NO_MIN_VERSION)?;
+        unsupported(
+            src,
+            key,
+            &span,
+            "server_name",
+            r.server_name.is_some(),
+            NO_SERVER_NAME,
+        )?;
+        unsupported(
+            src,
+            key,
+            &span,
+            "min_version",
+            r.min_version.is_some(),
+            NO_MIN_VERSION,
+        )?;
         Ok(ClientTls {
             ca: r.ca.as_deref(),
             cert: r.cert.as_deref(),
@@ -102,7 +116,14 @@ impl<'a> ClientTls<'a> {
             r.client_ca.is_some(),
             "a kafka source is a client; `ca` is the CA that signed the brokers' certificates",
         )?;
-        unsupported(src, key, &span, "min_version", r.min_version.is_some(), NO_MIN_VERSION)?;
+        unsupported(
+            src,
+            key,
+            &span,
+            "min_version",
+            r.min_version.is_some(),
+            NO_MIN_VERSION,
+        )?;
         Ok(ClientTls {
             ca: r.ca.as_deref(),
             cert: r.cert.as_deref(),
@@ -185,7 +206,10 @@ pub(super) fn security(
         file("ssl.key.location", "key", t.key)?;
         if t.insecure_skip_verify {
             props.push(("enable.ssl.certificate.verification".into(), "false".into()));
-            props.push(("ssl.endpoint.identification.algorithm".into(), "none".into()));
+            props.push((
+                "ssl.endpoint.identification.algorithm".into(),
+                "none".into(),
+            ));
         }
     }
     if let Some(s) = sasl {

@@ -224,3 +224,31 @@ pub struct HttpSinkPlan {
     /// `Content-Type` of the bodies.
     pub content_type: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::KafkaProps;
+
+    #[test]
+    fn debug_output_hides_secret_properties() {
+        let p = KafkaProps(vec![
+            ("security.protocol".into(), "sasl_ssl".into()),
+            ("sasl.username".into(), "sluice".into()),
+            ("sasl.password".into(), "hunter2".into()),
+            ("ssl.key.password".into(), "swordfish".into()),
+        ]);
+        let text = format!("{p:?}");
+        assert!(
+            text.contains("sasl_ssl") && text.contains("sluice"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("hunter2") && !text.contains("swordfish"),
+            "{text}"
+        );
+        assert_eq!(text.matches("[redacted]").count(), 2, "{text}");
+        assert!(p.uses_tls() && p.is_secured());
+        assert_eq!(p.get("sasl.password"), Some("hunter2"));
+        assert!(!KafkaProps::default().is_secured());
+    }
+}

@@ -60,6 +60,8 @@ struct Ctx {
     /// credentials): counted here by librdkafka's thread, added to the sink's counters by
     /// the shard when it takes in reports. Not per message, so an atomic is no cost.
     client_errors: Arc<ClientErrors>,
+    /// Only librdkafka's threads take it, one error at a time.
+    log_gate: Mutex<LogGate>,
 }
 
 #[derive(Default)]
@@ -83,13 +85,46 @@ pub(crate) fn error_kind(e: &KafkaError) -> &'static str {
     }
 }
 
+/// How often one connector logs client errors: librdkafka retries a refused login or
+/// handshake several times a second at first, and a log line per attempt would bury the
+/// rest (the counters still count every one).
+const LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Lets a log line of each error kind (`tls`, `auth`, `kafka`) through at most once per
+/// [`LOG_EVERY`], and says how many of that kind it held back.
+#[derive(Default)]
+pub(crate) struct LogGate {
+    last: [Option<std::time::Instant>; 3],
+    held: [u64; 3],
+}
+
+impl LogGate {
+    /// `Some(lines of this kind held back since the last one)` if this one may be logged.
+    pub(crate) fn allow(&mut self, kind: &str) -> Option<u64> {
+        let i = match kind {
+            "tls" => 0,
+            "auth" => 1,
+            _ => 2,
+        };
+        let now = std::time::Instant::now();
+        if self.last[i].is_some_and(|t| now.duration_since(t) < LOG_EVERY) {
+            self.held[i] += 1;
+            return None;
+        }
+        self.last[i] = Some(now);
+        Some(std::mem::take(&mut self.held[i]))
+    }
+}
+
 impl ClientContext for Ctx {
     fn error(&self, error: KafkaError, reason: &str) {
         let kind = error_kind(&error);
         // `reason` is librdkafka's sentence (which broker, what failed: "SSL handshake
         // failed: ... certificate verify failed", "SASL authentication error: ..."); it
         // never carries a password.
-        tracing::warn!(sink = %self.id, kind, %error, reason, "kafka client error");
+        if let Some(held) = self.log_gate.lock().ok().and_then(|mut g| g.allow(kind)) {
+            tracing::warn!(sink = %self.id, kind, %error, reason, held_back = held, "kafka client error");
+        }
         self.client_errors.all.fetch_add(1, Ordering::Relaxed);
         if kind == "tls" {
             self.client_errors.tls.fetch_add(1, Ordering::Relaxed);
@@ -202,6 +237,7 @@ impl KafkaSink {
             reports: Mutex::new(tx),
             bell: ring_bell,
             client_errors: Arc::clone(&client_errors),
+            log_gate: Mutex::new(LogGate::default()),
         };
         let producer: ThreadedProducer<Ctx> = producer_config(plan)
             .create_with_context(ctx)
@@ -399,5 +435,22 @@ impl KafkaSink {
         self.held.clear();
         let _ = self.producer.flush(Duration::from_millis(100));
         done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogGate;
+
+    #[test]
+    fn the_log_gate_lets_one_line_per_kind_through_and_counts_the_rest() {
+        let mut g = LogGate::default();
+        assert_eq!(g.allow("tls"), Some(0));
+        assert_eq!(g.allow("tls"), None);
+        assert_eq!(g.allow("tls"), None);
+        // Another kind has its own turn.
+        assert_eq!(g.allow("auth"), Some(0));
+        assert_eq!(g.allow("kafka"), Some(0));
+        assert_eq!(g.held, [2, 0, 0]);
     }
 }

@@ -45,13 +45,17 @@ use crate::signal::{now_ns, Signal};
 struct Ctx {
     id: String,
     rebalances: Arc<AtomicU64>,
+    /// See [`crate::sink::KafkaLogGate`]; uncontended (the shard's poll runs the callback).
+    log_gate: std::sync::Mutex<crate::sink::KafkaLogGate>,
 }
 
 impl ClientContext for Ctx {
     fn error(&self, error: KafkaError, reason: &str) {
         // Counted where the consumer's poll returns the same error (on the shard).
         let kind = crate::sink::kafka_error_kind(&error);
-        tracing::warn!(source = %self.id, kind, %error, reason, "kafka client error");
+        if let Some(held) = self.log_gate.lock().ok().and_then(|mut g| g.allow(kind)) {
+            tracing::warn!(source = %self.id, kind, %error, reason, held_back = held, "kafka client error");
+        }
     }
 }
 
@@ -206,6 +210,7 @@ pub(crate) async fn kafka_source(
     let c = Ctx {
         id: plan.id.clone(),
         rebalances: Arc::clone(&rebalances),
+        log_gate: std::sync::Mutex::new(crate::sink::KafkaLogGate::default()),
     };
     let consumer: Result<BaseConsumer<Ctx>, _> = consumer_config(&kp).create_with_context(c);
     let mut consumer = match consumer {
@@ -237,6 +242,7 @@ pub(crate) async fn kafka_source(
     let mut settled = Vec::new();
     let mut last_commit = Instant::now();
     let lossless = plan.on_full == OnFull::Block;
+    let mut poll_gate = crate::sink::KafkaLogGate::default();
 
     while !stop.is_fired() {
         let mut n = 0usize;
@@ -258,7 +264,9 @@ pub(crate) async fn kafka_source(
                         // (librdkafka retries them); librdkafka's log has its sentence.
                         let kind = crate::sink::kafka_error_kind(&e);
                         bump(&mut ing.source_counters(src).errors, kind, 1);
-                        tracing::warn!(source = %plan.id, kind, error = %e, "kafka consumer error");
+                        if let Some(held) = poll_gate.allow(kind) {
+                            tracing::warn!(source = %plan.id, kind, error = %e, held_back = held, "kafka consumer error");
+                        }
                         break;
                     }
                     Some(Ok(m)) => m,

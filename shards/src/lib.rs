@@ -72,7 +72,7 @@ mod topology;
 pub use error::Error;
 pub use ingest::{error_event, Ingest, Read};
 pub use plan::{
-    ComponentSpec, ElasticPlan, HttpAck, HttpClientPlan, HttpSinkPlan, HttpSourcePlan,
+    ComponentSpec, ElasticPlan, HttpAck, HttpClientPlan, HttpSinkPlan, HttpSourcePlan, KafkaProps,
     KafkaSinkPlan, KafkaSourcePlan, OnFull, PipelinePlan, Plan, ScriptPlan, SinkKind, SinkPlan,
     SourceKind, SourcePlan, TailPlan, HTTP_INFLUX_PRECISIONS,
 };

@@ -415,7 +415,7 @@ fn source(
         "kafka" => {
             forbid(s.listen.is_some(), "listen", t)?;
             forbid(s.path.is_some(), "path", t)?;
-            SourceKind::Kafka(Box::new(super::kafka::source(src, s)?))
+            SourceKind::Kafka(Box::new(super::kafka::source(src, s, base)?))
         }
         other => {
             let known = ["tcp", "udp", "stdin", "file", "http", "tail", "kafka"];

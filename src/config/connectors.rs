@@ -114,6 +114,20 @@ pub(super) fn tls(
 ) -> Result<Option<sluice_shards::TlsServerPlan>, ConfigError> {
     let Some(t) = &s.tls else { return Ok(None) };
     let r = t.get_ref();
+    if r.ca.is_some() || r.insecure_skip_verify.is_some() {
+        return Err(src.error(
+            t.span(),
+            key("tls"),
+            "`ca` and `insecure_skip_verify` are client settings (kafka sources); a server's `tls` takes `cert`, `key` and `client_ca`",
+        ));
+    }
+    let (Some(cert), Some(key_file)) = (&r.cert, &r.key) else {
+        return Err(src.error(
+            t.span(),
+            key("tls"),
+            "a server's `tls` needs `cert` and `key`",
+        ));
+    };
     let tls13_only = match r.min_version.as_deref() {
         None | Some("1.2") => false,
         Some("1.3") => true,
@@ -126,8 +140,8 @@ pub(super) fn tls(
         }
     };
     let plan = sluice_shards::TlsServerPlan {
-        cert: path_of(base, &r.cert),
-        key: path_of(base, &r.key),
+        cert: path_of(base, cert),
+        key: path_of(base, key_file),
         client_ca: r.client_ca.as_ref().map(|c| path_of(base, c)),
         tls13_only,
     };

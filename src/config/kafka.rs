@@ -1,10 +1,15 @@
 //! The `kafka` source and sink keys: checked here, before anything starts, as far as a
 //! config can be checked without a broker (addresses, topic names, known settings).
 
+use std::path::Path;
 use std::time::Duration;
 
-use sluice_shards::{KafkaSinkPlan, KafkaSourcePlan};
+use sluice_shards::{KafkaProps, KafkaSinkPlan, KafkaSourcePlan};
 use toml::Spanned;
+
+mod security;
+pub use security::RawSasl;
+use security::{no_overlap, security, ClientTls, Security};
 
 use super::raw::{RawSink, RawSource};
 use super::values::{duration, size};
@@ -85,6 +90,40 @@ fn options(
     Ok(out)
 }
 
+/// The librdkafka properties of `tls`, `sasl` and `options`, in that order.
+fn props(
+    src: &Source<'_>,
+    key: &dyn Fn(&str) -> String,
+    sec: Security,
+    f: Option<&Spanned<toml::Table>>,
+) -> Result<(KafkaProps, Security), ConfigError> {
+    let opts = options(src, &key("options"), f)?;
+    no_overlap(src, key, &sec, &opts, f.map(Spanned::span))?;
+    let mut all = sec.props.clone();
+    all.extend(opts);
+    Ok((KafkaProps(all), sec))
+}
+
+/// A librdkafka complaint about a built configuration, at the key it most likely concerns.
+fn refused(
+    src: &Source<'_>,
+    key: &dyn Fn(&str) -> String,
+    sec: &Security,
+    options: Option<&Spanned<toml::Table>>,
+    kind: std::ops::Range<usize>,
+    m: String,
+) -> ConfigError {
+    if let Some(span) = sec.span_for(&m) {
+        let k = if Some(&span) == sec.sasl_span.as_ref() {
+            "sasl"
+        } else {
+            "tls"
+        };
+        return src.error(span, key(k), m);
+    }
+    src.error(options.map_or(kind, Spanned::span), key("options"), m)
+}
+
 fn ms(
     src: &Source<'_>,
     key: &str,
@@ -94,9 +133,20 @@ fn ms(
     f.map_or(Ok(d), |x| duration(src, key, x))
 }
 
-pub(super) fn sink(src: &Source<'_>, s: &RawSink) -> Result<KafkaSinkPlan, ConfigError> {
+pub(super) fn sink(
+    src: &Source<'_>,
+    s: &RawSink,
+    base: Option<&Path>,
+) -> Result<KafkaSinkPlan, ConfigError> {
     let id = s.id.get_ref();
     let key = |k: &str| format!("sink.{id}.{k}");
+    let tls = s
+        .tls
+        .as_ref()
+        .map(|t| ClientTls::of_sink(src, &key, t))
+        .transpose()?;
+    let sec = security(src, &key, tls, s.sasl.as_ref(), base)?;
+    let (options, sec) = props(src, &key, sec, s.options.as_ref())?;
     let brokers = brokers(
         src,
         &key("brokers"),
@@ -149,23 +199,29 @@ pub(super) fn sink(src: &Source<'_>, s: &RawSink) -> Result<KafkaSinkPlan, Confi
             Duration::from_secs(300),
         )?,
         max_buffered: sz(&s.max_buffered, "max_buffered", 64 << 20)?.max(1024),
-        options: options(src, &key("options"), s.options.as_ref())?,
+        options,
     };
     // librdkafka checks every property (ours and the operator's) when the client is built;
     // building one now (it connects to nothing yet) turns a bad property into a config error.
-    sluice_shards::check_kafka_sink(&plan).map_err(|m| {
-        src.error(
-            s.options.as_ref().map_or(s.kind.span(), Spanned::span),
-            key("options"),
-            m,
-        )
-    })?;
+    sluice_shards::check_kafka_sink(&plan)
+        .map_err(|m| refused(src, &key, &sec, s.options.as_ref(), s.kind.span(), m))?;
     Ok(plan)
 }
 
-pub(super) fn source(src: &Source<'_>, s: &RawSource) -> Result<KafkaSourcePlan, ConfigError> {
+pub(super) fn source(
+    src: &Source<'_>,
+    s: &RawSource,
+    base: Option<&Path>,
+) -> Result<KafkaSourcePlan, ConfigError> {
     let id = s.id.get_ref();
     let key = |k: &str| format!("source.{id}.{k}");
+    let tls = s
+        .tls
+        .as_ref()
+        .map(|t| ClientTls::of_source(src, &key, t))
+        .transpose()?;
+    let sec = security(src, &key, tls, s.sasl.as_ref(), base)?;
+    let (options, sec) = props(src, &key, sec, s.options.as_ref())?;
     let brokers = brokers(
         src,
         &key("brokers"),
@@ -224,15 +280,10 @@ pub(super) fn source(src: &Source<'_>, s: &RawSource) -> Result<KafkaSourcePlan,
             .as_ref()
             .map_or(1024, |p| *p.get_ref())
             .clamp(1, 1 << 20),
-        options: options(src, &key("options"), s.options.as_ref())?,
+        options,
     };
-    sluice_shards::check_kafka_source(&plan).map_err(|m| {
-        src.error(
-            s.options.as_ref().map_or(s.kind.span(), Spanned::span),
-            key("options"),
-            m,
-        )
-    })?;
+    sluice_shards::check_kafka_source(&plan)
+        .map_err(|m| refused(src, &key, &sec, s.options.as_ref(), s.kind.span(), m))?;
     Ok(plan)
 }
 
@@ -246,6 +297,7 @@ pub(super) fn stray_source_key(s: &RawSource) -> Option<&'static str> {
         ("commit_interval", s.commit_interval.is_some()),
         ("poll_batch", s.poll_batch.is_some()),
         ("options", s.options.is_some()),
+        ("sasl", s.sasl.is_some()),
     ]
     .into_iter()
     .find_map(|(k, set)| set.then_some(k))
@@ -265,6 +317,7 @@ pub(super) fn stray_sink_key(s: &RawSink, bodies: bool) -> Option<&'static str> 
         ("delivery_timeout", s.delivery_timeout.is_some()),
         ("max_buffered", s.max_buffered.is_some()),
         ("options", s.options.is_some()),
+        ("sasl", s.sasl.is_some()),
     ]
     .into_iter()
     .find_map(|(k, set)| set.then_some(k))

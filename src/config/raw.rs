@@ -116,16 +116,21 @@ pub struct RawSource {
     pub commit_interval: Option<Spanned<String>>,
     pub poll_batch: Option<Spanned<usize>>,
     pub options: Option<Spanned<toml::Table>>,
+    pub sasl: Option<Spanned<super::kafka::RawSasl>>,
 }
 
-/// `tls = { cert = "...", key = "...", client_ca = "...", min_version = "1.2" }`
+/// `tls = { cert = "...", key = "...", client_ca = "...", min_version = "1.2" }`; a kafka
+/// source (a client) takes `tls = { ca = "...", cert = "...", key = "..." }` instead.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTls {
-    pub cert: String,
-    pub key: String,
+    pub cert: Option<String>,
+    pub key: Option<String>,
     pub client_ca: Option<String>,
     pub min_version: Option<String>,
+    // kafka source
+    pub ca: Option<String>,
+    pub insecure_skip_verify: Option<bool>,
 }
 
 /// A sink's `tls = { ca = "...", cert = "...", key = "...", server_name = "...",
@@ -220,4 +225,5 @@ pub struct RawSink {
     pub delivery_timeout: Option<Spanned<String>>,
     pub max_buffered: Option<Spanned<SizeField>>,
     pub options: Option<Spanned<toml::Table>>,
+    pub sasl: Option<Spanned<super::kafka::RawSasl>>,
 }

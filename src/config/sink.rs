@@ -85,7 +85,7 @@ pub(super) fn sink(
             SinkKind::Elasticsearch(plan)
         }
         "http" => SinkKind::Http(super::connectors::http_sink(src, s, &key, base)?),
-        "kafka" => SinkKind::Kafka(Box::new(super::kafka::sink(src, s)?)),
+        "kafka" => SinkKind::Kafka(Box::new(super::kafka::sink(src, s, base)?)),
         other => {
             let known = [
                 "file",
@@ -109,11 +109,14 @@ pub(super) fn sink(
             ));
         }
     };
-    if let (Some(tls), false) = (&s.tls, matches!(t, "tcp" | "http" | "elasticsearch")) {
+    if let (Some(tls), false) = (
+        &s.tls,
+        matches!(t, "tcp" | "http" | "elasticsearch" | "kafka"),
+    ) {
         return Err(src.error(
             tls.span(),
             key("tls"),
-            format!("a `{t}` sink takes no `tls` (tcp, http and elasticsearch sinks do)"),
+            format!("a `{t}` sink takes no `tls` (tcp, http, elasticsearch and kafka sinks do)"),
         ));
     }
     if t != "kafka" {

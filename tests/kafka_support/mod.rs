@@ -17,6 +17,8 @@ use rdkafka::TopicPartitionList;
 
 use crate::common::free_port;
 
+pub mod secure;
+
 /// Where `.ci/run` installs tansu (`cargo install`), or wherever PATH has it.
 pub fn tansu() -> PathBuf {
     let home = std::env::var("CARGO_HOME")
@@ -44,59 +46,113 @@ pub fn tansu() -> PathBuf {
 
 pub struct Broker {
     child: Option<Child>,
+    /// The port clients are told to use (the TLS proxy's, when there is one).
     pub port: u16,
+    /// tansu's own (plain TCP) port.
+    pub plain_port: u16,
+    /// Which tansu runs (the SQL-store build for SCRAM, see [`secure`]).
+    bin: PathBuf,
+    /// The TLS proxy in front of tansu ([`secure`]).
+    proxy: Option<Child>,
+    /// The SQL store's directory ([`secure`]).
+    store: Option<tempfile::TempDir>,
+    /// tansu wants SASL (`--authentication`).
+    pub auth: bool,
+    /// What the tests' own clients need to talk to it (TLS, SASL), see [`secure`].
+    pub props: Vec<(String, String)>,
 }
 
 impl Broker {
     /// Starts tansu with in-memory storage on a free loopback port and waits until it answers.
     pub fn start() -> Broker {
+        Broker::start_with(None, false)
+    }
+
+    /// Starts tansu with in-memory storage; `advertised`: the port clients are told to use
+    /// instead of tansu's own (a TLS proxy's); `authentication`: tansu's `--authentication`.
+    pub fn start_with(advertised: Option<u16>, authentication: bool) -> Broker {
+        Broker::launch(tansu(), "memory://tansu/", None, advertised, authentication)
+    }
+
+    /// Starts `bin` as a broker on `storage` (relative paths from `cwd`).
+    fn launch(
+        bin: PathBuf,
+        storage: &str,
+        cwd: Option<&std::path::Path>,
+        advertised: Option<u16>,
+        authentication: bool,
+    ) -> Broker {
         let port = free_port();
         let url = format!("tcp://127.0.0.1:{port}");
-        let child = Command::new(tansu())
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-            ])
-            .args(["--storage-engine", "memory://tansu/"])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn tansu");
+        let adv = format!("tcp://127.0.0.1:{}", advertised.unwrap_or(port));
+        let mut cmd = Command::new(&bin);
+        cmd.args([
+            "broker",
+            "--listener-url",
+            &url,
+            "--advertised-listener-url",
+            &adv,
+        ])
+        .args(["--storage-engine", storage])
+        .args(authentication.then_some("--authentication"))
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        if let Some(d) = cwd {
+            cmd.current_dir(d);
+        }
+        let child = cmd.spawn().expect("spawn tansu");
         let b = Broker {
             child: Some(child),
-            port,
+            port: advertised.unwrap_or(port),
+            plain_port: port,
+            bin,
+            proxy: None,
+            store: None,
+            auth: authentication,
+            props: Vec::new(),
         };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while TcpStream::connect(("127.0.0.1", b.plain_port)).is_err() {
             assert!(Instant::now() < deadline, "tansu did not start listening");
             std::thread::sleep(Duration::from_millis(50));
         }
         b
     }
 
+    /// Runs `tansu ARGS --broker <its plain port>` (topic and user admin).
+    fn admin(&self, args: &[&str]) {
+        let url = format!("tcp://127.0.0.1:{}", self.plain_port);
+        let out = Command::new(&self.bin)
+            .args(args)
+            .args(["--broker", &url])
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run tansu");
+        assert!(
+            out.status.success(),
+            "tansu {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
-    /// Creates a topic (tansu does not create them on first use).
+    /// Creates a topic (tansu does not create them on first use). `tansu topic create`
+    /// cannot log in: a broker that wants SASL gets its topics before it is restarted with
+    /// `--authentication` ([`secure::start_scram`]).
     pub fn create_topic(&self, name: &str, partitions: u32) {
-        let url = format!("tcp://127.0.0.1:{}", self.port);
-        let out = Command::new(tansu())
-            .args(["topic", "create", name, "--broker", &url])
-            .args(["--partitions", &partitions.to_string()])
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("run tansu topic create");
-        assert!(
-            out.status.success(),
-            "tansu topic create {name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(!self.auth, "create the topics before authentication is on");
+        self.admin(&[
+            "topic",
+            "create",
+            name,
+            "--partitions",
+            &partitions.to_string(),
+        ]);
     }
 
     /// Sends SIGSTOP / SIGCONT: the broker stops answering but keeps its (in-memory) data.
@@ -111,6 +167,10 @@ impl Broker {
 
 impl Drop for Broker {
     fn drop(&mut self) {
+        if let Some(mut p) = self.proxy.take() {
+            let _ = p.kill();
+            let _ = p.wait();
+        }
         if let Some(mut c) = self.child.take() {
             let pid = c.id() as i32;
             // SAFETY: our own child; continue it first in case a test paused it.
@@ -126,11 +186,17 @@ impl Drop for Broker {
 /// Produces `lines` to `topic` (keyed by index so they spread over partitions) and waits
 /// until the broker has confirmed every one.
 pub fn produce(broker: &str, topic: &str, lines: &[String]) {
-    let p: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", broker)
-        .set("linger.ms", "5")
-        .create()
-        .expect("test producer");
+    produce_with(broker, &[], topic, lines);
+}
+
+/// [`produce`] with further client properties (TLS, SASL).
+pub fn produce_with(broker: &str, props: &[(String, String)], topic: &str, lines: &[String]) {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", broker).set("linger.ms", "5");
+    for (k, v) in props {
+        c.set(k, v);
+    }
+    let p: BaseProducer = c.create().expect("test producer");
     for (i, l) in lines.iter().enumerate() {
         let key = i.to_string();
         let mut rec = BaseRecord::to(topic)
@@ -157,18 +223,25 @@ pub struct Reader {
 
 impl Reader {
     pub fn new(broker: &str, topic: &str) -> Reader {
+        Reader::with(broker, &[], topic)
+    }
+
+    /// [`Reader::new`] with further client properties (TLS, SASL).
+    pub fn with(broker: &str, props: &[(String, String)], topic: &str) -> Reader {
         let group = format!(
             "test-reader-{}-{}",
             std::process::id(),
             crate::common::now_ns()
         );
-        let c: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", broker)
+        let mut cfg = ClientConfig::new();
+        cfg.set("bootstrap.servers", broker)
             .set("group.id", &group)
             .set("auto.offset.reset", "earliest")
-            .set("enable.auto.commit", "false")
-            .create()
-            .expect("test consumer");
+            .set("enable.auto.commit", "false");
+        for (k, v) in props {
+            cfg.set(k, v);
+        }
+        let c: BaseConsumer = cfg.create().expect("test consumer");
         c.subscribe(&[topic]).expect("subscribe");
         Reader { c }
     }

@@ -92,8 +92,9 @@ pub struct KafkaSinkPlan {
     pub delivery_timeout: Duration,
     /// `queue.buffering.max.kbytes` (as bytes): the producer's memory bound.
     pub max_buffered: usize,
-    /// Further librdkafka properties, as given.
-    pub options: Vec<(String, String)>,
+    /// Further librdkafka properties: those the `tls` and `sasl` keys stand for, then the
+    /// operator's `options`.
+    pub options: KafkaProps,
 }
 
 /// A Kafka source's settings.
@@ -111,8 +112,60 @@ pub struct KafkaSourcePlan {
     pub commit_interval: Duration,
     /// Messages taken per poll round before the shard flushes and yields.
     pub poll_batch: usize,
-    /// Further librdkafka properties, as given.
-    pub options: Vec<(String, String)>,
+    /// Further librdkafka properties (see [`KafkaSinkPlan::options`]).
+    pub options: KafkaProps,
+}
+
+/// librdkafka properties as text, in the order they are applied. `Debug` shows the values
+/// of secret ones (`sasl.password`, `ssl.key.password`, ...) as `[redacted]`, so a plan
+/// printed for debugging never carries a password.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct KafkaProps(pub Vec<(String, String)>);
+
+impl KafkaProps {
+    /// Whether librdkafka treats `key`'s value as a secret.
+    pub fn is_secret(key: &str) -> bool {
+        key.ends_with(".password")
+            || key == "sasl.oauthbearer.config"
+            || key == "sasl.oauthbearer.client.secret"
+            || key == "ssl.key.pem"
+    }
+
+    /// Whether `security.protocol` is `ssl` or `sasl_ssl`.
+    pub fn uses_tls(&self) -> bool {
+        self.get("security.protocol")
+            .is_some_and(|p| p.eq_ignore_ascii_case("ssl") || p.eq_ignore_ascii_case("sasl_ssl"))
+    }
+
+    /// Whether TLS or SASL is asked for (`security.protocol` other than `plaintext`).
+    pub fn is_secured(&self) -> bool {
+        self.get("security.protocol")
+            .is_some_and(|p| !p.eq_ignore_ascii_case("plaintext"))
+    }
+
+    /// The value of property `key`, the last one set.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl std::fmt::Debug for KafkaProps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(k, v)| {
+                let v = if Self::is_secret(k) {
+                    "[redacted]"
+                } else {
+                    v.as_str()
+                };
+                (k, v)
+            }))
+            .finish()
+    }
 }
 
 /// Where and how an HTTP client sink sends: shared by the `http` and `elasticsearch` sinks.
@@ -170,4 +223,32 @@ pub struct HttpSinkPlan {
     pub client: HttpClientPlan,
     /// `Content-Type` of the bodies.
     pub content_type: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KafkaProps;
+
+    #[test]
+    fn debug_output_hides_secret_properties() {
+        let p = KafkaProps(vec![
+            ("security.protocol".into(), "sasl_ssl".into()),
+            ("sasl.username".into(), "sluice".into()),
+            ("sasl.password".into(), "hunter2".into()),
+            ("ssl.key.password".into(), "swordfish".into()),
+        ]);
+        let text = format!("{p:?}");
+        assert!(
+            text.contains("sasl_ssl") && text.contains("sluice"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("hunter2") && !text.contains("swordfish"),
+            "{text}"
+        );
+        assert_eq!(text.matches("[redacted]").count(), 2, "{text}");
+        assert!(p.uses_tls() && p.is_secured());
+        assert_eq!(p.get("sasl.password"), Some("hunter2"));
+        assert!(!KafkaProps::default().is_secured());
+    }
 }

@@ -296,6 +296,7 @@ impl SinkPlan {
             SinkKind::Tcp { tls, .. } => tls.is_some(),
             SinkKind::Elasticsearch(e) => e.client.tls.is_some(),
             SinkKind::Http(h) => h.client.tls.is_some(),
+            SinkKind::Kafka(k) => k.options.uses_tls(),
             _ => false,
         }
     }

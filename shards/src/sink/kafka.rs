@@ -16,7 +16,8 @@
 //!   with it as [`Failure`]s and the ingest shard routes them to `err`.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_lite::future;
@@ -24,7 +25,7 @@ use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{
-    BaseRecord, DeliveryResult, Producer as _, ProducerContext, ThreadedProducer,
+    BaseProducer, BaseRecord, DeliveryResult, Producer as _, ProducerContext, ThreadedProducer,
 };
 use rdkafka::ClientContext;
 use rtrb::{Consumer, Producer, RingBuffer};
@@ -55,11 +56,79 @@ struct Ctx {
     /// never contended; rdkafka requires the context to be `Sync`.
     reports: Mutex<Producer<Report>>,
     bell: Bell,
+    /// Client errors (a broker that cannot be reached, a failed TLS handshake, refused
+    /// credentials): counted here by librdkafka's thread, added to the sink's counters by
+    /// the shard when it takes in reports. Not per message, so an atomic is no cost.
+    client_errors: Arc<ClientErrors>,
+    /// Only librdkafka's threads take it, one error at a time.
+    log_gate: Mutex<LogGate>,
+}
+
+#[derive(Default)]
+struct ClientErrors {
+    all: AtomicU64,
+    tls: AtomicU64,
+}
+
+/// What kind of client error librdkafka reported: `tls` (handshake, certificate), `auth`
+/// (SASL) or `kafka` (anything else: a broker down, a timeout).
+pub(crate) fn error_kind(e: &KafkaError) -> &'static str {
+    match e.rdkafka_error_code() {
+        Some(RDKafkaErrorCode::SSL) => "tls",
+        Some(
+            RDKafkaErrorCode::Authentication
+            | RDKafkaErrorCode::SaslAuthenticationFailed
+            | RDKafkaErrorCode::UnsupportedSASLMechanism
+            | RDKafkaErrorCode::IllegalSASLState,
+        ) => "auth",
+        _ => "kafka",
+    }
+}
+
+/// How often one connector logs client errors: librdkafka retries a refused login or
+/// handshake several times a second at first, and a log line per attempt would bury the
+/// rest (the counters still count every one).
+const LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Lets a log line of each error kind (`tls`, `auth`, `kafka`) through at most once per
+/// [`LOG_EVERY`], and says how many of that kind it held back.
+#[derive(Default)]
+pub(crate) struct LogGate {
+    last: [Option<std::time::Instant>; 3],
+    held: [u64; 3],
+}
+
+impl LogGate {
+    /// `Some(lines of this kind held back since the last one)` if this one may be logged.
+    pub(crate) fn allow(&mut self, kind: &str) -> Option<u64> {
+        let i = match kind {
+            "tls" => 0,
+            "auth" => 1,
+            _ => 2,
+        };
+        let now = std::time::Instant::now();
+        if self.last[i].is_some_and(|t| now.duration_since(t) < LOG_EVERY) {
+            self.held[i] += 1;
+            return None;
+        }
+        self.last[i] = Some(now);
+        Some(std::mem::take(&mut self.held[i]))
+    }
 }
 
 impl ClientContext for Ctx {
     fn error(&self, error: KafkaError, reason: &str) {
-        tracing::warn!(sink = %self.id, %error, reason, "kafka client error");
+        let kind = error_kind(&error);
+        // `reason` is librdkafka's sentence (which broker, what failed: "SSL handshake
+        // failed: ... certificate verify failed", "SASL authentication error: ..."); it
+        // never carries a password.
+        if let Some(held) = self.log_gate.lock().ok().and_then(|mut g| g.allow(kind)) {
+            tracing::warn!(sink = %self.id, kind, %error, reason, held_back = held, "kafka client error");
+        }
+        self.client_errors.all.fetch_add(1, Ordering::Relaxed);
+        if kind == "tls" {
+            self.client_errors.tls.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -107,6 +176,9 @@ pub(crate) struct KafkaSink {
     /// Batches in the order they were sent; `held[0]` has sequence number `base`.
     held: VecDeque<Held>,
     base: u64,
+    client_errors: Arc<ClientErrors>,
+    /// `client_errors` already added to the sink's counters: (all, tls).
+    counted: (u64, u64),
 }
 
 /// The librdkafka configuration for a sink.
@@ -126,7 +198,7 @@ pub(crate) fn producer_config(plan: &KafkaSinkPlan) -> ClientConfig {
             (plan.max_buffered / 1024).max(1).to_string(),
         )
         .set("queue.buffering.max.messages", "1000000");
-    for (k, v) in &plan.options {
+    for (k, v) in &plan.options.0 {
         c.set(k, v);
     }
     c
@@ -138,8 +210,17 @@ pub(crate) fn producer_config(plan: &KafkaSinkPlan) -> ClientConfig {
 /// # Errors
 /// librdkafka's message for the first property it refuses.
 pub fn check_kafka_sink(plan: &KafkaSinkPlan) -> Result<(), String> {
-    producer_config(plan)
-        .create_native_config()
+    let mut c = producer_config(plan);
+    c.create_native_config()
+        .map(drop)
+        .map_err(|e| format!("librdkafka refuses the producer settings: {e}"))?;
+    if !plan.options.is_secured() {
+        return Ok(());
+    }
+    // librdkafka checks the SASL mechanism and its settings, and loads the CA, certificate
+    // and key, only when a client is created. One without brokers connects nowhere.
+    c.remove("bootstrap.servers");
+    c.create::<BaseProducer>()
         .map(drop)
         .map_err(|e| format!("librdkafka refuses the producer settings: {e}"))
 }
@@ -150,10 +231,13 @@ impl KafkaSink {
     pub(crate) fn open(id: &str, plan: &KafkaSinkPlan) -> std::io::Result<Self> {
         let (ring_bell, parking) = bell()?;
         let (tx, rx) = RingBuffer::new(REPORT_RING);
+        let client_errors = Arc::new(ClientErrors::default());
         let ctx = Ctx {
             id: id.to_string(),
             reports: Mutex::new(tx),
             bell: ring_bell,
+            client_errors: Arc::clone(&client_errors),
+            log_gate: Mutex::new(LogGate::default()),
         };
         let producer: ThreadedProducer<Ctx> = producer_config(plan)
             .create_with_context(ctx)
@@ -166,6 +250,8 @@ impl KafkaSink {
             waiter: parking.into_waiter(),
             held: VecDeque::new(),
             base: 0,
+            client_errors,
+            counted: (0, 0),
         })
     }
 
@@ -264,8 +350,14 @@ impl KafkaSink {
         self.absorb(c);
     }
 
-    /// Takes in the delivery reports that have arrived.
+    /// Takes in the delivery reports that have arrived (and the client errors since the
+    /// last call).
     pub(crate) fn absorb(&mut self, c: &mut Tally) {
+        let all = self.client_errors.all.load(Ordering::Relaxed);
+        let tls = self.client_errors.tls.load(Ordering::Relaxed);
+        c.errors += all.saturating_sub(self.counted.0);
+        c.tls_errors += tls.saturating_sub(self.counted.1);
+        self.counted = (all, tls);
         while let Ok(r) = self.reports.pop() {
             let seq = (r.token >> FRAME_BITS) as u64;
             let frame = r.token & ((1 << FRAME_BITS) - 1);
@@ -343,5 +435,22 @@ impl KafkaSink {
         self.held.clear();
         let _ = self.producer.flush(Duration::from_millis(100));
         done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogGate;
+
+    #[test]
+    fn the_log_gate_lets_one_line_per_kind_through_and_counts_the_rest() {
+        let mut g = LogGate::default();
+        assert_eq!(g.allow("tls"), Some(0));
+        assert_eq!(g.allow("tls"), None);
+        assert_eq!(g.allow("tls"), None);
+        // Another kind has its own turn.
+        assert_eq!(g.allow("auth"), Some(0));
+        assert_eq!(g.allow("kafka"), Some(0));
+        assert_eq!(g.held, [2, 0, 0]);
     }
 }

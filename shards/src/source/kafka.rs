@@ -45,11 +45,17 @@ use crate::signal::{now_ns, Signal};
 struct Ctx {
     id: String,
     rebalances: Arc<AtomicU64>,
+    /// See [`crate::sink::KafkaLogGate`]; uncontended (the shard's poll runs the callback).
+    log_gate: std::sync::Mutex<crate::sink::KafkaLogGate>,
 }
 
 impl ClientContext for Ctx {
     fn error(&self, error: KafkaError, reason: &str) {
-        tracing::warn!(source = %self.id, %error, reason, "kafka client error");
+        // Counted where the consumer's poll returns the same error (on the shard).
+        let kind = crate::sink::kafka_error_kind(&error);
+        if let Some(held) = self.log_gate.lock().ok().and_then(|mut g| g.allow(kind)) {
+            tracing::warn!(source = %self.id, kind, %error, reason, held_back = held, "kafka client error");
+        }
     }
 }
 
@@ -93,7 +99,7 @@ pub(crate) fn consumer_config(plan: &KafkaSourcePlan) -> ClientConfig {
         // When the 16 MiB above are queued, librdkafka postpones a partition's next fetch
         // by this much (default 1 s, which stalls a consumer that drains 16 MiB in 50 ms).
         .set("fetch.queue.backoff.ms", "10");
-    for (k, v) in &plan.options {
+    for (k, v) in &plan.options.0 {
         c.set(k, v);
     }
     c
@@ -104,8 +110,17 @@ pub(crate) fn consumer_config(plan: &KafkaSourcePlan) -> ClientConfig {
 /// # Errors
 /// librdkafka's message for the first property it refuses.
 pub fn check_kafka_source(plan: &KafkaSourcePlan) -> Result<(), String> {
-    consumer_config(plan)
-        .create_native_config()
+    let mut c = consumer_config(plan);
+    c.create_native_config()
+        .map(drop)
+        .map_err(|e| format!("librdkafka refuses the consumer settings: {e}"))?;
+    if !plan.options.is_secured() {
+        return Ok(());
+    }
+    // As for the sink: the SASL settings, CA, certificate and key are checked only when a
+    // client is created; one without brokers connects nowhere.
+    c.remove("bootstrap.servers");
+    c.create::<BaseConsumer>()
         .map(drop)
         .map_err(|e| format!("librdkafka refuses the consumer settings: {e}"))
 }
@@ -195,6 +210,7 @@ pub(crate) async fn kafka_source(
     let c = Ctx {
         id: plan.id.clone(),
         rebalances: Arc::clone(&rebalances),
+        log_gate: std::sync::Mutex::new(crate::sink::KafkaLogGate::default()),
     };
     let consumer: Result<BaseConsumer<Ctx>, _> = consumer_config(&kp).create_with_context(c);
     let mut consumer = match consumer {
@@ -226,6 +242,7 @@ pub(crate) async fn kafka_source(
     let mut settled = Vec::new();
     let mut last_commit = Instant::now();
     let lossless = plan.on_full == OnFull::Block;
+    let mut poll_gate = crate::sink::KafkaLogGate::default();
 
     while !stop.is_fired() {
         let mut n = 0usize;
@@ -243,8 +260,13 @@ pub(crate) async fn kafka_source(
                 let msg = match consumer.poll(Duration::ZERO) {
                     None => break,
                     Some(Err(e)) => {
-                        bump(&mut ing.source_counters(src).errors, "kafka", 1);
-                        tracing::warn!(source = %plan.id, error = %e, "kafka consumer error");
+                        // A failed TLS handshake or refused credentials come here too
+                        // (librdkafka retries them); librdkafka's log has its sentence.
+                        let kind = crate::sink::kafka_error_kind(&e);
+                        bump(&mut ing.source_counters(src).errors, kind, 1);
+                        if let Some(held) = poll_gate.allow(kind) {
+                            tracing::warn!(source = %plan.id, kind, error = %e, held_back = held, "kafka consumer error");
+                        }
                         break;
                     }
                     Some(Ok(m)) => m,

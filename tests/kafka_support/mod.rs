@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::ClientContext;
 use rdkafka::TopicPartitionList;
 
 use crate::common::free_port;
@@ -189,14 +190,39 @@ pub fn produce(broker: &str, topic: &str, lines: &[String]) {
     produce_with(broker, &[], topic, lines);
 }
 
+/// Counts the test producer's failed deliveries: `flush` returning says only that nothing
+/// is queued any more, not that the broker took every record.
+#[derive(Default)]
+struct Deliveries {
+    failed: std::sync::atomic::AtomicUsize,
+}
+
+impl ClientContext for Deliveries {}
+
+impl ProducerContext for Deliveries {
+    type DeliveryOpaque = ();
+    fn delivery(&self, r: &DeliveryResult<'_>, _: ()) {
+        if r.is_err() {
+            self.failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
 /// [`produce`] with further client properties (TLS, SASL).
 pub fn produce_with(broker: &str, props: &[(String, String)], topic: &str, lines: &[String]) {
     let mut c = ClientConfig::new();
-    c.set("bootstrap.servers", broker).set("linger.ms", "5");
+    // Idempotent and without a delivery deadline, so a slow broker on a loaded machine
+    // means retries (without duplicates), never a record silently missing from the topic.
+    c.set("bootstrap.servers", broker)
+        .set("linger.ms", "5")
+        .set("enable.idempotence", "true")
+        .set("message.timeout.ms", "0");
     for (k, v) in props {
         c.set(k, v);
     }
-    let p: BaseProducer = c.create().expect("test producer");
+    let p: BaseProducer<Deliveries> = c
+        .create_with_context(Deliveries::default())
+        .expect("test producer");
     for (i, l) in lines.iter().enumerate() {
         let key = i.to_string();
         let mut rec = BaseRecord::to(topic)
@@ -212,8 +238,13 @@ pub fn produce_with(broker: &str, props: &[(String, String)], topic: &str, lines
             }
         }
     }
-    p.flush(Duration::from_secs(60))
+    p.flush(Duration::from_secs(120))
         .expect("test producer flush");
+    let failed = p
+        .context()
+        .failed
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(failed, 0, "the test producer could not deliver {failed} records");
 }
 
 /// A test consumer in its own group, from the start of `topic`.

@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-TANSU=${CARGO_HOME:-$HOME/.cargo}/bin/tansu
+TANSU=${CARGO_HOME:-$HOME/.cargo}/tansu-sluice/bin/tansu
 [ -x "$TANSU" ] || { echo "tansu is not installed (bash .ci/run installs it)" >&2; exit 1; }
 if [ -z "${SLUICE:-}" ]; then
   cargo build --release -q --bin sluice -p sluice

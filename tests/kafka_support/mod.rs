@@ -20,29 +20,26 @@ use crate::common::free_port;
 
 pub mod secure;
 
-/// Where `.ci/run` installs tansu (`cargo install`), or wherever PATH has it.
+/// The tansu build the tests run: `.ci/run` installs it with both the in-memory store
+/// (`dynostore`) and the SQLite store (`libsql`, the only one that keeps SCRAM users, see
+/// [`secure`]) under `$CARGO_HOME/tansu-sluice`, so one build serves every test and a
+/// tansu elsewhere on PATH, built with other features, is never picked up by mistake.
 pub fn tansu() -> PathBuf {
     let home = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
             PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
         });
-    let p = home.join("bin").join("tansu");
-    if p.exists() {
-        return p;
-    }
-    if let Ok(path) = std::env::var("PATH") {
-        for d in std::env::split_paths(&path) {
-            let c = d.join("tansu");
-            if c.exists() {
-                return c;
-            }
-        }
-    }
-    panic!(
-        "the Kafka tests need the tansu broker: cargo install tansu --locked --features dynostore \
-         (bash .ci/run does it)"
+    let root = home.join("tansu-sluice");
+    let p = root.join("bin").join("tansu");
+    assert!(
+        p.exists(),
+        "the Kafka tests need the tansu broker at {}: cargo install tansu --locked \
+         --features dynostore,libsql --root {} (bash .ci/run does it)",
+        p.display(),
+        root.display()
     );
+    p
 }
 
 pub struct Broker {

@@ -12,7 +12,7 @@
 //!   no SCRAM credentials (its `upsert_user_scram_credential` does nothing and its lookup
 //!   finds nobody), so there every login is refused with `unknown-user`: good for the
 //!   refused-login test, useless for a round trip. tansu's SQLite store (the `libsql`
-//!   build, `.ci/run` installs it beside the other) keeps them: [`start_scram`] stores the
+//!   feature of the same build) keeps them: [`start_scram`] stores the
 //!   users and topics with a broker that does not ask for a login, then restarts it on the
 //!   same database with `--authentication`.
 
@@ -25,25 +25,6 @@ use crate::common::free_port;
 
 /// The tests' own clients log in as this user (SCRAM-SHA-256).
 const ADMIN: (&str, &str) = ("test-admin", "test-admin-pw");
-
-/// tansu built with its SQLite store (`cargo install tansu --locked --features libsql
-/// --root $CARGO_HOME/tansu-libsql`, as `.ci/run` does).
-pub fn tansu_sql() -> PathBuf {
-    let home = std::env::var("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
-        });
-    let p = home.join("tansu-libsql").join("bin").join("tansu");
-    assert!(
-        p.exists(),
-        "the Kafka SASL tests need tansu with its SQLite store at {}: cargo install tansu \
-         --locked --features libsql --root {} (bash .ci/run does it)",
-        p.display(),
-        home.join("tansu-libsql").display()
-    );
-    p
-}
 
 /// Puts the TLS terminator on port `port` in front of `b`; its certificate
 /// `pki/server.pem` (for 127.0.0.1) is signed by `pki/ca.pem` (see `tls_common::pki`).
@@ -114,7 +95,7 @@ pub fn start_scram(
     tls: Option<&Path>,
 ) -> Broker {
     let store = tempfile::tempdir().expect("tempdir");
-    let bin = tansu_sql();
+    let bin = super::tansu();
     let db = "sqlite://tansu.db";
     {
         let setup = Broker::launch(bin.clone(), db, Some(store.path()), None, false);

@@ -200,7 +200,8 @@ impl ProducerContext for Deliveries {
     type DeliveryOpaque = ();
     fn delivery(&self, r: &DeliveryResult<'_>, _: ()) {
         if r.is_err() {
-            self.failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.failed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }
@@ -241,7 +242,10 @@ pub fn produce_with(broker: &str, props: &[(String, String)], topic: &str, lines
         .context()
         .failed
         .load(std::sync::atomic::Ordering::Relaxed);
-    assert_eq!(failed, 0, "the test producer could not deliver {failed} records");
+    assert_eq!(
+        failed, 0,
+        "the test producer could not deliver {failed} records"
+    );
 }
 
 /// A test consumer in its own group, from the start of `topic`.

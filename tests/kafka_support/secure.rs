@@ -17,7 +17,7 @@
 //!   same database with `--authentication`.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use super::Broker;

@@ -4,10 +4,8 @@
 //! - `decode_encode`: build the value and serialise it again (what re-encoding costs);
 //! - `ingest_path`: Sluice's whole ingest path in memory: framing, validation, batching,
 //!   the SPSC ring to the sink side and back (no sockets).
-//! - `decode_script_encode` / `decode_script_spans`: decode, run
-//!   `bench/data/classify_enrich.tremor` (every event changed), and encode the whole value
-//!   (`write_json`, the reference) or copy the unchanged entries' original bytes
-//!   (`JsonSpans`, byte-identical: `codecs/tests/reencode_equality.rs`);
+//! - `decode_script_encode`: decode, run `bench/data/classify_enrich.tremor` (every event
+//!   changed), and encode the whole value (`write_json`, the reference);
 //! - `script_reencode`: the whole ingest path with that script and a JSON sink.
 
 use std::sync::Arc;
@@ -75,25 +73,6 @@ fn benches(c: &mut Criterion) {
                     .run(&mut v, &mut Value::record(), 0, None)
                     .expect("runs");
                 write_json(&v, &mut out);
-                out.push(b'\n');
-            }
-        });
-    });
-
-    dec.keep_spans(true);
-    g.bench_function("decode_script_spans", |b| {
-        b.iter(|| {
-            out.clear();
-            for l in &lines {
-                scratch.clear();
-                scratch.extend_from_slice(l);
-                let mut v = dec.decode(&mut scratch).expect("valid");
-                runner
-                    .run(&mut v, &mut Value::record(), 0, None)
-                    .expect("runs");
-                let spans = dec.spans_mut();
-                spans.prepare(l);
-                spans.write(&v, l, &mut out);
                 out.push(b'\n');
             }
         });

@@ -8,7 +8,6 @@
 //! - `passthrough`: the same path without a script (validate, forward the raw bytes);
 //! - `reference`: decode, script, `write_json` (encode the whole value);
 //! - `patch`: `JsonDecoder::decode_patch`, script, `JsonPatch::write`;
-//! - `spans`: decode, script, `JsonSpans::write` (copy the unchanged entries).
 //!
 //! `cargo run --release -p sluice-bench --example reencode_profile -- ingest 20 [classify_enrich_erase.tremor]`
 
@@ -59,9 +58,8 @@ fn main() {
                 }
             }
         }
-        "reference" | "spans" => {
+        "reference" => {
             let mut dec = JsonDecoder::new();
-            dec.keep_spans(mode == "spans");
             let mut runner = Runner::new(script, Env::default(), Value::Null);
             let mut scratch = Vec::with_capacity(4096);
             for _ in 0..rounds {
@@ -73,13 +71,7 @@ fn main() {
                     runner
                         .run(&mut v, &mut Value::record(), 0, None)
                         .expect("runs");
-                    if mode == "spans" {
-                        let spans = dec.spans_mut();
-                        spans.prepare(l);
-                        spans.write(&v, l, &mut out);
-                    } else {
-                        write_json(&v, &mut out);
-                    }
+                    write_json(&v, &mut out);
                     out.push(b'\n');
                 }
             }
@@ -122,7 +114,7 @@ fn main() {
                 "events did not all leave on out"
             );
         }
-        other => panic!("unknown mode {other}: ingest, passthrough, reference, patch or spans"),
+        other => panic!("unknown mode {other}: ingest, passthrough, reference or patch"),
     }
     let n = rounds * lines.len();
     println!(

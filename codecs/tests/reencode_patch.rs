@@ -2,7 +2,6 @@
 //! copies of the original bytes: `Codec::decode_patch` / `Codec::encode_patch`) against the
 //! reference (decode everything, run, `write_json`), on every JSON corpus in the repository
 //! and on generated documents: the same outcome, the same metadata, the same bytes.
-//! (`reencode_equality.rs` holds the same comparison for the older span-copying encoder.)
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -51,6 +51,6 @@ pub use lang::{
     SourceFile, Span,
 };
 pub use value::{
-    write_json, write_json_sorted, write_json_string, JsonDecoder, JsonError, JsonPatch, JsonSpans,
-    Record, Value, ValueType,
+    write_json, write_json_sorted, write_json_string, JsonDecoder, JsonError, JsonPatch, Record,
+    Value, ValueType,
 };

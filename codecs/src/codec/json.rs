@@ -1,8 +1,6 @@
 //! `json`: one JSON document per frame.
 
-use sluice_script::{
-    write_json, write_json_sorted, JsonDecoder, JsonPatch, JsonSpans, Record, Value,
-};
+use sluice_script::{write_json, write_json_sorted, JsonDecoder, JsonPatch, Record, Value};
 
 use crate::{options::Options, Error};
 
@@ -87,41 +85,6 @@ impl JsonCodec {
             write_json_sorted(value, out);
         } else {
             write_json(value, out);
-        }
-    }
-
-    /// Whether decoding records [`JsonSpans`] for [`JsonCodec::encode_reusing`] (off by
-    /// default: recording costs every decode).
-    pub fn keep_spans(&mut self, on: bool) {
-        self.decoder.keep_spans(on);
-    }
-
-    /// Takes out what the last decode left for re-encoding by copying (see [`JsonSpans`]),
-    /// so that the engine can hold it while it encodes for several sinks; give it back with
-    /// [`JsonCodec::put_spans`] (its buffers are reused by the next decode).
-    pub fn take_spans(&mut self) -> JsonSpans {
-        std::mem::take(self.decoder.spans_mut())
-    }
-
-    /// Returns what [`JsonCodec::take_spans`] took.
-    pub fn put_spans(&mut self, spans: JsonSpans) {
-        *self.decoder.spans_mut() = spans;
-    }
-
-    /// Appends exactly what [`JsonCodec::encode`] appends for `value`, copying the entries
-    /// that `spans` (prepared on `original`, the frame the event was decoded from) show
-    /// unchanged and canonical instead of serialising them. Sorted output never copies.
-    pub fn encode_reusing(
-        &self,
-        value: &Value<'_>,
-        spans: &JsonSpans,
-        original: &[u8],
-        out: &mut Vec<u8>,
-    ) {
-        if self.sorted {
-            write_json_sorted(value, out);
-        } else {
-            spans.write(value, original, out);
         }
     }
 }

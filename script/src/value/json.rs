@@ -9,7 +9,6 @@ use std::borrow::Cow;
 use base64::Engine as _;
 use simd_json::{Buffers, Node, StaticNode, Tape};
 
-use super::spans::JsonSpans;
 use super::{Record, Value};
 
 /// Deepest nesting accepted; deeper input is an error rather than a deep recursion.
@@ -37,10 +36,6 @@ pub struct JsonDecoder {
     tape: Option<Tape<'static>>,
     /// Ends of the containers open at a point of the tape, reused by the depth check.
     open: Vec<usize>,
-    /// The shadow of the last document decoded, for re-encoding it by copying.
-    spans: JsonSpans,
-    /// Record `spans` on decode (off by default: it costs every decode).
-    keep_spans: bool,
 }
 
 impl Default for JsonDecoder {
@@ -70,8 +65,6 @@ impl JsonDecoder {
             buffers: Buffers::new(4096),
             tape: Some(Tape(Vec::with_capacity(256))),
             open: Vec::with_capacity(16),
-            spans: JsonSpans::default(),
-            keep_spans: false,
         }
     }
 
@@ -81,9 +74,6 @@ impl JsonDecoder {
     /// # Errors
     /// [`JsonError`] if the input is not valid JSON or nests too deeply.
     pub fn validate(&mut self, data: &mut [u8]) -> Result<(), JsonError> {
-        if self.keep_spans {
-            self.spans.clear();
-        }
         let mut open = std::mem::take(&mut self.open);
         let r = self.with_tape(data, |nodes| check_depth(nodes, &mut open));
         self.open = open;
@@ -95,37 +85,10 @@ impl JsonDecoder {
     /// # Errors
     /// [`JsonError`] if the input is not valid JSON or nests too deeply.
     pub fn decode<'a>(&mut self, data: &'a mut [u8]) -> Result<Value<'a>, JsonError> {
-        if !self.keep_spans {
-            // The ingest path: nothing of the spans is touched.
-            return self.with_tape(data, |nodes| {
-                let mut pos = 0;
-                build(nodes, &mut pos, 0)
-            });
-        }
-        let (base, len) = (data.as_ptr() as usize, data.len());
-        let mut spans = std::mem::take(&mut self.spans);
-        spans.clear();
-        let r = self.with_tape(data, |nodes| {
+        self.with_tape(data, |nodes| {
             let mut pos = 0;
-            let v = build(nodes, &mut pos, 0)?;
-            spans.record(nodes, base, len);
-            Ok(v)
-        });
-        self.spans = spans;
-        r
-    }
-
-    /// Whether [`JsonDecoder::decode`] records [`JsonSpans`] (off by default).
-    pub fn keep_spans(&mut self, on: bool) {
-        self.keep_spans = on;
-        self.spans.clear();
-    }
-
-    /// What the last [`JsonDecoder::decode`] left for re-encoding by copying (see
-    /// [`JsonSpans`]) when [`JsonDecoder::keep_spans`] is on; empty after an error, a
-    /// [`JsonDecoder::validate`] or a document that is not an object.
-    pub fn spans_mut(&mut self) -> &mut JsonSpans {
-        &mut self.spans
+            build(nodes, &mut pos, 0)
+        })
     }
 
     pub(super) fn with_tape<'a, T>(

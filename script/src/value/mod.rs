@@ -9,7 +9,6 @@ mod index;
 mod json;
 mod partial;
 mod record;
-mod spans;
 
 use std::borrow::Cow;
 
@@ -17,7 +16,6 @@ pub use json::{write_json, write_json_sorted, write_json_string, JsonDecoder, Js
 pub use partial::JsonPatch;
 pub(crate) use record::short_eq;
 pub use record::Record;
-pub use spans::JsonSpans;
 
 /// A JSON-like value with integers kept apart from floats, and binary data.
 #[derive(Debug, Clone, Default)]

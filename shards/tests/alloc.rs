@@ -1,33 +1,10 @@
 //! Allocations per event on the ingest path in the steady state, counted with a counting
 //! global allocator: frames in, batches through the ring, batches recycled back.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering};
+use sluice_shards::{mesh, Ingest, Plan};
 
-use sluice_shards::{mesh, Ingest, OnFull, Plan, Read};
-
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarding to the system allocator with the caller's layout.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: `p` came from `alloc` above with the same layout.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarding a realloc of a block we handed out.
-        unsafe { System.realloc(p, l, n) }
-    }
-}
-
-#[global_allocator]
-static A: Counting = Counting;
+#[path = "support/alloc_count.rs"]
+mod alloc_count;
 
 /// Runs `rounds` reads of `chunk` through the path; returns allocations per event after warm-up.
 fn allocs_per_event(codec_out: &str) -> f64 {
@@ -41,30 +18,7 @@ fn allocs_per_event(codec_out: &str) -> f64 {
         chunk.extend_from_slice(line.as_bytes());
         chunk.push(b'\n');
     }
-    let stream = ing.open_stream(0);
-    let mut run = |rounds: usize| {
-        for _ in 0..rounds {
-            ing.chunk(
-                &stream,
-                &chunk,
-                &Read {
-                    now_ns: 1,
-                    lossless: true,
-                    origin: None,
-                },
-            );
-            assert!(!ing.try_flush(OnFull::Block, 0));
-            while let Ok(mut b) = links[0].rx.pop() {
-                b.clear();
-                links[0].recycle.push(b).unwrap();
-            }
-        }
-    };
-    run(50);
-    let before = ALLOCS.load(Ordering::Relaxed);
-    run(200);
-    let n = ALLOCS.load(Ordering::Relaxed) - before;
-    n as f64 / (200.0 * 500.0)
+    alloc_count::per_frame(&mut ing, &mut links, &chunk, 500, &mut Vec::new())
 }
 
 // One test: the counter is process-wide and tests in one binary run in parallel.

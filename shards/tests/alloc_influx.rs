@@ -3,35 +3,13 @@
 //! allocates nothing; the reference path (the identity script `event`: decode, run, encode)
 //! allocates the event's three records per line.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use sluice_script::{CompileOptions, Script, Value};
-use sluice_shards::{mesh, ComponentSpec, Ingest, OnFull, Plan, Read, ScriptPlan};
+use sluice_shards::{mesh, ComponentSpec, Ingest, Plan, ScriptPlan};
 
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarding to the system allocator with the caller's layout.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: `p` came from `alloc` above with the same layout.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarding a realloc of a block we handed out.
-        unsafe { System.realloc(p, l, n) }
-    }
-}
-
-#[global_allocator]
-static A: Counting = Counting;
+#[path = "support/alloc_count.rs"]
+mod alloc_count;
 
 fn allocs_per_line(script: bool) -> f64 {
     let mut plan = Plan::stdin_to_blackhole("json");
@@ -57,35 +35,13 @@ fn allocs_per_line(script: bool) -> f64 {
             .as_bytes(),
         );
     }
-    let stream = ing.open_stream(0);
-    let mut run = |rounds: usize| {
-        for _ in 0..rounds {
-            ing.chunk(
-                &stream,
-                &chunk,
-                &Read {
-                    now_ns: 1,
-                    lossless: true,
-                    origin: None,
-                },
-            );
-            assert!(!ing.try_flush(OnFull::Block, 0));
-            while let Ok(mut b) = links[0].rx.pop() {
-                b.clear();
-                links[0].recycle.push(b).unwrap();
-            }
-        }
-    };
-    run(50);
-    let before = ALLOCS.load(Ordering::Relaxed);
-    run(200);
-    let n = ALLOCS.load(Ordering::Relaxed) - before;
+    let per_line = alloc_count::per_frame(&mut ing, &mut links, &chunk, 500, &mut Vec::new());
     let c = &ing.counters.pipelines[0];
     assert!(
         c.errors == 0 && c.ports[0] == c.events,
         "every line left on out"
     );
-    n as f64 / (200.0 * 500.0)
+    per_line
 }
 
 // One test: the counter is process-wide and tests in one binary run in parallel.

@@ -76,7 +76,11 @@ async fn write_header(f: &BufferedFile, header: Option<&[u8]>) -> std::io::Resul
     }
     let mut off = 0;
     while off < h.len() {
-        let n = write_fd(f.as_raw_fd(), &h[off..])?;
+        // O_APPEND: the position is ignored.
+        let n = f
+            .write_at(h[off..].to_vec(), 0)
+            .await
+            .map_err(std::io::Error::from)?;
         if n == 0 {
             return Err(std::io::Error::other("wrote nothing"));
         }
@@ -87,8 +91,8 @@ async fn write_header(f: &BufferedFile, header: Option<&[u8]>) -> std::io::Resul
 
 /// Appends `buf` (or its head) to the file with a plain `write(2)` on the shard's thread.
 ///
-/// Why not the io_uring write glommio offers: ext4 cannot do a buffered write without
-/// blocking (`RWF_NOWAIT` gives `EOPNOTSUPP`), so io_uring hands every such write to an io-wq worker
+/// Why not the io_uring write glommio offers: ext4 (and most file systems) cannot do a
+/// buffered write without blocking, so io_uring hands every such write to an io-wq worker
 /// thread: a thread wake-up, two context switches and a copy of the buffer into a fresh
 /// `Vec` per write, plus a second reactor sleep on the sink shard while it waits for the
 /// completion. A page-cache write is a memcpy; doing it here costs less than the hand-off

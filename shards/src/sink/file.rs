@@ -1,7 +1,5 @@
-//! `file`: appends to a file. Batches collect in a buffer that is written when it fills,
-//! when the sink's queue runs empty, on the flush interval, before a reopen, and at
-//! shutdown. The file is opened, synced and closed through the shard's io_uring; the
-//! writes themselves are plain `write(2)` calls (see [`write_fd`] for why).
+//! `file`: appends to a file through the shard's io_uring. Batches collect in a buffer that
+//! is written when it fills, on the flush interval, before a reopen, and at shutdown.
 //!
 //! Rotation: the file is opened `O_APPEND`, so after a `copytruncate` rotation the next write
 //! lands at the start of the emptied file, not at the old offset. After a rotation by rename
@@ -89,31 +87,6 @@ async fn write_header(f: &BufferedFile, header: Option<&[u8]>) -> std::io::Resul
     Ok(())
 }
 
-/// Appends `buf` (or its head) to the file with a plain `write(2)` on the shard's thread.
-///
-/// Why not the io_uring write glommio offers: ext4 (and most file systems) cannot do a
-/// buffered write without blocking, so io_uring hands every such write to an io-wq worker
-/// thread: a thread wake-up, two context switches and a copy of the buffer into a fresh
-/// `Vec` per write, plus a second reactor sleep on the sink shard while it waits for the
-/// completion. A page-cache write is a memcpy; doing it here costs less than the hand-off
-/// (bench/results/syslog.md, 2026-12-03 round 3). The price: when the kernel throttles a
-/// writer because too much of memory is dirty, the sink shard waits in this call.
-fn write_fd(fd: std::os::fd::RawFd, buf: &[u8]) -> std::io::Result<usize> {
-    loop {
-        // SAFETY: `buf` is a live, initialised slice for the whole call and the kernel only
-        // reads `buf.len()` bytes from it; `fd` belongs to the open `BufferedFile` that the
-        // caller borrows, so it cannot be closed during the call.
-        let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
-        if let Ok(n) = usize::try_from(n) {
-            return Ok(n);
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(e);
-        }
-    }
-}
-
 impl FileSink {
     pub(crate) async fn open(
         path: &Path,
@@ -171,7 +144,11 @@ impl FileSink {
         let mut off = 0;
         while off < self.buf.len() {
             let r = match &self.file {
-                Some(f) => write_fd(f.as_raw_fd(), &self.buf[off..]),
+                // O_APPEND: the position is ignored, every write lands at the end.
+                Some(f) => f
+                    .write_at(self.buf[off..].to_vec(), 0)
+                    .await
+                    .map_err(std::io::Error::from),
                 None => Err(std::io::Error::other("not open")),
             };
             match r {

@@ -133,6 +133,7 @@ fn round_trip(broker: &Broker, sink_sec: &str, source_sec: &str) {
     ] {
         assert_eq!(metric(&text, m).unwrap_or(0.0), 0.0, "{m}");
     }
+    assert_eq!(metric(&text, "sluice_sink_up{sink=\"k\"}"), Some(1.0));
     // The password never reaches the log (librdkafka's own lines included).
     assert!(
         !exit.stderr.contains(PASSWORD),
@@ -182,6 +183,27 @@ fn wait_counted(s: &Sluice, m: &str) -> String {
     s.metrics()
 }
 
+/// A refused sink shows `up` 0 (it cannot deliver), and librdkafka's own lines for the
+/// retried handshake or login are let through once per 10 s per facility and connector,
+/// not once per retry (librdkafka retries several times a second; these runs last 10-30 s,
+/// so at most 4 periods for each of the two connectors).
+fn assert_quiet_and_down(metrics: &str, log: &str) {
+    assert_eq!(
+        metric(metrics, "sluice_sink_up{sink=\"k\"}"),
+        Some(0.0),
+        "a refused sink is not up:\n{metrics}"
+    );
+    let fails = log
+        .lines()
+        .filter(|l| l.contains("librdkafka:") && l.contains("facility=\"FAIL\""))
+        .count();
+    assert!(
+        fails >= 1,
+        "librdkafka's FAIL line was not logged at all: {log}"
+    );
+    assert!(fails <= 8, "{fails} FAIL lines: not rate-limited: {log}");
+}
+
 /// Sluice logs in with `PASSWORD` as `sluice` and is refused: `why` is what the broker
 /// answered. The sink's events end in `err`, the source reads nothing, both count and log.
 fn refused_login(broker: &Broker, why: &str) {
@@ -206,6 +228,7 @@ fn refused_login(broker: &Broker, why: &str) {
     assert!(exit.status.success(), "sluice failed: {}", exit.stderr);
     let log = plain(&exit.stderr);
     assert!(!log.contains("panicked"), "{log}");
+    assert_quiet_and_down(&text, &log);
     for (m, want) in [
         ("sluice_sink_events_total{sink=\"k\"}", 0.0),
         ("sluice_sink_events_total{sink=\"out\"}", 0.0),
@@ -276,8 +299,10 @@ fn an_unknown_ca_is_a_tls_error_and_its_events_go_to_err() {
         "sluice_source_errors_total{source=\"kin\",kind=\"tls\"}",
     );
     s.wait_metric("sluice_sink_events_total{sink=\"dead\"}", n as f64, 60);
+    let text = s.metrics();
     let (exit, dir) = s.stop();
     assert!(exit.status.success(), "sluice failed: {}", exit.stderr);
+    assert_quiet_and_down(&text, &plain(&exit.stderr));
     let dead = read_json(&dir.path().join("dead.jsonl"));
     let raw: Vec<String> = dead
         .iter()

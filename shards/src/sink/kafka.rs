@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_lite::future;
-use rdkafka::config::ClientConfig;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{
@@ -62,12 +62,16 @@ struct Ctx {
     client_errors: Arc<ClientErrors>,
     /// Only librdkafka's threads take it, one error at a time.
     log_gate: Mutex<LogGate>,
+    /// The same for librdkafka's own log lines, by facility.
+    lib_log_gate: Mutex<LogGate>,
 }
 
 #[derive(Default)]
 struct ClientErrors {
     all: AtomicU64,
     tls: AtomicU64,
+    /// Errors that mean the sink cannot deliver ([`means_down`]).
+    down: AtomicU64,
 }
 
 /// What kind of client error librdkafka reported: `tls` (handshake, certificate), `auth`
@@ -90,30 +94,77 @@ pub(crate) fn error_kind(e: &KafkaError) -> &'static str {
 /// rest (the counters still count every one).
 const LOG_EVERY: Duration = Duration::from_secs(10);
 
-/// Lets a log line of each error kind (`tls`, `auth`, `kafka`) through at most once per
-/// [`LOG_EVERY`], and says how many of that kind it held back.
+/// Lets a log line of each kind (an error kind such as `tls`, `auth`, `kafka`, or one of
+/// librdkafka's log facilities such as `FAIL`) through at most once per [`LOG_EVERY`], and
+/// says how many of that kind it held back. The kinds are few (a handful of error kinds
+/// and facilities), so a short list is all the lookup needs.
 #[derive(Default)]
 pub(crate) struct LogGate {
-    last: [Option<std::time::Instant>; 3],
-    held: [u64; 3],
+    kinds: Vec<(String, std::time::Instant, u64)>,
 }
 
 impl LogGate {
     /// `Some(lines of this kind held back since the last one)` if this one may be logged.
     pub(crate) fn allow(&mut self, kind: &str) -> Option<u64> {
-        let i = match kind {
-            "tls" => 0,
-            "auth" => 1,
-            _ => 2,
-        };
         let now = std::time::Instant::now();
-        if self.last[i].is_some_and(|t| now.duration_since(t) < LOG_EVERY) {
-            self.held[i] += 1;
-            return None;
+        match self.kinds.iter_mut().find(|(k, _, _)| k == kind) {
+            Some((_, last, held)) if now.duration_since(*last) < LOG_EVERY => {
+                *held += 1;
+                None
+            }
+            Some((_, last, held)) => {
+                *last = now;
+                Some(std::mem::take(held))
+            }
+            None => {
+                self.kinds.push((kind.to_string(), now, 0));
+                Some(0)
+            }
         }
-        self.last[i] = Some(now);
-        Some(std::mem::take(&mut self.held[i]))
     }
+}
+
+/// librdkafka's own log lines for connector `id` (`who` is `sink` or `source`): warnings
+/// and errors pass the gate per facility, so a login that keeps failing (librdkafka retries
+/// it several times a second, each with a `FAIL` line) logs once per [`LOG_EVERY`] with the
+/// count held back; the rest keep their level. Replaces rdkafka's default, which logs
+/// every line.
+pub(crate) fn client_log(
+    who: &'static str,
+    id: &str,
+    gate: &Mutex<LogGate>,
+    level: RDKafkaLogLevel,
+    fac: &str,
+    line: &str,
+) {
+    use RDKafkaLogLevel as L;
+    match level {
+        L::Emerg | L::Alert | L::Critical | L::Error | L::Warning => {
+            if let Some(held) = gate.lock().ok().and_then(|mut g| g.allow(fac)) {
+                tracing::warn!(
+                    connector = who,
+                    id,
+                    facility = fac,
+                    held_back = held,
+                    "librdkafka: {line}"
+                );
+            }
+        }
+        L::Notice | L::Info => {
+            tracing::info!(connector = who, id, facility = fac, "librdkafka: {line}")
+        }
+        L::Debug => tracing::debug!(connector = who, id, facility = fac, "librdkafka: {line}"),
+    }
+}
+
+/// Whether a client error means the sink cannot deliver right now (its `up` gauge goes to
+/// 0 until a delivery succeeds): refused TLS or login, or no broker reachable.
+fn means_down(e: &KafkaError) -> bool {
+    error_kind(e) != "kafka"
+        || matches!(
+            e.rdkafka_error_code(),
+            Some(RDKafkaErrorCode::AllBrokersDown)
+        )
 }
 
 impl ClientContext for Ctx {
@@ -129,6 +180,13 @@ impl ClientContext for Ctx {
         if kind == "tls" {
             self.client_errors.tls.fetch_add(1, Ordering::Relaxed);
         }
+        if means_down(&error) {
+            self.client_errors.down.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, line: &str) {
+        client_log("sink", &self.id, &self.lib_log_gate, level, fac, line);
     }
 }
 
@@ -179,6 +237,8 @@ pub(crate) struct KafkaSink {
     client_errors: Arc<ClientErrors>,
     /// `client_errors` already added to the sink's counters: (all, tls).
     counted: (u64, u64),
+    /// `client_errors.down` as last seen: a new one sets the `up` gauge to 0.
+    downs_seen: u64,
 }
 
 /// The librdkafka configuration for a sink.
@@ -238,6 +298,7 @@ impl KafkaSink {
             bell: ring_bell,
             client_errors: Arc::clone(&client_errors),
             log_gate: Mutex::new(LogGate::default()),
+            lib_log_gate: Mutex::new(LogGate::default()),
         };
         let producer: ThreadedProducer<Ctx> = producer_config(plan)
             .create_with_context(ctx)
@@ -252,6 +313,7 @@ impl KafkaSink {
             base: 0,
             client_errors,
             counted: (0, 0),
+            downs_seen: 0,
         })
     }
 
@@ -358,6 +420,11 @@ impl KafkaSink {
         c.errors += all.saturating_sub(self.counted.0);
         c.tls_errors += tls.saturating_sub(self.counted.1);
         self.counted = (all, tls);
+        let downs = self.client_errors.down.load(Ordering::Relaxed);
+        if downs != self.downs_seen {
+            self.downs_seen = downs;
+            c.set_up(false);
+        }
         while let Ok(r) = self.reports.pop() {
             let seq = (r.token >> FRAME_BITS) as u64;
             let frame = r.token & ((1 << FRAME_BITS) - 1);
@@ -368,6 +435,10 @@ impl KafkaSink {
                 continue;
             };
             h.outstanding = h.outstanding.saturating_sub(1);
+            if r.error.is_none() {
+                // The broker took a record: whatever was refused before works now.
+                c.set_up(true);
+            }
             if let Some(e) = r.error {
                 c.errors += 1;
                 h.batch.failures.push(Failure {
@@ -448,9 +519,15 @@ mod tests {
         assert_eq!(g.allow("tls"), Some(0));
         assert_eq!(g.allow("tls"), None);
         assert_eq!(g.allow("tls"), None);
-        // Another kind has its own turn.
+        // Another kind has its own turn, a librdkafka facility too.
         assert_eq!(g.allow("auth"), Some(0));
-        assert_eq!(g.allow("kafka"), Some(0));
-        assert_eq!(g.held, [2, 0, 0]);
+        assert_eq!(g.allow("FAIL"), Some(0));
+        assert_eq!(g.allow("FAIL"), None);
+        let held: Vec<u64> = g.kinds.iter().map(|k| k.2).collect();
+        assert_eq!(held, [2, 0, 1]);
+        // Once the period is over, the next line goes out with the count held back.
+        g.kinds[0].1 -= super::LOG_EVERY;
+        assert_eq!(g.allow("tls"), Some(2));
+        assert_eq!(g.allow("tls"), None);
     }
 }

@@ -44,7 +44,9 @@ use crate::signal::Signal;
 
 pub(crate) use drain::drain;
 pub use kafka::check_kafka_sink;
-pub(crate) use kafka::{error_kind as kafka_error_kind, LogGate as KafkaLogGate};
+pub(crate) use kafka::{
+    client_log as kafka_client_log, error_kind as kafka_error_kind, LogGate as KafkaLogGate,
+};
 pub(crate) use task::Reopen;
 
 /// What a sink did during one call, added to its counters afterwards (the counters are

@@ -47,6 +47,8 @@ struct Ctx {
     rebalances: Arc<AtomicU64>,
     /// See [`crate::sink::KafkaLogGate`]; uncontended (the shard's poll runs the callback).
     log_gate: std::sync::Mutex<crate::sink::KafkaLogGate>,
+    /// The same for librdkafka's own log lines, by facility.
+    lib_log_gate: std::sync::Mutex<crate::sink::KafkaLogGate>,
 }
 
 impl ClientContext for Ctx {
@@ -56,6 +58,10 @@ impl ClientContext for Ctx {
         if let Some(held) = self.log_gate.lock().ok().and_then(|mut g| g.allow(kind)) {
             tracing::warn!(source = %self.id, kind, %error, reason, held_back = held, "kafka client error");
         }
+    }
+
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, line: &str) {
+        crate::sink::kafka_client_log("source", &self.id, &self.lib_log_gate, level, fac, line);
     }
 }
 
@@ -211,6 +217,7 @@ pub(crate) async fn kafka_source(
         id: plan.id.clone(),
         rebalances: Arc::clone(&rebalances),
         log_gate: std::sync::Mutex::new(crate::sink::KafkaLogGate::default()),
+        lib_log_gate: std::sync::Mutex::new(crate::sink::KafkaLogGate::default()),
     };
     let consumer: Result<BaseConsumer<Ctx>, _> = consumer_config(&kp).create_with_context(c);
     let mut consumer = match consumer {

@@ -50,6 +50,48 @@ struct Member {
     node: usize,
     /// Index into [`JsonPatch::keys`], or [`UNTOUCHED`].
     key: u16,
+    /// A touched member's value as decoded (see [`Orig`]).
+    orig: Orig,
+}
+
+/// What a touched member's value was when decoded, so that [`JsonPatch::write`] can tell
+/// whether the script changed it. An unchanged value is written as the copy of its bytes:
+/// the frame is canonical, so they are what `write_json` writes for it. A string is known
+/// by where its text lies in the decode buffer (a value with the same address and length
+/// is that text; the buffer outlives the event, so no other string can be there).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Orig {
+    /// Not compared: always written again.
+    Unknown,
+    Str(usize, usize),
+    I64(i64),
+    Bool(bool),
+    Null,
+}
+
+impl Orig {
+    #[inline]
+    fn of(n: &Node<'_>) -> Orig {
+        match *n {
+            Node::String(s) => Orig::Str(s.as_ptr() as usize, s.len()),
+            Node::Static(StaticNode::I64(i)) => Orig::I64(i),
+            Node::Static(StaticNode::Bool(b)) => Orig::Bool(b),
+            Node::Static(StaticNode::Null) => Orig::Null,
+            _ => Orig::Unknown,
+        }
+    }
+
+    /// Is `v` the value this was taken from?
+    #[inline]
+    fn same(self, v: &Value<'_>) -> bool {
+        match (self, v) {
+            (Orig::Str(p, l), Value::String(s)) => s.as_ptr() as usize == p && s.len() == l,
+            (Orig::I64(a), Value::I64(b)) => a == *b,
+            (Orig::Bool(a), Value::Bool(b)) => a == *b,
+            (Orig::Null, Value::Null) => true,
+            _ => false,
+        }
+    }
 }
 
 /// What [`JsonDecoder::decode_patch`] learnt about a frame, for [`JsonPatch::write`]; and
@@ -238,14 +280,15 @@ impl JsonPatch {
         }
         self.in_frame.iter_mut().for_each(|b| *b = false);
         let mut rec = Record::with_capacity(self.keys.len() + 4);
-        for m in &self.members {
+        for m in &mut self.members {
             if m.key == UNTOUCHED {
                 continue;
             }
-            let (Some(Node::String(k)), Some(_)) = (nodes.get(m.node - 1), nodes.get(m.node))
+            let (Some(Node::String(k)), Some(n)) = (nodes.get(m.node - 1), nodes.get(m.node))
             else {
                 return Ok(None);
             };
+            m.orig = Orig::of(n);
             let mut p = m.node;
             rec.push_unique(*k, build(nodes, &mut p, 1)?);
             self.in_frame[usize::from(m.key)] = true;
@@ -310,6 +353,7 @@ impl JsonPatch {
                             end: value,
                             node: i,
                             key,
+                            orig: Orig::Unknown,
                         });
                     }
                 }
@@ -430,6 +474,11 @@ impl JsonPatch {
             }
             let key = &self.keys[usize::from(m.key)];
             if let Some(x) = rec.get(key) {
+                if m.orig.same(x) {
+                    // Read, not changed: part of the copied run.
+                    run = Some(run.map_or((start, end), |(s, _)| (s, end)));
+                    continue;
+                }
                 sep(out, &mut first);
                 // The key's bytes are canonical (the frame is): `"key":`.
                 out.extend_from_slice(&frame[start..m.value as usize]);

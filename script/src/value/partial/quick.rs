@@ -16,7 +16,7 @@
 
 use simd_json::{Node, StaticNode};
 
-use super::{dec_len, fingerprint, JsonPatch, Member, MAX_KEYS, UNTOUCHED};
+use super::{dec_len, fingerprint, JsonPatch, Member, Orig, MAX_KEYS, UNTOUCHED};
 use crate::value::json::MAX_DEPTH;
 
 /// What [`JsonPatch::quick`] found.
@@ -181,6 +181,7 @@ impl JsonPatch {
                 end: 0,
                 node: k + 1,
                 key: ki,
+                orig: Orig::Unknown,
             });
             k += 1 + size(v);
         }

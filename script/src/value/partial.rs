@@ -39,7 +39,8 @@ const MAX_KEYS: usize = 32;
 /// Marks a member whose key the script does not touch.
 const UNTOUCHED: u16 = u16::MAX;
 
-/// One top-level member of the last frame: `"key":value` at `start..end`.
+/// One top-level member of the last frame whose key the script touches: `"key":value` at
+/// `start..end` (so `frame[end]` is the comma or brace after it).
 #[derive(Debug, Clone, Copy)]
 struct Member {
     start: u32,
@@ -48,10 +49,8 @@ struct Member {
     end: u32,
     /// The value's node on the tape.
     node: usize,
-    /// Index into [`JsonPatch::keys`], or [`UNTOUCHED`].
+    /// Index into [`JsonPatch::keys`] (the walk notes [`UNTOUCHED`] ones too, then drops them).
     key: u16,
-    /// A touched member's value as decoded (see [`Orig`]).
-    orig: Orig,
 }
 
 /// What a touched member's value was when decoded, so that [`JsonPatch::write`] can tell
@@ -100,8 +99,13 @@ impl Orig {
 pub struct JsonPatch {
     keys: Vec<Box<str>>,
     key_fps: Vec<u64>,
+    /// The keys' [`quick::filter_bit`]s.
+    key_filter: u64,
+    /// Per key: its value in the last frame as decoded, if a member of it.
+    origs: Vec<Orig>,
     /// Each key as the encoder writes it, with its colon: `"key":`.
     key_json: Vec<Vec<u8>>,
+    /// The top-level members of the last frame whose keys the script touches, in order.
     members: Vec<Member>,
     /// Per key: is it a member of the last frame?
     in_frame: Vec<bool>,
@@ -218,6 +222,10 @@ impl JsonPatch {
     pub fn new(keys: &[String]) -> Self {
         JsonPatch {
             key_fps: keys.iter().map(|k| fingerprint(k.as_bytes())).collect(),
+            key_filter: keys
+                .iter()
+                .fold(0, |m, k| m | quick::filter_bit(fingerprint(k.as_bytes()))),
+            origs: vec![Orig::Unknown; keys.len()],
             key_json: keys
                 .iter()
                 .map(|k| {
@@ -244,13 +252,7 @@ impl JsonPatch {
     }
 
     fn key_index(&self, k: &str) -> u16 {
-        let fp = fingerprint(k.as_bytes());
-        for (i, (&f, key)) in self.key_fps.iter().zip(&self.keys).enumerate() {
-            if f == fp && **key == *k {
-                return u16::try_from(i).unwrap_or(UNTOUCHED);
-            }
-        }
-        UNTOUCHED
+        self.key_of(k, fingerprint(k.as_bytes()))
     }
 
     /// The record of this patch's fields, if the tape is a canonical object (see the module
@@ -280,15 +282,12 @@ impl JsonPatch {
         }
         self.in_frame.iter_mut().for_each(|b| *b = false);
         let mut rec = Record::with_capacity(self.keys.len() + 4);
-        for m in &mut self.members {
-            if m.key == UNTOUCHED {
-                continue;
-            }
+        for m in &self.members {
             let (Some(Node::String(k)), Some(n)) = (nodes.get(m.node - 1), nodes.get(m.node))
             else {
                 return Ok(None);
             };
-            m.orig = Orig::of(n);
+            self.origs[usize::from(m.key)] = Orig::of(n);
             let mut p = m.node;
             rec.push_unique(*k, build(nodes, &mut p, 1)?);
             self.in_frame[usize::from(m.key)] = true;
@@ -353,7 +352,6 @@ impl JsonPatch {
                             end: value,
                             node: i,
                             key,
-                            orig: Orig::Unknown,
                         });
                     }
                 }
@@ -437,6 +435,7 @@ impl JsonPatch {
             }
         }
         if i == nodes.len() && self.stack.is_empty() && c == frame.len() {
+            self.members.retain(|m| m.key != UNTOUCHED);
             Walked::Canonical
         } else {
             Walked::Not
@@ -454,41 +453,46 @@ impl JsonPatch {
         };
         out.reserve(frame.len() + 64);
         out.push(b'{');
-        let mut first = true;
-        let mut run: Option<(usize, usize)> = None;
+        let mut o = Out {
+            frame,
+            out,
+            run: None,
+            first: true,
+        };
+        // The first byte of the frame after the members passed so far.
+        let mut pos = 1;
+        for m in &self.members {
+            let (start, end) = (m.start as usize, m.end as usize);
+            if start > pos {
+                // Untouched members up to the comma before this one.
+                o.copy(pos, start - 1);
+            }
+            pos = end + 1;
+            let key = &self.keys[usize::from(m.key)];
+            let Some(x) = rec.get(key) else {
+                continue; // erased
+            };
+            if self.origs[usize::from(m.key)].same(x) {
+                // Read, not changed: copied like the untouched ones.
+                o.copy(start, end);
+                continue;
+            }
+            o.sep();
+            // The key's bytes are canonical (the frame is): `"key":`.
+            o.out.extend_from_slice(&frame[start..m.value as usize]);
+            write_json(x, o.out);
+        }
+        if pos + 1 < frame.len() {
+            o.copy(pos, frame.len() - 1);
+        }
+        let Out { out, first, .. } = o.flush();
+        let mut first = first;
         let sep = |out: &mut Vec<u8>, first: &mut bool| {
             if !*first {
                 out.push(b',');
             }
             *first = false;
         };
-        for m in &self.members {
-            let (start, end) = (m.start as usize, m.end as usize);
-            if m.key == UNTOUCHED {
-                run = Some(run.map_or((start, end), |(s, _)| (s, end)));
-                continue;
-            }
-            if let Some((s, e)) = run.take() {
-                sep(out, &mut first);
-                out.extend_from_slice(&frame[s..e]);
-            }
-            let key = &self.keys[usize::from(m.key)];
-            if let Some(x) = rec.get(key) {
-                if m.orig.same(x) {
-                    // Read, not changed: part of the copied run.
-                    run = Some(run.map_or((start, end), |(s, _)| (s, end)));
-                    continue;
-                }
-                sep(out, &mut first);
-                // The key's bytes are canonical (the frame is): `"key":`.
-                out.extend_from_slice(&frame[start..m.value as usize]);
-                write_json(x, out);
-            }
-        }
-        if let Some((s, e)) = run {
-            sep(out, &mut first);
-            out.extend_from_slice(&frame[s..e]);
-        }
         // Fields the frame did not have, in the order the script added them.
         for (k, x) in rec.iter() {
             let ki = usize::from(self.key_index(k));
@@ -507,6 +511,60 @@ impl JsonPatch {
             write_json(x, out);
         }
         out.push(b'}');
+    }
+}
+
+/// The output of [`JsonPatch::write`] while it walks the members: spans of the frame to
+/// copy are joined while they follow each other (one comma apart) and written as one.
+struct Out<'f, 'o> {
+    frame: &'f [u8],
+    out: &'o mut Vec<u8>,
+    /// Members to copy, `frame[s..e]`, not yet written.
+    run: Option<(usize, usize)>,
+    /// No member written yet (no comma before the next).
+    first: bool,
+}
+
+impl<'o> Out<'_, 'o> {
+    /// A comma unless this is the first member.
+    #[inline]
+    fn sep(&mut self) {
+        if let Some((s, e)) = self.run.take() {
+            self.write_run(s, e);
+        }
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+    }
+
+    fn write_run(&mut self, s: usize, e: usize) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.extend_from_slice(&self.frame[s..e]);
+    }
+
+    /// Copies the members at `frame[s..e]`.
+    #[inline]
+    fn copy(&mut self, s: usize, e: usize) {
+        match self.run {
+            Some((s0, e0)) if s == e0 + 1 => self.run = Some((s0, e)),
+            Some((s0, e0)) => {
+                self.write_run(s0, e0);
+                self.run = Some((s, e));
+            }
+            None => self.run = Some((s, e)),
+        }
+    }
+
+    /// Writes what is left to copy.
+    fn flush(mut self) -> Self {
+        if let Some((s, e)) = self.run.take() {
+            self.write_run(s, e);
+        }
+        self
     }
 }
 

@@ -31,7 +31,7 @@ use simd_json::{Node, StaticNode};
 
 mod quick;
 
-use super::json::{build, MAX_DEPTH};
+use super::json::{build, ESCAPE, MAX_DEPTH};
 use super::{write_json, JsonDecoder, JsonError, Record, Value};
 
 /// Objects with more keys than this take the full path (the duplicate check is quadratic).
@@ -119,16 +119,11 @@ pub struct JsonPatch {
 /// Length and three bytes: different keys rarely share one, equal keys always do.
 #[inline]
 fn fingerprint(k: &[u8]) -> u64 {
-    match k {
-        [] => 0,
-        [first, .., last] | [first @ last] => {
-            let mid = k.get(k.len() / 2).copied().unwrap_or(0);
-            (k.len() as u64) << 32
-                | u64::from(*first) << 16
-                | u64::from(mid) << 8
-                | u64::from(*last)
-        }
+    let n = k.len();
+    if n == 0 {
+        return 0;
     }
+    (n as u64) << 32 | u64::from(k[0]) << 16 | u64::from(k[n / 2]) << 8 | u64::from(k[n - 1])
 }
 
 /// Where `frame`'s backslashes are. (Raw control characters need no scan: simd-json
@@ -252,7 +247,11 @@ impl JsonPatch {
     }
 
     fn key_index(&self, k: &str) -> u16 {
-        self.key_of(k, fingerprint(k.as_bytes()))
+        let fp = fingerprint(k.as_bytes());
+        if self.key_filter & quick::filter_bit(fp) == 0 {
+            return UNTOUCHED;
+        }
+        self.key_of(k, fp)
     }
 
     /// The record of this patch's fields, if the tape is a canonical object (see the module
@@ -480,7 +479,7 @@ impl JsonPatch {
             o.sep();
             // The key's bytes are canonical (the frame is): `"key":`.
             o.out.extend_from_slice(&frame[start..m.value as usize]);
-            write_json(x, o.out);
+            write_value(x, o.out);
         }
         if pos + 1 < frame.len() {
             o.copy(pos, frame.len() - 1);
@@ -508,10 +507,27 @@ impl JsonPatch {
                     out.push(b':');
                 }
             }
-            write_json(x, out);
+            write_value(x, out);
         }
         out.push(b'}');
     }
+}
+
+/// [`write_json`] of `v`, with short strings that need no escape (the usual constants
+/// a script sets) written directly: `write_json_string` would copy them as they are.
+#[inline]
+fn write_value(v: &Value<'_>, out: &mut Vec<u8>) {
+    if let Value::String(s) = v {
+        let b = s.as_bytes();
+        if b.len() <= 32 && b.iter().all(|&c| ESCAPE[usize::from(c)] == 0) {
+            out.reserve(b.len() + 2);
+            out.push(b'"');
+            out.extend_from_slice(b);
+            out.push(b'"');
+            return;
+        }
+    }
+    write_json(v, out);
 }
 
 /// The output of [`JsonPatch::write`] while it walks the members: spans of the frame to

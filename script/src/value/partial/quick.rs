@@ -126,10 +126,14 @@ fn float_at(f: f64, frame: &[u8], at: usize) -> Option<usize> {
 impl JsonPatch {
     /// The quick check, noting the top-level members when it says `Canonical`.
     pub(super) fn quick(&mut self, nodes: &[Node<'_>], base: usize, frame: &[u8]) -> Quick {
-        let Some(Node::Object { len: top_len, .. }) = nodes.first() else {
+        let Some(&Node::Object {
+            len: top_len,
+            count: top_count,
+        }) = nodes.first()
+        else {
             return Quick::Not;
         };
-        if *top_len > MAX_KEYS {
+        if top_len > MAX_KEYS {
             return Quick::Not;
         }
         // Escapes: only the encoder's two-character ones can be counted.
@@ -185,76 +189,87 @@ impl JsonPatch {
         if sum != frame.len() {
             return Quick::Not;
         }
-        self.top_members(nodes, *top_len, base, frame)
+        self.top_members(nodes, top_len, top_count + 1, base, frame)
     }
 
-    /// The members of the (canonical) top-level object whose keys the patch has, from
-    /// their keys' places; `Not` if the object repeats a key.
-    fn top_members(&mut self, nodes: &[Node<'_>], len: usize, base: usize, frame: &[u8]) -> Quick {
+    /// The members of the (canonical) top-level object whose keys the patch has, with
+    /// their places; `Not` if the object repeats a key. `top_end`: the node after the
+    /// object's last.
+    fn top_members(
+        &mut self,
+        nodes: &[Node<'_>],
+        len: usize,
+        top_end: usize,
+        base: usize,
+        frame: &[u8],
+    ) -> Quick {
         self.members.clear();
+        // First the keys: the duplicate check, and which are the patch's.
         let mut seen = Seen::default();
-        // Is the last member noted still waiting for its end (the next key's place)?
-        let mut open = false;
         let mut k = 1;
         for _ in 0..len {
             let (Some(Node::String(key)), Some(v)) = (nodes.get(k), nodes.get(k + 1)) else {
                 return Quick::Not;
             };
             let fp = fingerprint(key.as_bytes());
-            if seen.repeats(fp, nodes, 1, k) {
+            let bit = filter_bit(fp);
+            if seen.repeats(bit, nodes, 1, k) {
                 return Quick::Not;
             }
-            let ki = self.key_of(key, fp);
-            if open || ki != UNTOUCHED {
-                let Some(q) = (key.as_ptr() as usize).checked_sub(base + 1) else {
-                    return Quick::Unsure;
-                };
-                let Ok(start) = u32::try_from(q) else {
-                    return Quick::Unsure;
-                };
-                if open {
-                    if let Some(prev) = self.members.last_mut() {
-                        prev.end = start - 1;
-                    }
-                    open = false;
-                }
+            if self.key_filter & bit != 0 {
+                let ki = self.key_of(key, fp);
                 if ki != UNTOUCHED {
-                    if plain_at(key, base, frame) != Some(q) {
-                        return Quick::Unsure;
-                    }
-                    let Ok(value) = u32::try_from(q + key.len() + 3) else {
-                        return Quick::Unsure;
-                    };
                     self.members.push(Member {
-                        start,
-                        value,
+                        start: 0,
+                        value: 0,
                         end: 0,
                         node: k + 1,
                         key: ki,
                     });
-                    open = true;
                 }
             }
             k += 1 + size(v);
         }
-        if open {
-            if let Some(last) = self.members.last_mut() {
-                match u32::try_from(frame.len() - 1) {
-                    Ok(e) => last.end = e,
-                    Err(_) => return Quick::Unsure,
+        // Then the places of those: from the key's quote to the comma before the next
+        // key's, or to the closing brace.
+        for m in &mut self.members {
+            let (Some(Node::String(key)), Some(v)) = (nodes.get(m.node - 1), nodes.get(m.node))
+            else {
+                return Quick::Not;
+            };
+            let Some(q) = plain_at(key, base, frame) else {
+                return Quick::Unsure;
+            };
+            let next = m.node + size(v);
+            let end = if next < top_end {
+                let Some(Node::String(nk)) = nodes.get(next) else {
+                    return Quick::Not;
+                };
+                match (nk.as_ptr() as usize).checked_sub(base + 2) {
+                    Some(e) => e,
+                    None => return Quick::Unsure,
                 }
-            }
+            } else {
+                frame.len() - 1
+            };
+            let (Ok(start), Ok(value), Ok(end)) = (
+                u32::try_from(q),
+                u32::try_from(q + key.len() + 3),
+                u32::try_from(end),
+            ) else {
+                return Quick::Unsure;
+            };
+            m.start = start;
+            m.value = value;
+            m.end = end;
         }
         Quick::Canonical
     }
 
     /// The index of `key` (fingerprint `fp`) among the patch's fields, or [`UNTOUCHED`].
+    /// (Most keys are not the script's: callers rule those out with `key_filter` first.)
     #[inline]
     pub(super) fn key_of(&self, key: &str, fp: u64) -> u16 {
-        // Most keys are not the script's: one bit of their fingerprint rules them out.
-        if self.key_filter & filter_bit(fp) == 0 {
-            return UNTOUCHED;
-        }
         for (i, &f) in self.key_fps.iter().enumerate() {
             if f == fp && *self.keys[i] == *key {
                 return u16::try_from(i).unwrap_or(UNTOUCHED);
@@ -279,11 +294,10 @@ struct Seen {
 }
 
 impl Seen {
-    /// Notes the key at `nodes[k]` (fingerprint `fp`) of the object whose first key is at
-    /// `nodes[first]`: true if an earlier key of it is the same.
+    /// Notes the key at `nodes[k]` (its [`filter_bit`] `bit`) of the object whose first
+    /// key is at `nodes[first]`: true if an earlier key of it is the same.
     #[inline]
-    fn repeats(&mut self, fp: u64, nodes: &[Node<'_>], first: usize, k: usize) -> bool {
-        let bit = filter_bit(fp);
+    fn repeats(&mut self, bit: u64, nodes: &[Node<'_>], first: usize, k: usize) -> bool {
         if self.filter & bit == 0 {
             self.filter |= bit;
             return false;
@@ -313,7 +327,7 @@ fn duplicate_keys(nodes: &[Node<'_>], at: usize, len: usize) -> bool {
         let (Some(Node::String(key)), Some(v)) = (nodes.get(k), nodes.get(k + 1)) else {
             return true;
         };
-        if seen.repeats(fingerprint(key.as_bytes()), nodes, at + 1, k) {
+        if seen.repeats(filter_bit(fingerprint(key.as_bytes())), nodes, at + 1, k) {
             return true;
         }
         k += 1 + size(v);
@@ -415,8 +429,8 @@ mod tests {
         let mut s = Seen::default();
         for i in 0..MAX_KEYS {
             // Every fingerprint the same: each key hits the filter, and is still new.
-            assert!(!s.repeats(7, &nodes, 0, 2 * i), "{i}");
+            assert!(!s.repeats(1 << 7, &nodes, 0, 2 * i), "{i}");
         }
-        assert!(s.repeats(7, &nodes, 0, 2 * MAX_KEYS));
+        assert!(s.repeats(1 << 7, &nodes, 0, 2 * MAX_KEYS));
     }
 }

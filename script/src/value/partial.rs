@@ -103,6 +103,8 @@ pub struct JsonPatch {
     key_filter: u64,
     /// Per key: its value in the last frame as decoded, if a member of it.
     origs: Vec<Orig>,
+    /// Address and length of the last frame's decode buffer.
+    buf: (usize, usize),
     /// Each key as the encoder writes it, with its colon: `"key":`.
     key_json: Vec<Vec<u8>>,
     /// The top-level members of the last frame whose keys the script touches, in order.
@@ -221,6 +223,7 @@ impl JsonPatch {
                 .iter()
                 .fold(0, |m, k| m | quick::filter_bit(fingerprint(k.as_bytes()))),
             origs: vec![Orig::Unknown; keys.len()],
+            buf: (0, 0),
             key_json: keys
                 .iter()
                 .map(|k| {
@@ -266,12 +269,13 @@ impl JsonPatch {
         if self.keys.len() >= usize::from(UNTOUCHED) {
             return Ok(None);
         }
-        scan_frame(frame, &mut self.backslashes);
+        self.buf = (base, frame.len());
         match self.quick(nodes, base, frame) {
             quick::Quick::Canonical => {}
             quick::Quick::Not => return Ok(None),
             quick::Quick::Unsure => {
                 self.members.clear();
+                scan_frame(frame, &mut self.backslashes);
                 match self.walk(nodes, base, frame) {
                     Walked::Canonical => {}
                     Walked::Not => return Ok(None),
@@ -494,6 +498,11 @@ impl JsonPatch {
         };
         // Fields the frame did not have, in the order the script added them.
         for (k, x) in rec.iter() {
+            // A key whose text lies in the decode buffer is one of the frame's members
+            // (the script's own keys are its constants), written above.
+            if (k.as_ptr() as usize).wrapping_sub(self.buf.0) < self.buf.1 {
+                continue;
+            }
             let ki = usize::from(self.key_index(k));
             let known = self.key_json.get(ki);
             if known.is_some() && self.in_frame[ki] {

@@ -136,18 +136,7 @@ impl JsonPatch {
         if top_len > MAX_KEYS {
             return Quick::Not;
         }
-        // Escapes: only the encoder's two-character ones can be counted.
         let mut sum = 2 + top_len + top_len.saturating_sub(1);
-        let mut k = 0;
-        while let Some(&p) = self.backslashes.get(k) {
-            match frame.get(p + 1) {
-                Some(b'u' | b'/') => return Quick::Unsure,
-                // `\\`: the next backslash listed is this escape's second byte.
-                Some(b'\\') => k += 2,
-                _ => k += 1,
-            }
-            sum += 1;
-        }
         let mut containers = 1usize;
         for (i, node) in nodes.iter().enumerate().skip(1) {
             sum += match *node {
@@ -186,10 +175,38 @@ impl JsonPatch {
             // Deep enough to matter: the full walk applies the decoder's limit.
             return Quick::Unsure;
         }
-        if sum != frame.len() {
+        if sum > frame.len() {
             return Quick::Not;
         }
+        if sum < frame.len() {
+            match self.escapes_fill(frame.len() - sum, frame) {
+                Ok(true) => {}
+                Ok(false) => return Quick::Not,
+                Err(q) => return q,
+            }
+        }
         self.top_members(nodes, top_len, top_count + 1, base, frame)
+    }
+
+    /// Do the frame's escapes account for exactly `missing` bytes? Each of the encoder's
+    /// two-character escapes is one byte more than the byte it stands for; `Err(Unsure)`
+    /// for another kind (`\u`, `\/`). Most frames have no escape, and their sum needs no
+    /// scan for one: strings were counted at their values' lengths, which is all of their
+    /// text when nothing is escaped.
+    fn escapes_fill(&mut self, missing: usize, frame: &[u8]) -> Result<bool, Quick> {
+        super::scan_frame(frame, &mut self.backslashes);
+        let mut extra = 0usize;
+        let mut k = 0;
+        while let Some(&p) = self.backslashes.get(k) {
+            match frame.get(p + 1) {
+                Some(b'u' | b'/') => return Err(Quick::Unsure),
+                // `\\`: the next backslash listed is this escape's second byte.
+                Some(b'\\') => k += 2,
+                _ => k += 1,
+            }
+            extra += 1;
+        }
+        Ok(extra == missing)
     }
 
     /// The members of the (canonical) top-level object whose keys the patch has, with

@@ -159,10 +159,22 @@ struct Walk<'f> {
     esc: &'f mut Vec<u8>,
 }
 
-/// Digits of `u` in decimal.
+/// Digits of `u` in decimal: from its bit length (`1233 / 4096` is just under `log10 2`, so
+/// `t` is the digit count or one more) and one compare.
 #[inline]
 fn dec_len(u: u64) -> usize {
-    u.checked_ilog10().map_or(1, |l| l as usize + 1)
+    const POW10: [u64; 20] = {
+        let mut t = [1u64; 20];
+        let mut i = 1;
+        while i < 20 {
+            t[i] = t[i - 1] * 10;
+            i += 1;
+        }
+        t
+    };
+    let v = u | 1;
+    let t = ((64 - v.leading_zeros() as usize) * 1233) >> 12;
+    t + usize::from(v >= POW10[t.min(19)])
 }
 
 impl Walk<'_> {
@@ -645,6 +657,20 @@ mod tests {
                 String::from_utf8(out).unwrap_or_default()
             });
         (full, part)
+    }
+
+    #[test]
+    fn dec_len_counts_digits() {
+        let mut edges = vec![0u64, 1, 9, u64::MAX];
+        let mut p = 1u64;
+        while let Some(q) = p.checked_mul(10) {
+            edges.extend([p - 1, p, p + 1, q - 1]);
+            p = q;
+        }
+        edges.extend([p - 1, p, p + 1]);
+        for u in edges {
+            assert_eq!(dec_len(u), u.to_string().len(), "{u}");
+        }
     }
 
     #[test]

@@ -138,7 +138,9 @@ impl JsonPatch {
         }
         let mut sum = 2 + top_len + top_len.saturating_sub(1);
         let mut containers = 1usize;
-        for (i, node) in nodes.iter().enumerate().skip(1) {
+        // `nodes[j]` is the node before `rest[j]`.
+        let rest = nodes.get(1..).unwrap_or_default();
+        for (j, node) in rest.iter().enumerate() {
             sum += match *node {
                 Node::String(s) => s.len() + 2,
                 Node::Static(StaticNode::Null | StaticNode::Bool(true)) => 4,
@@ -146,7 +148,7 @@ impl JsonPatch {
                 Node::Static(StaticNode::I64(v)) => usize::from(v < 0) + dec_len(v.unsigned_abs()),
                 Node::Static(StaticNode::U64(u)) => dec_len(u),
                 Node::Static(StaticNode::F64(f)) => {
-                    let Some(Node::String(p)) = nodes.get(i - 1) else {
+                    let Some(Node::String(p)) = nodes.get(j) else {
                         return Quick::Unsure;
                     };
                     let Some(q) = plain_at(p, base, frame) else {
@@ -164,7 +166,7 @@ impl JsonPatch {
                 }
                 Node::Object { len, .. } => {
                     containers += 1;
-                    if len > MAX_KEYS || duplicate_keys(nodes, i, len) {
+                    if len > MAX_KEYS || duplicate_keys(nodes, j + 1, len) {
                         return Quick::Not;
                     }
                     2 + len + len.saturating_sub(1)

@@ -27,6 +27,8 @@
 //! which no integer, literal, structural character or whitespace it could be misaligned
 //! with does.) A frame that is not canonical takes the full decode, from the same tape.
 
+use std::borrow::Cow;
+
 use simd_json::{Node, StaticNode};
 
 mod quick;
@@ -303,8 +305,15 @@ impl JsonPatch {
                 return Ok(None);
             };
             self.origs[usize::from(m.key)] = Orig::of(n);
-            let mut p = m.node;
-            rec.push_unique(*k, build(nodes, &mut p, 1)?);
+            // A string (the usual touched field) is its tape text; the rest via `build`.
+            let x = match *n {
+                Node::String(s) => Value::String(Cow::Borrowed(s)),
+                _ => {
+                    let mut p = m.node;
+                    build(nodes, &mut p, 1)?
+                }
+            };
+            rec.push_unique(*k, x);
             self.in_frame[usize::from(m.key)] = true;
         }
         Ok(Some(Value::Record(rec)))
@@ -535,18 +544,27 @@ impl JsonPatch {
 }
 
 /// [`write_json`] of `v`, with short strings that need no escape (the usual constants
-/// a script sets) written directly: `write_json_string` would copy them as they are.
+/// a script sets) written directly (`write_json_string` would copy them as they are), and
+/// integers.
 #[inline]
 fn write_value(v: &Value<'_>, out: &mut Vec<u8>) {
-    if let Value::String(s) = v {
-        let b = s.as_bytes();
-        if b.len() <= 32 && b.iter().all(|&c| ESCAPE[usize::from(c)] == 0) {
-            out.reserve(b.len() + 2);
-            out.push(b'"');
-            out.extend_from_slice(b);
-            out.push(b'"');
+    match v {
+        Value::String(s) => {
+            let b = s.as_bytes();
+            if b.len() <= 32 && b.iter().all(|&c| ESCAPE[usize::from(c)] == 0) {
+                out.reserve(b.len() + 2);
+                out.push(b'"');
+                out.extend_from_slice(b);
+                out.push(b'"');
+                return;
+            }
+        }
+        // As `write_json` writes an integer.
+        Value::I64(i) => {
+            out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes());
             return;
         }
+        _ => {}
     }
     write_json(v, out);
 }

@@ -722,6 +722,50 @@ mod tests {
         }
     }
 
+    /// Read-only, erased, changed and appended fields in every arrangement of a small
+    /// object: the patch is what decoding the whole event and writing it gives.
+    #[test]
+    fn kept_erased_changed_and_added_members_write_as_the_full_path() {
+        let doc = r#"{"a":"x","b":1,"c":{"d":[true,null]},"e":"y\"z","f":2.5,"g":false}"#;
+        let keys: Vec<String> = ["a", "b", "c", "e", "f", "g", "n"].map(String::from).to_vec();
+        // Per key: 0 keep, 1 erase, 2 change (the last key is absent: 1 and 2 add it).
+        for plan in 0..3u32.pow(7) {
+            let mut d = JsonDecoder::new();
+            let mut patch = JsonPatch::new(&keys);
+            let mut buf = doc.as_bytes().to_vec();
+            let (mut part, partial) = d
+                .decode_patch(&mut buf, doc.as_bytes(), &mut patch)
+                .expect("valid");
+            assert!(partial);
+            let mut buf2 = doc.as_bytes().to_vec();
+            let mut full = d.decode(&mut buf2).expect("valid");
+            let mut p = plan;
+            for k in &keys {
+                let op = p % 3;
+                p /= 3;
+                for v in [&mut part, &mut full] {
+                    let Value::Record(r) = v else { unreachable!() };
+                    match op {
+                        1 if k != "n" => {
+                            r.remove(k);
+                        }
+                        1 | 2 => {
+                            r.insert(k.clone(), Value::from(format!("{k}!")));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            patch.write(&part, doc.as_bytes(), &mut out);
+            assert_eq!(
+                String::from_utf8(out).expect("utf-8"),
+                full.to_json(),
+                "plan {plan}"
+            );
+        }
+    }
+
     #[test]
     fn canonical_object_copies_and_patches() {
         let doc = r#"{"x":{"y":[1,-2,3.5,"q\"\\\n"],"z":{}},"a":"old","w":[]}"#;

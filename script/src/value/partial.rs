@@ -727,7 +727,9 @@ mod tests {
     #[test]
     fn kept_erased_changed_and_added_members_write_as_the_full_path() {
         let doc = r#"{"a":"x","b":1,"c":{"d":[true,null]},"e":"y\"z","f":2.5,"g":false}"#;
-        let keys: Vec<String> = ["a", "b", "c", "e", "f", "g", "n"].map(String::from).to_vec();
+        let keys: Vec<String> = ["a", "b", "c", "e", "f", "g", "n"]
+            .map(String::from)
+            .to_vec();
         // Per key: 0 keep, 1 erase, 2 change (the last key is absent: 1 and 2 add it).
         for plan in 0..3u32.pow(7) {
             let mut d = JsonDecoder::new();

@@ -27,11 +27,13 @@
 //! which no integer, literal, structural character or whitespace it could be misaligned
 //! with does.) A frame that is not canonical takes the full decode, from the same tape.
 
+use std::borrow::Cow;
+
 use simd_json::{Node, StaticNode};
 
 mod quick;
 
-use super::json::{build, MAX_DEPTH};
+use super::json::{build, ESCAPE, MAX_DEPTH};
 use super::{write_json, JsonDecoder, JsonError, Record, Value};
 
 /// Objects with more keys than this take the full path (the duplicate check is quadratic).
@@ -39,7 +41,8 @@ const MAX_KEYS: usize = 32;
 /// Marks a member whose key the script does not touch.
 const UNTOUCHED: u16 = u16::MAX;
 
-/// One top-level member of the last frame: `"key":value` at `start..end`.
+/// One top-level member of the last frame whose key the script touches: `"key":value` at
+/// `start..end` (so `frame[end]` is the comma or brace after it).
 #[derive(Debug, Clone, Copy)]
 struct Member {
     start: u32,
@@ -48,8 +51,48 @@ struct Member {
     end: u32,
     /// The value's node on the tape.
     node: usize,
-    /// Index into [`JsonPatch::keys`], or [`UNTOUCHED`].
+    /// Index into [`JsonPatch::keys`] (the walk notes [`UNTOUCHED`] ones too, then drops them).
     key: u16,
+}
+
+/// What a touched member's value was when decoded, so that [`JsonPatch::write`] can tell
+/// whether the script changed it. An unchanged value is written as the copy of its bytes:
+/// the frame is canonical, so they are what `write_json` writes for it. A string is known
+/// by where its text lies in the decode buffer (a value with the same address and length
+/// is that text; the buffer outlives the event, so no other string can be there).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Orig {
+    /// Not compared: always written again.
+    Unknown,
+    Str(usize, usize),
+    I64(i64),
+    Bool(bool),
+    Null,
+}
+
+impl Orig {
+    #[inline]
+    fn of(n: &Node<'_>) -> Orig {
+        match *n {
+            Node::String(s) => Orig::Str(s.as_ptr() as usize, s.len()),
+            Node::Static(StaticNode::I64(i)) => Orig::I64(i),
+            Node::Static(StaticNode::Bool(b)) => Orig::Bool(b),
+            Node::Static(StaticNode::Null) => Orig::Null,
+            _ => Orig::Unknown,
+        }
+    }
+
+    /// Is `v` the value this was taken from?
+    #[inline]
+    fn same(self, v: &Value<'_>) -> bool {
+        match (self, v) {
+            (Orig::Str(p, l), Value::String(s)) => s.as_ptr() as usize == p && s.len() == l,
+            (Orig::I64(a), Value::I64(b)) => a == *b,
+            (Orig::Bool(a), Value::Bool(b)) => a == *b,
+            (Orig::Null, Value::Null) => true,
+            _ => false,
+        }
+    }
 }
 
 /// What [`JsonDecoder::decode_patch`] learnt about a frame, for [`JsonPatch::write`]; and
@@ -58,8 +101,15 @@ struct Member {
 pub struct JsonPatch {
     keys: Vec<Box<str>>,
     key_fps: Vec<u64>,
+    /// The keys' [`quick::filter_bit`]s.
+    key_filter: u64,
+    /// Per key: its value in the last frame as decoded, if a member of it.
+    origs: Vec<Orig>,
+    /// Address and length of the last frame's decode buffer.
+    buf: (usize, usize),
     /// Each key as the encoder writes it, with its colon: `"key":`.
     key_json: Vec<Vec<u8>>,
+    /// The top-level members of the last frame whose keys the script touches, in order.
     members: Vec<Member>,
     /// Per key: is it a member of the last frame?
     in_frame: Vec<bool>,
@@ -73,16 +123,11 @@ pub struct JsonPatch {
 /// Length and three bytes: different keys rarely share one, equal keys always do.
 #[inline]
 fn fingerprint(k: &[u8]) -> u64 {
-    match k {
-        [] => 0,
-        [first, .., last] | [first @ last] => {
-            let mid = k.get(k.len() / 2).copied().unwrap_or(0);
-            (k.len() as u64) << 32
-                | u64::from(*first) << 16
-                | u64::from(mid) << 8
-                | u64::from(*last)
-        }
+    let n = k.len();
+    if n == 0 {
+        return 0;
     }
+    (n as u64) << 32 | u64::from(k[0]) << 16 | u64::from(k[n / 2]) << 8 | u64::from(k[n - 1])
 }
 
 /// Where `frame`'s backslashes are. (Raw control characters need no scan: simd-json
@@ -116,10 +161,22 @@ struct Walk<'f> {
     esc: &'f mut Vec<u8>,
 }
 
-/// Digits of `u` in decimal.
+/// Digits of `u` in decimal: from its bit length (`1233 / 4096` is just under `log10 2`, so
+/// `t` is the digit count or one more) and one compare.
 #[inline]
 fn dec_len(u: u64) -> usize {
-    u.checked_ilog10().map_or(1, |l| l as usize + 1)
+    const POW10: [u64; 20] = {
+        let mut t = [1u64; 20];
+        let mut i = 1;
+        while i < 20 {
+            t[i] = t[i - 1] * 10;
+            i += 1;
+        }
+        t
+    };
+    let v = u | 1;
+    let t = ((64 - v.leading_zeros() as usize) * 1233) >> 12;
+    t + usize::from(v >= POW10[t.min(19)])
 }
 
 impl Walk<'_> {
@@ -176,6 +233,11 @@ impl JsonPatch {
     pub fn new(keys: &[String]) -> Self {
         JsonPatch {
             key_fps: keys.iter().map(|k| fingerprint(k.as_bytes())).collect(),
+            key_filter: keys
+                .iter()
+                .fold(0, |m, k| m | quick::filter_bit(fingerprint(k.as_bytes()))),
+            origs: vec![Orig::Unknown; keys.len()],
+            buf: (0, 0),
             key_json: keys
                 .iter()
                 .map(|k| {
@@ -203,12 +265,10 @@ impl JsonPatch {
 
     fn key_index(&self, k: &str) -> u16 {
         let fp = fingerprint(k.as_bytes());
-        for (i, (&f, key)) in self.key_fps.iter().zip(&self.keys).enumerate() {
-            if f == fp && **key == *k {
-                return u16::try_from(i).unwrap_or(UNTOUCHED);
-            }
+        if self.key_filter & quick::filter_bit(fp) == 0 {
+            return UNTOUCHED;
         }
-        UNTOUCHED
+        self.key_of(k, fp)
     }
 
     /// The record of this patch's fields, if the tape is a canonical object (see the module
@@ -223,12 +283,13 @@ impl JsonPatch {
         if self.keys.len() >= usize::from(UNTOUCHED) {
             return Ok(None);
         }
-        scan_frame(frame, &mut self.backslashes);
+        self.buf = (base, frame.len());
         match self.quick(nodes, base, frame) {
             quick::Quick::Canonical => {}
             quick::Quick::Not => return Ok(None),
             quick::Quick::Unsure => {
                 self.members.clear();
+                scan_frame(frame, &mut self.backslashes);
                 match self.walk(nodes, base, frame) {
                     Walked::Canonical => {}
                     Walked::Not => return Ok(None),
@@ -239,15 +300,20 @@ impl JsonPatch {
         self.in_frame.iter_mut().for_each(|b| *b = false);
         let mut rec = Record::with_capacity(self.keys.len() + 4);
         for m in &self.members {
-            if m.key == UNTOUCHED {
-                continue;
-            }
-            let (Some(Node::String(k)), Some(_)) = (nodes.get(m.node - 1), nodes.get(m.node))
+            let (Some(Node::String(k)), Some(n)) = (nodes.get(m.node - 1), nodes.get(m.node))
             else {
                 return Ok(None);
             };
-            let mut p = m.node;
-            rec.push_unique(*k, build(nodes, &mut p, 1)?);
+            self.origs[usize::from(m.key)] = Orig::of(n);
+            // A string (the usual touched field) is its tape text; the rest via `build`.
+            let x = match *n {
+                Node::String(s) => Value::String(Cow::Borrowed(s)),
+                _ => {
+                    let mut p = m.node;
+                    build(nodes, &mut p, 1)?
+                }
+            };
+            rec.push_unique(*k, x);
             self.in_frame[usize::from(m.key)] = true;
         }
         Ok(Some(Value::Record(rec)))
@@ -393,6 +459,7 @@ impl JsonPatch {
             }
         }
         if i == nodes.len() && self.stack.is_empty() && c == frame.len() {
+            self.members.retain(|m| m.key != UNTOUCHED);
             Walked::Canonical
         } else {
             Walked::Not
@@ -410,38 +477,53 @@ impl JsonPatch {
         };
         out.reserve(frame.len() + 64);
         out.push(b'{');
-        let mut first = true;
-        let mut run: Option<(usize, usize)> = None;
+        let mut o = Out {
+            frame,
+            out,
+            run: None,
+            first: true,
+        };
+        // The first byte of the frame after the members passed so far.
+        let mut pos = 1;
+        for m in &self.members {
+            let (start, end) = (m.start as usize, m.end as usize);
+            if start > pos {
+                // Untouched members up to the comma before this one.
+                o.copy(pos, start - 1);
+            }
+            pos = end + 1;
+            let key = &self.keys[usize::from(m.key)];
+            let Some(x) = rec.get(key) else {
+                continue; // erased
+            };
+            if self.origs[usize::from(m.key)].same(x) {
+                // Read, not changed: copied like the untouched ones.
+                o.copy(start, end);
+                continue;
+            }
+            o.sep();
+            // The key's bytes are canonical (the frame is): `"key":`.
+            o.out.extend_from_slice(&frame[start..m.value as usize]);
+            write_value(x, o.out);
+        }
+        if pos + 1 < frame.len() {
+            o.copy(pos, frame.len() - 1);
+        }
+        let Out { out, first, .. } = o.flush();
+        let mut first = first;
         let sep = |out: &mut Vec<u8>, first: &mut bool| {
             if !*first {
                 out.push(b',');
             }
             *first = false;
         };
-        for m in &self.members {
-            let (start, end) = (m.start as usize, m.end as usize);
-            if m.key == UNTOUCHED {
-                run = Some(run.map_or((start, end), |(s, _)| (s, end)));
-                continue;
-            }
-            if let Some((s, e)) = run.take() {
-                sep(out, &mut first);
-                out.extend_from_slice(&frame[s..e]);
-            }
-            let key = &self.keys[usize::from(m.key)];
-            if let Some(x) = rec.get(key) {
-                sep(out, &mut first);
-                // The key's bytes are canonical (the frame is): `"key":`.
-                out.extend_from_slice(&frame[start..m.value as usize]);
-                write_json(x, out);
-            }
-        }
-        if let Some((s, e)) = run {
-            sep(out, &mut first);
-            out.extend_from_slice(&frame[s..e]);
-        }
         // Fields the frame did not have, in the order the script added them.
         for (k, x) in rec.iter() {
+            // A key whose text lies in the decode buffer is one of the frame's members
+            // (the script's own keys are its constants), written above.
+            if (k.as_ptr() as usize).wrapping_sub(self.buf.0) < self.buf.1 {
+                continue;
+            }
             let ki = usize::from(self.key_index(k));
             let known = self.key_json.get(ki);
             if known.is_some() && self.in_frame[ki] {
@@ -455,9 +537,89 @@ impl JsonPatch {
                     out.push(b':');
                 }
             }
-            write_json(x, out);
+            write_value(x, out);
         }
         out.push(b'}');
+    }
+}
+
+/// [`write_json`] of `v`, with short strings that need no escape (the usual constants
+/// a script sets) written directly (`write_json_string` would copy them as they are), and
+/// integers.
+#[inline]
+fn write_value(v: &Value<'_>, out: &mut Vec<u8>) {
+    match v {
+        Value::String(s) => {
+            let b = s.as_bytes();
+            if b.len() <= 32 && b.iter().all(|&c| ESCAPE[usize::from(c)] == 0) {
+                out.reserve(b.len() + 2);
+                out.push(b'"');
+                out.extend_from_slice(b);
+                out.push(b'"');
+                return;
+            }
+        }
+        // As `write_json` writes an integer.
+        Value::I64(i) => {
+            out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes());
+            return;
+        }
+        _ => {}
+    }
+    write_json(v, out);
+}
+
+/// The output of [`JsonPatch::write`] while it walks the members: spans of the frame to
+/// copy are joined while they follow each other (one comma apart) and written as one.
+struct Out<'f, 'o> {
+    frame: &'f [u8],
+    out: &'o mut Vec<u8>,
+    /// Members to copy, `frame[s..e]`, not yet written.
+    run: Option<(usize, usize)>,
+    /// No member written yet (no comma before the next).
+    first: bool,
+}
+
+impl<'o> Out<'_, 'o> {
+    /// A comma unless this is the first member.
+    #[inline]
+    fn sep(&mut self) {
+        if let Some((s, e)) = self.run.take() {
+            self.write_run(s, e);
+        }
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+    }
+
+    fn write_run(&mut self, s: usize, e: usize) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.extend_from_slice(&self.frame[s..e]);
+    }
+
+    /// Copies the members at `frame[s..e]`.
+    #[inline]
+    fn copy(&mut self, s: usize, e: usize) {
+        match self.run {
+            Some((s0, e0)) if s == e0 + 1 => self.run = Some((s0, e)),
+            Some((s0, e0)) => {
+                self.write_run(s0, e0);
+                self.run = Some((s, e));
+            }
+            None => self.run = Some((s, e)),
+        }
+    }
+
+    /// Writes what is left to copy.
+    fn flush(mut self) -> Self {
+        if let Some((s, e)) = self.run.take() {
+            self.write_run(s, e);
+        }
+        self
     }
 }
 
@@ -516,6 +678,20 @@ mod tests {
     }
 
     #[test]
+    fn dec_len_counts_digits() {
+        let mut edges = vec![0u64, 1, 9, u64::MAX];
+        let mut p = 1u64;
+        while let Some(q) = p.checked_mul(10) {
+            edges.extend([p - 1, p, p + 1, q - 1]);
+            p = q;
+        }
+        edges.extend([p - 1, p, p + 1]);
+        for u in edges {
+            assert_eq!(dec_len(u), u.to_string().len(), "{u}");
+        }
+    }
+
+    #[test]
     fn simd_json_rejects_raw_control_characters() {
         // `scan_frame` relies on it: a raw control byte in a string would be copied where
         // the encoder escapes it.
@@ -543,6 +719,52 @@ mod tests {
                 let (full, part) = both(&doc);
                 assert_eq!(full, part, "depth {depth} {open}");
             }
+        }
+    }
+
+    /// Read-only, erased, changed and appended fields in every arrangement of a small
+    /// object: the patch is what decoding the whole event and writing it gives.
+    #[test]
+    fn kept_erased_changed_and_added_members_write_as_the_full_path() {
+        let doc = r#"{"a":"x","b":1,"c":{"d":[true,null]},"e":"y\"z","f":2.5,"g":false}"#;
+        let keys: Vec<String> = ["a", "b", "c", "e", "f", "g", "n"]
+            .map(String::from)
+            .to_vec();
+        // Per key: 0 keep, 1 erase, 2 change (the last key is absent: 1 and 2 add it).
+        for plan in 0..3u32.pow(7) {
+            let mut d = JsonDecoder::new();
+            let mut patch = JsonPatch::new(&keys);
+            let mut buf = doc.as_bytes().to_vec();
+            let (mut part, partial) = d
+                .decode_patch(&mut buf, doc.as_bytes(), &mut patch)
+                .expect("valid");
+            assert!(partial);
+            let mut buf2 = doc.as_bytes().to_vec();
+            let mut full = d.decode(&mut buf2).expect("valid");
+            let mut p = plan;
+            for k in &keys {
+                let op = p % 3;
+                p /= 3;
+                for v in [&mut part, &mut full] {
+                    let Value::Record(r) = v else { unreachable!() };
+                    match op {
+                        1 if k != "n" => {
+                            r.remove(k);
+                        }
+                        1 | 2 => {
+                            r.insert(k.clone(), Value::from(format!("{k}!")));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            patch.write(&part, doc.as_bytes(), &mut out);
+            assert_eq!(
+                String::from_utf8(out).expect("utf-8"),
+                full.to_json(),
+                "plan {plan}"
+            );
         }
     }
 

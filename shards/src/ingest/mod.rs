@@ -73,7 +73,9 @@ struct Decoder {
     transcode: bool,
     /// The script touches only these top-level fields and every sink of the pipeline writes
     /// JSON patches: decode only them, encode the rest as copies (`Codec::decode_patch`).
-    patch: Option<sluice_script::JsonPatch>,
+    /// Boxed: it is taken out and put back for every frame, a pointer rather than its
+    /// dozen vectors.
+    patch: Option<Box<sluice_script::JsonPatch>>,
 }
 
 /// May the original bytes of an unchanged event be a sink's encoding of it? The codecs must
@@ -344,7 +346,7 @@ impl Ingest {
                     .decode_patch(&mut scratch, bytes, &mut patch);
             let done = match r {
                 Ok(Some((value, partial))) => {
-                    self.run_stage(src, p, value, bytes, read, partial.then_some(&patch))
+                    self.run_stage(src, p, value, bytes, read, partial.then_some(&*patch))
                 }
                 Ok(None) => false,
                 Err(e) => {
@@ -434,7 +436,7 @@ fn patch_plan(
     pipeline: usize,
     codec: &Codec,
     outs: &[Option<SinkOut>],
-) -> Option<sluice_script::JsonPatch> {
+) -> Option<Box<sluice_script::JsonPatch>> {
     let pl = &plan.pipelines[pipeline];
     if !matches!(codec, Codec::Json(_)) || pl.shaper.is_some() {
         return None;
@@ -445,7 +447,7 @@ fn patch_plan(
             .and_then(Option::as_ref)
             .is_some_and(|o| o.codec.writes_patches())
     });
-    sinks_ok.then(|| sluice_script::JsonPatch::new(&keys))
+    sinks_ok.then(|| Box::new(sluice_script::JsonPatch::new(&keys)))
 }
 
 /// The event an error becomes: `{"error": {kind, message, source}, "raw": "<bytes>"}`, or

@@ -7,7 +7,7 @@ use super::pattern::select;
 use super::{err, eval, eval_bool, Ctrl, Overlay, Sys, View, R};
 use crate::lang::ast::BinOp;
 use crate::lang::diagnostic::codes;
-use crate::lang::ir::{Expr, For, Match, Root, Stmt, TRoot, Target};
+use crate::lang::ir::{Expr, For, Match, Patch, PatchOp, Root, Stmt, TRoot, Target};
 use crate::lang::span::Span;
 use crate::Value;
 
@@ -49,6 +49,40 @@ impl<'ev> Frame<'_, 'ev> {
 
 fn is_event(e: &Expr) -> bool {
     matches!(e, Expr::Path(p) if matches!(p.root, Root::Event) && p.segs.is_empty())
+}
+
+/// `let event = patch event of ... end` whose operations all erase or upsert constants:
+/// none of them reads the event, and none can fail once the event is known to be a record,
+/// so patching the event itself gives what patching a copy and assigning it gives, without
+/// the copy (of every field of the event).
+fn patch_in_place<'a>(t: &Target, rhs: &'a Stmt) -> Option<&'a Patch> {
+    let Stmt::Expr(Expr::Patch(p)) = rhs else {
+        return None;
+    };
+    let key = |k: &Expr| matches!(k, Expr::Const(Value::String(_)));
+    let consts = p.ops.iter().all(|op| match op {
+        PatchOp::Erase(k, _) => key(k),
+        PatchOp::Upsert(k, x, _) => key(k) && matches!(x, Expr::Const(_)),
+        _ => false,
+    });
+    (matches!(t.root, TRoot::Event) && t.segs.is_empty() && is_event(&p.target) && consts)
+        .then_some(&**p)
+}
+
+/// Runs [`patch_in_place`]'s patch on the event.
+fn let_event_patch<'ev>(
+    p: &Patch,
+    f: &mut Frame<'_, 'ev>,
+    s: &mut Sys<'_>,
+    need: bool,
+) -> R<'ev, Flow<'ev>> {
+    let mut ev = std::mem::take(f.event);
+    // The operations read no event (constants only); a non-record fails before any change.
+    let r = super::patch::apply(&mut ev, &p.ops, &f.view(), s, p.span);
+    *f.event = ev;
+    r?;
+    f.changed = true;
+    Ok(Flow::Val(if need { f.event.clone() } else { Value::Null }))
 }
 
 /// Runs statements; the last one's value is the block's value.
@@ -125,6 +159,9 @@ pub(crate) fn exec<'ev>(
             Ok(Flow::Emit(*port))
         }
         Stmt::Let(t, rhs) => {
+            if let Some(p) = patch_in_place(t, rhs) {
+                return let_event_patch(p, f, s, need);
+            }
             let fl = exec(rhs, f, s, true)?;
             let val = match flow_value(fl, f) {
                 Ok(v) => v,

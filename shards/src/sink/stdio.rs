@@ -24,8 +24,15 @@ const REAP_EVERY: Duration = Duration::from_millis(5);
 type Done = (Vec<u8>, u64, bool);
 
 pub(crate) struct StdSink {
+    /// `stderr` rather than `stdout`.
+    err: bool,
+    /// The writer thread's ends. The thread starts with the first batch (or at once when
+    /// there is a header to write), so a sink that never writes costs no thread and none of
+    /// the allocator's per-thread memory (about 0.4 MB each, `bench/results/latency.md`).
     tx: Option<SyncSender<(Vec<u8>, u64)>>,
-    done: Receiver<Done>,
+    done: Option<Receiver<Done>>,
+    /// `close` has run: nothing more is written and no thread is started.
+    closed: bool,
     free: Vec<Vec<u8>>,
     outstanding: usize,
     sent: Instant,
@@ -36,15 +43,35 @@ pub(crate) struct StdSink {
 impl StdSink {
     /// `header` (a CSV header row) is written once, before anything else.
     pub(crate) fn stdout(header: Option<&[u8]>) -> std::io::Result<Self> {
-        Self::start(false, header.map(<[u8]>::to_vec))
+        Self::new(false, header.map(<[u8]>::to_vec))
     }
 
     /// As [`StdSink::stdout`].
     pub(crate) fn stderr(header: Option<&[u8]>) -> std::io::Result<Self> {
-        Self::start(true, header.map(<[u8]>::to_vec))
+        Self::new(true, header.map(<[u8]>::to_vec))
     }
 
-    fn start(err: bool, header: Option<Vec<u8>>) -> std::io::Result<Self> {
+    fn new(err: bool, header: Option<Vec<u8>>) -> std::io::Result<Self> {
+        let mut s = StdSink {
+            err,
+            tx: None,
+            done: None,
+            closed: false,
+            free: Vec::new(),
+            outstanding: 0,
+            sent: Instant::now(),
+            hard: Rc::new(Signal::default()),
+        };
+        if header.is_some() {
+            // The header goes out at start, as an empty run's output should still have it.
+            s.spawn(header)?;
+        }
+        Ok(s)
+    }
+
+    /// Starts the writer thread.
+    fn spawn(&mut self, header: Option<Vec<u8>>) -> std::io::Result<()> {
+        let err = self.err;
         let (tx, rx) = sync_channel::<(Vec<u8>, u64)>(IN_FLIGHT);
         let (done_tx, done) = sync_channel::<Done>(IN_FLIGHT + 1);
         std::thread::Builder::new()
@@ -85,14 +112,9 @@ impl StdSink {
                     }
                 }
             })?;
-        Ok(StdSink {
-            tx: Some(tx),
-            done,
-            free: Vec::new(),
-            outstanding: 0,
-            sent: Instant::now(),
-            hard: Rc::new(Signal::default()),
-        })
+        self.tx = Some(tx);
+        self.done = Some(done);
+        Ok(())
     }
 
     /// Takes the shard's hard-stop signal (when to stop waiting at close).
@@ -102,8 +124,9 @@ impl StdSink {
 
     /// Counts what the thread finished.
     fn reap(&mut self, c: &mut Tally) {
+        let Some(done) = &self.done else { return };
         loop {
-            match self.done.try_recv() {
+            match done.try_recv() {
                 Ok((buf, events, ok)) => {
                     self.outstanding -= 1;
                     if ok {
@@ -128,6 +151,16 @@ impl StdSink {
 
     pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) {
         self.reap(c);
+        if self.tx.is_none() && !self.closed {
+            if let Err(e) = self.spawn(None) {
+                // Out of threads or memory: these events cannot be written; the next batch
+                // tries again.
+                tracing::warn!(error = %e, "cannot start the standard stream writer thread");
+                c.errors += 1;
+                bump(&mut c.dropped, "write_failed", batch.events());
+                return;
+            }
+        }
         let Some(tx) = self.tx.clone() else { return };
         let mut buf = self.free.pop().unwrap_or_default();
         buf.clear();
@@ -172,6 +205,7 @@ impl StdSink {
     /// Lets the thread finish what it holds (until `hard`), then lets it go.
     pub(crate) async fn close(&mut self, c: &mut Tally) {
         let hard = Rc::clone(&self.hard);
+        self.closed = true;
         self.tx = None;
         while self.outstanding > 0 && !hard.is_fired() {
             glommio::timer::sleep(Duration::from_millis(1)).await;

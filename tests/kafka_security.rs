@@ -204,24 +204,23 @@ fn assert_quiet_and_down(metrics: &str, log: &str) {
     assert!(fails <= 8, "{fails} FAIL lines: not rate-limited: {log}");
 }
 
-/// Sluice logs in with `PASSWORD` as `sluice` and is refused: `why` is what the broker
-/// answered. The sink's events end in `err`, the source reads nothing, both count and log.
-fn refused_login(broker: &Broker, why: &str) {
-    let n = 500;
-    let sasl = format!(
-        r#"sasl = {{ mechanism = "SCRAM-SHA-256", username = "sluice", password = "{PASSWORD}" }}"#
-    );
+/// Runs Sluice with `sec` on both Kafka connectors against `broker`, which refuses it:
+/// sends `n` events, waits for both connectors' errors (`sink_err`, `source_err`) and for
+/// every event to reach `err` (after `delivery_timeout`), stops cleanly, and checks the sink
+/// is down and librdkafka's lines rate-limited. Returns the last metrics, the log and the
+/// `err` sink's lines (every event, by its raw text).
+fn refused_run(
+    broker: &Broker,
+    sec: &str,
+    n: usize,
+    sink_err: &str,
+    source_err: &str,
+) -> (String, String, Vec<serde_json::Value>) {
     let port = free_port();
-    let s = Sluice::start(&config(&broker.addr(), port, &sasl, &sasl));
+    let s = Sluice::start(&config(&broker.addr(), port, sec, sec));
     send_tcp(port, &events(n, "to"), 1);
-    // The producer's refused logins are sink errors; the consumer's are source errors of
-    // kind `auth`.
-    wait_counted(&s, "sluice_sink_errors_total{sink=\"k\"}");
-    wait_counted(
-        &s,
-        "sluice_source_errors_total{source=\"kin\",kind=\"auth\"}",
-    );
-    // Not lost: once `delivery_timeout` (4 s) has passed, every event is in `err`.
+    wait_counted(&s, sink_err);
+    wait_counted(&s, source_err);
     s.wait_metric("sluice_sink_events_total{sink=\"dead\"}", n as f64, 60);
     let text = s.metrics();
     let (exit, dir) = s.stop();
@@ -229,6 +228,31 @@ fn refused_login(broker: &Broker, why: &str) {
     let log = plain(&exit.stderr);
     assert!(!log.contains("panicked"), "{log}");
     assert_quiet_and_down(&text, &log);
+    let dead = read_json(&dir.path().join("dead.jsonl"));
+    let raw: Vec<String> = dead
+        .iter()
+        .filter_map(|v| v["raw"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(seqs(&raw), (0..n as u64).collect(), "every event in err");
+    (text, log, dead)
+}
+
+/// Sluice logs in with `PASSWORD` as `sluice` and is refused: `why` is what the broker
+/// answered. The sink's events end in `err`, the source reads nothing, both count and log.
+fn refused_login(broker: &Broker, why: &str) {
+    let n = 500;
+    let sasl = format!(
+        r#"sasl = {{ mechanism = "SCRAM-SHA-256", username = "sluice", password = "{PASSWORD}" }}"#
+    );
+    // The producer's refused logins are sink errors; the consumer's are source errors of
+    // kind `auth`.
+    let (text, log, dead) = refused_run(
+        broker,
+        &sasl,
+        n,
+        "sluice_sink_errors_total{sink=\"k\"}",
+        "sluice_source_errors_total{source=\"kin\",kind=\"auth\"}",
+    );
     for (m, want) in [
         ("sluice_sink_events_total{sink=\"k\"}", 0.0),
         ("sluice_sink_events_total{sink=\"out\"}", 0.0),
@@ -236,12 +260,6 @@ fn refused_login(broker: &Broker, why: &str) {
     ] {
         assert_eq!(metric(&text, m).unwrap_or(0.0), want, "{m}");
     }
-    let dead = read_json(&dir.path().join("dead.jsonl"));
-    let raw: Vec<String> = dead
-        .iter()
-        .filter_map(|v| v["raw"].as_str().map(str::to_string))
-        .collect();
-    assert_eq!(seqs(&raw), (0..n as u64).collect(), "every event in err");
     let msg = dead[0]["error"]["message"].as_str().unwrap_or_default();
     assert!(msg.contains("kafka sink `k`"), "{msg}");
     // The log says what went wrong, by connector, and never the password.
@@ -290,26 +308,13 @@ fn an_unknown_ca_is_a_tls_error_and_its_events_go_to_err() {
     produce_with(&broker.addr(), &broker.props, "from", &events(n, "from"));
     // Both connectors trust a CA that did not sign the broker's certificate.
     let tls = format!(r#"tls = {{ ca = "{}/ca.pem" }}"#, other.path().display());
-    let port = free_port();
-    let s = Sluice::start(&config(&broker.addr(), port, &tls, &tls));
-    send_tcp(port, &events(n, "to"), 1);
-    wait_counted(&s, "sluice_sink_errors_total{sink=\"k\",kind=\"tls\"}");
-    wait_counted(
-        &s,
+    let (_, log, _) = refused_run(
+        &broker,
+        &tls,
+        n,
+        "sluice_sink_errors_total{sink=\"k\",kind=\"tls\"}",
         "sluice_source_errors_total{source=\"kin\",kind=\"tls\"}",
     );
-    s.wait_metric("sluice_sink_events_total{sink=\"dead\"}", n as f64, 60);
-    let text = s.metrics();
-    let (exit, dir) = s.stop();
-    assert!(exit.status.success(), "sluice failed: {}", exit.stderr);
-    assert_quiet_and_down(&text, &plain(&exit.stderr));
-    let dead = read_json(&dir.path().join("dead.jsonl"));
-    let raw: Vec<String> = dead
-        .iter()
-        .filter_map(|v| v["raw"].as_str().map(str::to_string))
-        .collect();
-    assert_eq!(seqs(&raw), (0..n as u64).collect(), "every event in err");
-    let log = plain(&exit.stderr);
     assert!(
         log.contains("certificate verify failed"),
         "the log does not say why: {log}"

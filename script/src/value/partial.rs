@@ -4,8 +4,10 @@
 //! The reference re-encode path decodes the whole event, runs the script and serialises the
 //! whole record with [`write_json`]. Most of that work is on fields the script never looks
 //! at. When a script touches only known top-level fields ([`crate::Script::event_fields`]),
-//! [`JsonDecoder::decode_patch`] still validates the whole frame with simd-json, but builds
-//! only those fields; [`JsonPatch::write`] then writes every other member as a copy of its
+//! [`JsonDecoder::decode_patch`] still validates the whole frame, but builds only those
+//! fields. Most frames are validated by the direct scan (`direct`: one pass over the bytes
+//! for the common canonical form, no tape); the rest by simd-json's tape and the checks
+//! below; [`JsonPatch::write`] then writes every other member as a copy of its
 //! original bytes, and the touched ones from the record, exactly where and how `write_json`
 //! would have put them. That is byte-identical only where the original bytes already are
 //! `write_json`'s output for their value, so the frame must be canonical:
@@ -31,6 +33,7 @@ use std::borrow::Cow;
 
 use simd_json::{Node, StaticNode};
 
+mod direct;
 mod quick;
 mod write;
 
@@ -84,6 +87,18 @@ impl Orig {
         }
     }
 
+    /// [`Orig::of`] for a value built from the frame's bytes (strings borrow them).
+    #[inline]
+    fn of_value(v: &Value<'_>) -> Orig {
+        match v {
+            Value::String(s) => Orig::Str(s.as_ptr() as usize, s.len()),
+            Value::I64(i) => Orig::I64(*i),
+            Value::Bool(b) => Orig::Bool(*b),
+            Value::Null => Orig::Null,
+            _ => Orig::Unknown,
+        }
+    }
+
     /// Is `v` the value this was taken from?
     #[inline]
     fn same(self, v: &Value<'_>) -> bool {
@@ -120,6 +135,9 @@ pub struct JsonPatch {
     backslashes: Vec<usize>,
     esc: Vec<u8>,
     stack: Vec<Open>,
+    /// The containers open during the direct scan, and the spans of their keys.
+    levels: Vec<direct::Level>,
+    key_spans: Vec<(usize, usize, u64)>,
 }
 
 /// Length and three bytes: different keys rarely share one, equal keys always do.
@@ -256,6 +274,8 @@ impl JsonPatch {
             backslashes: Vec::with_capacity(16),
             esc: Vec::with_capacity(256),
             stack: Vec::with_capacity(16),
+            levels: Vec::with_capacity(direct::DEPTH),
+            key_spans: Vec::with_capacity(64),
         }
     }
 
@@ -484,8 +504,15 @@ impl JsonDecoder {
         frame: &[u8],
         patch: &mut JsonPatch,
     ) -> Result<(Value<'a>, bool), JsonError> {
-        // `data` is a copy of `frame` (the caller's contract): the scan reads `frame`.
+        // `data` is a copy of `frame` (the caller's contract): the scans read `frame`.
         let same = data.len() == frame.len();
+        if same && patch.keys.len() < usize::from(UNTOUCHED) {
+            if let Some(ascii) = patch.direct(frame) {
+                if ascii || std::str::from_utf8(frame).is_ok() {
+                    return patch.direct_record(data).map(|v| (v, true));
+                }
+            }
+        }
         let base = data.as_ptr() as usize;
         self.with_tape(data, |nodes| {
             if same {

@@ -54,13 +54,20 @@ const POW10: [f64; 16] = [
 
 /// Is `t` (the frame from a float's first byte on) `ryu`'s text for `f`, as `write_json`
 /// writes it? Decides the common short decimals (`-?I.F`, at most 15 digits) without
-/// formatting; `None` when it cannot tell. Why that is exact: the value is checked to be
-/// `m / 10^e` correctly rounded (both exact in an `f64`, one division), and distinct
-/// decimals of at most 15 significant digits round to distinct doubles, so `f`'s shortest
-/// digits are the text's own (given no trailing zero after the point but for `X.0`); `ryu`
-/// writes them in this plain form for a value below `1e16` whose first digit is at most four
-/// zeros after the point. Returns the text's length.
+/// formatting; `None` when it cannot tell. Returns the text's length.
 fn short_decimal(f: f64, t: &[u8]) -> Option<usize> {
+    short_decimal_text(t).and_then(|(n, v)| (v.to_bits() == f.to_bits()).then_some(n))
+}
+
+/// If `t` starts with a short decimal (`-?I.F`, at most 15 digits) spelt as `ryu` spells
+/// its value: its length and that value. Why that is exact: the value is `m / 10^e`
+/// correctly rounded (both exact in an `f64`, one division: what any correctly rounding
+/// parser, simd-json's included, makes of the text), and distinct decimals of at most 15
+/// significant digits round to distinct doubles, so the value's shortest digits are the
+/// text's own (given no trailing zero after the point but for `X.0`); `ryu` writes them in
+/// this plain form for a value below `1e16` whose first digit is at most four zeros after
+/// the point.
+pub(super) fn short_decimal_text(t: &[u8]) -> Option<(usize, f64)> {
     let neg = t.first() == Some(&b'-');
     let mut p = usize::from(neg);
     let int_start = p;
@@ -100,8 +107,7 @@ fn short_decimal(f: f64, t: &[u8]) -> Option<usize> {
     }
     #[allow(clippy::cast_precision_loss)] // m < 10^15 < 2^53: exact
     let v = m as f64 / POW10[frac.len()];
-    let v = if neg { -v } else { v };
-    (v.to_bits() == f.to_bits()).then_some(p)
+    Some((p, if neg { -v } else { v }))
 }
 
 /// Does `frame[at..]` start with `write_json`'s text for `f`, ending there? Its length.
@@ -289,8 +295,14 @@ impl JsonPatch {
     /// (Most keys are not the script's: callers rule those out with `key_filter` first.)
     #[inline]
     pub(super) fn key_of(&self, key: &str, fp: u64) -> u16 {
+        self.key_of_bytes(key.as_bytes(), fp)
+    }
+
+    /// [`JsonPatch::key_of`] for a key's bytes.
+    #[inline]
+    pub(super) fn key_of_bytes(&self, key: &[u8], fp: u64) -> u16 {
         for (i, &f) in self.key_fps.iter().enumerate() {
-            if f == fp && *self.keys[i] == *key {
+            if f == fp && self.keys[i].as_bytes() == key {
                 return u16::try_from(i).unwrap_or(UNTOUCHED);
             }
         }

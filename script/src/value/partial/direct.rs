@@ -160,29 +160,39 @@ impl JsonPatch {
             ascii: true,
             escapes: 0,
         };
+        // The innermost open container (the outer ones wait in `levels`), and how deep.
+        let mut cur = Level {
+            object: true,
+            ..Level::default()
+        };
+        let mut depth = 1;
+        if f.get(1) == Some(&b'}') {
+            return (f.len() == 2).then_some(true);
+        }
         // A top-level member whose key the patch has, still to be closed.
-        let mut open = false;
-        let mut p = 0usize;
+        let (mut p, mut open) = self.key(f, 1, &mut seen, &mut cur, true)?;
         'value: loop {
             // A value starts at `p`.
             match *f.get(p)? {
                 c @ (b'{' | b'[') => {
                     let object = c == b'{';
-                    p += 1;
-                    let empty = f.get(p) == Some(if object { &b'}' } else { &b']' });
-                    if empty {
-                        p += 1;
+                    let close = if object { b'}' } else { b']' };
+                    if f.get(p + 1) == Some(&close) {
+                        p += 2;
                     } else {
-                        if self.levels.len() == DEPTH {
+                        if depth == DEPTH {
                             return None;
                         }
-                        self.levels.push(Level {
+                        self.levels.push(cur);
+                        cur = Level {
                             object,
                             mark: self.key_spans.len(),
                             ..Level::default()
-                        });
+                        };
+                        depth += 1;
+                        p += 1;
                         if object {
-                            (p, open) = self.key(f, p, &mut seen, open)?;
+                            p = self.key(f, p, &mut seen, &mut cur, false)?.0;
                         }
                         continue 'value;
                     }
@@ -196,43 +206,52 @@ impl JsonPatch {
             }
             // A value ends at `p`: what follows, and the containers that closes.
             loop {
-                let depth = self.levels.len();
-                let Some(&Level { object, mark, .. }) = self.levels.last() else {
-                    return (p == f.len()).then_some(seen.ascii);
-                };
                 if depth == 1 && open {
                     // A touched value is built from its bytes: one with an escape (which
                     // would need unescaping) is left to the tape.
                     if seen.escapes != 0 {
                         return None;
                     }
-                    let m = self.members.last_mut()?;
-                    m.end = u32::try_from(p).ok()?;
+                    self.members.last_mut()?.end = u32::try_from(p).ok()?;
                     open = false;
                 }
                 match f.get(p) {
                     Some(b',') => {
                         p += 1;
-                        if object {
-                            (p, open) = self.key(f, p, &mut seen, open)?;
+                        if cur.object && depth == 1 {
+                            (p, open) = self.key(f, p, &mut seen, &mut cur, true)?;
+                        } else if cur.object {
+                            p = self.key(f, p, &mut seen, &mut cur, false)?.0;
                         }
                         continue 'value;
                     }
-                    Some(b'}') if object => {}
-                    Some(b']') if !object => {}
+                    Some(b'}') if cur.object => {}
+                    Some(b']') if !cur.object => {}
                     _ => return None,
                 }
                 p += 1;
-                self.levels.pop();
-                self.key_spans.truncate(mark);
+                self.key_spans.truncate(cur.mark);
+                depth -= 1;
+                if depth == 0 {
+                    return (p == f.len()).then_some(seen.ascii);
+                }
+                cur = self.levels.pop()?;
             }
         }
     }
 
-    /// The key at `f[p..]` of the innermost open object, and its colon: where its value
-    /// starts, and whether it opens a touched top-level member (else `open` as it was).
+    /// The key at `f[p..]` of the open object `cur`, and its colon: where its value starts,
+    /// and, for a key of the top level (`top`), whether the patch has it (then it is noted
+    /// as a member).
     #[inline(always)]
-    fn key(&mut self, f: &[u8], p: usize, seen: &mut Seen, open: bool) -> Option<(usize, bool)> {
+    fn key(
+        &mut self,
+        f: &[u8],
+        p: usize,
+        seen: &mut Seen,
+        cur: &mut Level,
+        top: bool,
+    ) -> Option<(usize, bool)> {
         if f.get(p) != Some(&b'"') {
             return None;
         }
@@ -241,25 +260,15 @@ impl JsonPatch {
         if f.get(e + 1) != Some(&b':') {
             return None;
         }
-        let depth = self.levels.len();
-        if depth == 1 {
-            // A top-level key is matched with the patch's by its bytes: they must be its
-            // text. Escape counts restart with each member (see the touched values above).
-            if seen.escapes != escapes {
-                return None;
-            }
-            seen.escapes = 0;
-        }
         let k = f.get(p + 1..e)?;
         let fp = fingerprint(k);
         let bit = filter_bit(fp);
-        let level = self.levels.last_mut()?;
-        level.keys += 1;
-        if level.keys > MAX_KEYS {
+        cur.keys += 1;
+        if cur.keys > MAX_KEYS {
             return None;
         }
-        if level.filter & bit != 0 {
-            let earlier = self.key_spans.get(level.mark..)?;
+        if cur.filter & bit != 0 {
+            let earlier = self.key_spans.get(cur.mark..)?;
             if earlier
                 .iter()
                 .any(|&(a, b, kfp)| kfp == fp && f.get(a..b) == Some(k))
@@ -267,23 +276,32 @@ impl JsonPatch {
                 return None;
             }
         }
-        level.filter |= bit;
+        cur.filter |= bit;
         self.key_spans.push((p + 1, e, fp));
-        let mut open = open;
-        if depth == 1 && self.key_filter & bit != 0 {
-            let key = self.key_of_bytes(k, fp);
-            if key != UNTOUCHED {
-                self.members.push(Member {
-                    start: u32::try_from(p).ok()?,
-                    value: u32::try_from(e + 2).ok()?,
-                    end: 0,
-                    node: 0,
-                    key,
-                });
-                open = true;
-            }
+        if !top {
+            return Some((e + 2, false));
         }
-        Some((e + 2, open))
+        // A top-level key is matched with the patch's by its bytes: they must be its text.
+        // Escape counts restart with each member (see the touched values in `direct`).
+        if seen.escapes != escapes {
+            return None;
+        }
+        seen.escapes = 0;
+        if self.key_filter & bit == 0 {
+            return Some((e + 2, false));
+        }
+        let key = self.key_of_bytes(k, fp);
+        if key == UNTOUCHED {
+            return Some((e + 2, false));
+        }
+        self.members.push(Member {
+            start: u32::try_from(p).ok()?,
+            value: u32::try_from(e + 2).ok()?,
+            end: 0,
+            node: 0,
+            key,
+        });
+        Some((e + 2, true))
     }
 
     /// The record of the touched members [`JsonPatch::direct`] noted in `data` (the frame,
@@ -301,7 +319,15 @@ impl JsonPatch {
         for m in &self.members {
             let (start, value, end) = (m.start as usize, m.value as usize, m.end as usize);
             let mut p = value;
-            let (Some(key), Some(v)) = (t.get(start + 1..value - 2), build(t, &mut p)) else {
+            // The usual touched member is a string: its text is the span's, less the quotes.
+            let v = if t.as_bytes().get(value) == Some(&b'"') && end > value + 1 {
+                p = end;
+                t.get(value + 1..end - 1)
+                    .map(|s| Value::String(Cow::Borrowed(s)))
+            } else {
+                build(t, &mut p)
+            };
+            let (Some(key), Some(v)) = (t.get(start + 1..value - 2), v) else {
                 return Err(disagree(start));
             };
             if p != end {

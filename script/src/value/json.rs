@@ -36,6 +36,9 @@ pub struct JsonDecoder {
     tape: Option<Tape<'static>>,
     /// Ends of the containers open at a point of the tape, reused by the depth check.
     open: Vec<usize>,
+    /// Validates frames already in the encoder's form in one pass, without the tape (the
+    /// direct scan of `partial`, with no fields to note).
+    scan: super::JsonPatch,
 }
 
 impl Default for JsonDecoder {
@@ -65,6 +68,7 @@ impl JsonDecoder {
             buffers: Buffers::new(4096),
             tape: Some(Tape(Vec::with_capacity(256))),
             open: Vec::with_capacity(16),
+            scan: super::JsonPatch::new(&[]),
         }
     }
 
@@ -74,6 +78,9 @@ impl JsonDecoder {
     /// # Errors
     /// [`JsonError`] if the input is not valid JSON or nests too deeply.
     pub fn validate(&mut self, data: &mut [u8]) -> Result<(), JsonError> {
+        if self.scan.direct_valid(data) {
+            return Ok(());
+        }
         let mut open = std::mem::take(&mut self.open);
         let r = self.with_tape(data, |nodes| check_depth(nodes, &mut open));
         self.open = open;

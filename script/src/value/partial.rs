@@ -506,12 +506,8 @@ impl JsonDecoder {
     ) -> Result<(Value<'a>, bool), JsonError> {
         // `data` is a copy of `frame` (the caller's contract): the scans read `frame`.
         let same = data.len() == frame.len();
-        if same && patch.keys.len() < usize::from(UNTOUCHED) {
-            if let Some(ascii) = patch.direct(frame) {
-                if ascii || std::str::from_utf8(frame).is_ok() {
-                    return patch.direct_record(data).map(|v| (v, true));
-                }
-            }
+        if same && patch.keys.len() < usize::from(UNTOUCHED) && patch.direct_valid(frame) {
+            return patch.direct_record(data).map(|v| (v, true));
         }
         let base = data.as_ptr() as usize;
         self.with_tape(data, |nodes| {

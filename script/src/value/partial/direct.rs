@@ -240,6 +240,15 @@ impl JsonPatch {
         }
     }
 
+    /// Does the direct scan answer for `f`, and is it UTF-8? Then it is valid JSON, as
+    /// simd-json would find it (and canonical); `false` leaves the question to the tape.
+    pub(crate) fn direct_valid(&mut self, f: &[u8]) -> bool {
+        match self.direct(f) {
+            Some(ascii) => ascii || std::str::from_utf8(f).is_ok(),
+            None => false,
+        }
+    }
+
     /// The key at `f[p..]` of the open object `cur`, and its colon: where its value starts,
     /// and, for a key of the top level (`top`), whether the patch has it (then it is noted
     /// as a member).

@@ -37,8 +37,9 @@ pub struct JsonDecoder {
     /// Ends of the containers open at a point of the tape, reused by the depth check.
     open: Vec<usize>,
     /// Validates frames already in the encoder's form in one pass, without the tape (the
-    /// direct scan of `partial`, with no fields to note).
-    scan: super::JsonPatch,
+    /// direct scan of `partial`, with no fields to note). Boxed, and made on the first
+    /// `validate`: decoders are kept per source, connection and shard, most never validate.
+    scan: Option<Box<super::JsonPatch>>,
 }
 
 impl Default for JsonDecoder {
@@ -68,7 +69,7 @@ impl JsonDecoder {
             buffers: Buffers::new(4096),
             tape: Some(Tape(Vec::with_capacity(256))),
             open: Vec::with_capacity(16),
-            scan: super::JsonPatch::new(&[]),
+            scan: None,
         }
     }
 
@@ -78,7 +79,11 @@ impl JsonDecoder {
     /// # Errors
     /// [`JsonError`] if the input is not valid JSON or nests too deeply.
     pub fn validate(&mut self, data: &mut [u8]) -> Result<(), JsonError> {
-        if self.scan.direct_valid(data) {
+        if self
+            .scan
+            .get_or_insert_with(|| Box::new(super::JsonPatch::new(&[])))
+            .direct_valid(data)
+        {
             return Ok(());
         }
         let mut open = std::mem::take(&mut self.open);

@@ -113,7 +113,7 @@ enum Num {
 }
 
 /// The canonical number at `f[p..]`: where it ends, and its value.
-#[inline]
+#[inline(always)]
 fn number(f: &[u8], p: usize) -> Option<(usize, Num)> {
     let neg = f.get(p) == Some(&b'-');
     let start = p + usize::from(neg);

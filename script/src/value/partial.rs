@@ -54,7 +54,7 @@ struct Member {
     /// Where the value starts (after `"key":`).
     value: u32,
     end: u32,
-    /// The value's node on the tape.
+    /// The value's node on the tape (0 from the direct scan, which builds without one).
     node: usize,
     /// Index into [`JsonPatch::keys`] (the walk notes [`UNTOUCHED`] ones too, then drops them).
     key: u16,

@@ -1,6 +1,7 @@
 //! The in-memory ceiling for JSON passthrough on one pinned core, on the same ~600-byte
 //! records the end-to-end run sends:
-//! - `validate`: simd-json tape only (what a passthrough pipeline does per event);
+//! - `validate`: `JsonDecoder::validate`, what a passthrough pipeline does per event (the
+//!   direct scan for frames already in the encoder's form, simd-json's tape otherwise);
 //! - `decode_encode`: build the value and serialise it again (what re-encoding costs);
 //! - `ingest_path`: Sluice's whole ingest path in memory: framing, validation, batching,
 //!   the SPSC ring to the sink side and back (no sockets).

@@ -242,9 +242,11 @@ impl JsonPatch {
 
     /// Does the direct scan answer for `f`, and is it UTF-8? Then it is valid JSON, as
     /// simd-json would find it (and canonical); `false` leaves the question to the tape.
+    /// Only a frame with a byte above 0x7f needs this check (the same vector pass
+    /// [`JsonPatch::direct_record`] makes to reach its `str`).
     pub(crate) fn direct_valid(&mut self, f: &[u8]) -> bool {
         match self.direct(f) {
-            Some(ascii) => ascii || std::str::from_utf8(f).is_ok(),
+            Some(ascii) => ascii || simdutf8::basic::from_utf8(f).is_ok(),
             None => false,
         }
     }

@@ -4,12 +4,17 @@
 //! and one carrying emptied batches back, so a steady flow allocates nothing. A sink shard
 //! that finds all its rings empty parks on a [`Bell`]: it raises its `parked` flag, checks the
 //! rings once more, and sleeps in the reactor until a producer rings. Producers only make a
-//! syscall when the consumer is actually parked, so a busy mesh runs without any.
+//! syscall when the consumer is actually parked, so a busy mesh runs without any. A producer
+//! on the consumer's own thread (a shard that is both ingest and sink) makes none at all: it
+//! wakes the parked task directly.
 
+use std::future::Future;
 use std::io::Write as _;
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{fence, AtomicBool, Ordering};
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 use rtrb::{Consumer, Producer, RingBuffer};
 
@@ -134,20 +139,58 @@ impl Batch {
     }
 }
 
+/// What a bell and its parking spot share.
+#[derive(Debug, Default)]
+struct Parked {
+    /// The consumer is asleep (or about to be) and wants a wake-up.
+    flag: AtomicBool,
+    /// [`thread_token`] of the consumer's thread, once it lives in a reactor (0 before).
+    owner: AtomicUsize,
+    /// The sleeping consumer's task, for producers on its own thread.
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Parked {
+    fn take_waker(&self) -> Option<Waker> {
+        self.waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// A number that tells this thread from every other thread alive: the address of one of its
+/// thread-locals (never 0).
+fn thread_token() -> usize {
+    thread_local! {
+        static TOKEN: u8 = const { 0 };
+    }
+    TOKEN.with(|t| std::ptr::from_ref(t) as usize)
+}
+
 /// The waking side of a parked consumer; one clone per producer.
 #[derive(Debug)]
 pub struct Bell {
-    parked: Arc<AtomicBool>,
+    parked: Arc<Parked>,
     tx: UnixStream,
 }
 
 impl Bell {
     /// Wakes the consumer if (and only if) it is parked.
     pub fn ring(&self) {
-        // Pairs with the fence in `Parking::park`: either the consumer sees what we pushed
+        // Pairs with the fence in `Waiter::park`: either the consumer sees what we pushed
         // before it sleeps, or we see its flag and wake it.
         fence(Ordering::SeqCst);
-        if self.parked.load(Ordering::Relaxed) && self.parked.swap(false, Ordering::AcqRel) {
+        let p = &*self.parked;
+        if p.flag.load(Ordering::Relaxed) && p.flag.swap(false, Ordering::AcqRel) {
+            // On the consumer's own thread its task is suspended, not the reactor: wake it
+            // in place, without a byte through the socket and a trip through the reactor.
+            if p.owner.load(Ordering::Relaxed) == thread_token() {
+                if let Some(w) = p.take_waker() {
+                    w.wake();
+                    return;
+                }
+            }
             // A full socket buffer (EAGAIN) means a wake-up is already pending.
             let _ = (&self.tx).write(&[1]);
         }
@@ -155,7 +198,7 @@ impl Bell {
 
     /// Wakes the consumer unconditionally (shutdown, producer gone).
     pub fn ring_always(&self) {
-        self.parked.store(false, Ordering::SeqCst);
+        self.parked.flag.store(false, Ordering::SeqCst);
         let _ = (&self.tx).write(&[1]);
     }
 }
@@ -176,13 +219,14 @@ impl Bell {
 /// The parked side: a flag and the socket a [`Bell`] writes to.
 #[derive(Debug)]
 pub struct Parking {
-    parked: Arc<AtomicBool>,
+    parked: Arc<Parked>,
     /// The read end; the shard wraps it in its reactor.
     pub rx: UnixStream,
 }
 
 impl Parking {
-    /// Moves the parking spot into the current shard's reactor. Call inside the executor.
+    /// Moves the parking spot into the current shard's reactor. Call inside the executor:
+    /// bells rung on this thread from now on wake the waiter without a syscall.
     #[must_use]
     pub fn into_waiter(self) -> Waiter {
         use std::os::fd::{FromRawFd as _, IntoRawFd as _};
@@ -190,6 +234,7 @@ impl Parking {
         // SAFETY: `fd` was just released by a connected, non-blocking UnixStream that we own;
         // glommio's UnixStream takes over that ownership and closes it on drop.
         let stream = unsafe { glommio::net::UnixStream::from_raw_fd(fd) };
+        self.parked.owner.store(thread_token(), Ordering::Relaxed);
         Waiter {
             parked: self.parked,
             stream,
@@ -200,30 +245,69 @@ impl Parking {
 /// A [`Parking`] living in a shard's reactor: sleeps until a [`Bell`] rings.
 #[derive(Debug)]
 pub struct Waiter {
-    parked: Arc<AtomicBool>,
+    parked: Arc<Parked>,
     stream: glommio::net::UnixStream,
+}
+
+/// Resolves once a bell on the waiter's own thread has taken the waker it left (which that
+/// bell does only while the flag is up). A sleep without [`Waiter::park`] never resolves
+/// here: only the socket wakes it.
+struct LocalRing<'a> {
+    parked: &'a Parked,
+    waiting: bool,
+}
+
+impl Future for LocalRing<'_> {
+    type Output = usize;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
+        let p = self.parked;
+        let mut w = p.waker.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.waiting {
+            match &mut *w {
+                // Taken by a ring: that was the wake-up.
+                None => return Poll::Ready(1),
+                Some(old) if !old.will_wake(cx.waker()) => *old = cx.waker().clone(),
+                Some(_) => {}
+            }
+        } else if p.flag.load(Ordering::Acquire) {
+            *w = Some(cx.waker().clone());
+            self.waiting = true;
+        }
+        Poll::Pending
+    }
 }
 
 impl Waiter {
     /// Raises the parked flag; re-check for work afterwards, then [`Waiter::sleep`] or
     /// [`Waiter::unpark`].
     pub fn park(&self) {
-        self.parked.store(true, Ordering::SeqCst);
+        self.parked.flag.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
     }
 
     /// Lowers the parked flag.
     pub fn unpark(&self) {
-        self.parked.store(false, Ordering::SeqCst);
+        self.parked.flag.store(false, Ordering::SeqCst);
     }
 
     /// Sleeps until rung; consumes the pending rings and returns how many there were
-    /// (0 if the bell's other end is gone).
+    /// (0 if the bell's other end is gone). A ring from this thread ends the sleep without
+    /// touching the socket; one from another thread arrives as a byte on it. The socket's
+    /// pending read survives a sleep that a local ring ended (glommio keeps its poll), so
+    /// the next sleep waits on it again without a syscall.
     pub async fn sleep(&mut self) -> usize {
         use futures_lite::AsyncReadExt as _;
         let mut buf = [0u8; 256];
-        let n = self.stream.read(&mut buf).await.unwrap_or(0);
+        let stream = &mut self.stream;
+        let local = LocalRing {
+            parked: &self.parked,
+            waiting: false,
+        };
+        let n = futures_lite::future::or(local, async { stream.read(&mut buf).await.unwrap_or(0) })
+            .await;
         self.unpark();
+        self.parked.take_waker();
         n
     }
 }
@@ -236,7 +320,7 @@ pub fn bell() -> std::io::Result<(Bell, Parking)> {
     let (tx, rx) = UnixStream::pair()?;
     tx.set_nonblocking(true)?;
     rx.set_nonblocking(true)?;
-    let parked = Arc::new(AtomicBool::new(false));
+    let parked = Arc::new(Parked::default());
     Ok((
         Bell {
             parked: Arc::clone(&parked),
@@ -354,7 +438,7 @@ mod tests {
             parking.rx.read(&mut buf).is_err(),
             "not parked: no wake-up byte"
         );
-        parking.parked.store(true, Ordering::SeqCst);
+        parking.parked.flag.store(true, Ordering::SeqCst);
         bell.ring();
         assert_eq!(parking.rx.read(&mut buf).unwrap(), 1);
         bell.ring();
@@ -362,5 +446,40 @@ mod tests {
             parking.rx.read(&mut buf).is_err(),
             "flag was cleared by the first ring"
         );
+    }
+
+    #[test]
+    fn a_ring_on_the_waiters_own_thread_writes_no_byte() {
+        let (bell, parking) = bell().unwrap();
+        let remote = bell.try_clone().unwrap();
+        let ex = glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
+            .make()
+            .unwrap();
+        ex.run(async move {
+            let mut w = parking.into_waiter();
+            // Rung by another task of this executor while the waiter sleeps.
+            w.park();
+            let local = glommio::spawn_local(async move {
+                glommio::timer::sleep(std::time::Duration::from_millis(5)).await;
+                bell.ring();
+            })
+            .detach();
+            assert_eq!(w.sleep().await, 1);
+            local.await;
+            assert!(!w.parked.flag.load(Ordering::SeqCst));
+            // Rung from another thread: that one comes as a byte. Had the local ring left
+            // a byte in the socket, this sleep would end on it before the ring.
+            w.park();
+            let rung = Arc::new(AtomicBool::new(false));
+            let r = Arc::clone(&rung);
+            let t = std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                r.store(true, Ordering::SeqCst);
+                remote.ring();
+            });
+            assert_eq!(w.sleep().await, 1);
+            assert!(rung.load(Ordering::SeqCst), "woken by a stale byte");
+            t.join().unwrap();
+        });
     }
 }

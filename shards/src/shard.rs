@@ -104,15 +104,30 @@ pub(crate) async fn run_shard(parts: ShardParts) {
                 Err(e) => return fail(&reports, cpu, format!("sink `{}`: {e}", sp.id)),
             }
         }
-        let t = glommio::spawn_local(drain(
-            links,
-            parking.into_waiter(),
-            sinks,
-            Rc::clone(&sink_counters),
-            Rc::clone(&hard),
-            Rc::clone(&reopen),
-            crate::park_spin::ParkSpin::new(plan.park_spin),
-        ));
+        // The ring loop and the sink tasks it starts run in a task queue of their own: a
+        // source that yields its queue after a read (`source::stream`) lets them write what
+        // it just handed over before the next source's read is processed, when this shard
+        // is also an ingest shard.
+        let queue = glommio::executor().create_task_queue(
+            glommio::Shares::default(),
+            glommio::Latency::NotImportant,
+            "sinks",
+        );
+        let t = match glommio::spawn_local_into(
+            drain(
+                links,
+                parking.into_waiter(),
+                sinks,
+                Rc::clone(&sink_counters),
+                Rc::clone(&hard),
+                Rc::clone(&reopen),
+                crate::park_spin::ParkSpin::new(plan.park_spin),
+            ),
+            queue,
+        ) {
+            Ok(t) => t,
+            Err(e) => return fail(&reports, cpu, format!("starting the sinks: {e}")),
+        };
         sink_task = Some(t.detach());
     }
 

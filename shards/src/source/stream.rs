@@ -184,9 +184,13 @@ pub(crate) async fn read_stream<R: AsyncRead + Unpin>(
         if let Some(m) = &limits.memory {
             ctx.borrow_mut().source_counters(src).read_buffers = m.get() as u64;
         }
-        // A busy stream's reads never wait; without this it would starve every other task
-        // of the shard (other sources, the metrics reporter) until it paused.
-        glommio::yield_if_needed().await;
+        // A busy stream's reads never wait (glommio tries the socket before it sleeps), so
+        // after each read let the shard's other task queues run, and the tasks of this one
+        // that are ready: the sink tasks of this shard (their own queue, `shard.rs`), which
+        // its batches just woke and which would otherwise wait until every stream ran dry
+        // (in a shard that is both ingest and sink that wait was the tail of the latency),
+        // the shard's other streams, the metrics reporter.
+        glommio::executor().yield_task_queue_now().await;
     }
     if cut {
         ctx.borrow_mut().cut_stream(stream, &at(now_ns()));

@@ -1,11 +1,12 @@
 //! Routing an event to the sinks of a port: encode (or copy the original bytes) straight
 //! into each sink's open batch, then run its postprocessors over the new tail.
 
+use sluice_codecs::{Codec, PostprocessorChain};
 use sluice_script::{JsonPatch, Value};
 
 use super::{Ingest, Read, SinkOut};
 use crate::metrics::bump;
-use crate::ring::{Batch, FrameAttrs, FrameMeta};
+use crate::ring::{FrameAttrs, FrameMeta};
 
 /// How an event becomes bytes for one sink.
 enum Body<'x, 'v> {
@@ -74,15 +75,27 @@ impl Ingest {
         let Some(out) = self.outs[s].as_mut() else {
             return;
         };
-        let mut batch = match out.batch.take() {
+        // The batch stays where it is while the frame goes in (moving it out and back per
+        // event was a copy of the whole struct through the stack, and a store-forwarding
+        // stall, on every event).
+        let SinkOut {
+            link,
+            local,
+            codec,
+            post,
+            batch: slot,
+            splits,
+            attrs_from,
+        } = out;
+        let batch = match slot {
             Some(b) => b,
-            None => self.outbox.new_batch(out.link, out.local, self.batch_bytes),
+            None => slot.insert(self.outbox.new_batch(*link, *local, self.batch_bytes)),
         };
         let start = batch.data.len();
-        match write_frame(out, &mut batch, start, body) {
+        match write_frame(codec, post, splits, &mut batch.data, start, body) {
             Ok(()) => {
                 let last = u32::try_from(batch.data.len()).unwrap_or(u32::MAX);
-                for &end in &out.splits {
+                for &end in splits.iter() {
                     let end = u32::try_from(end).unwrap_or(u32::MAX);
                     batch.frames.push(FrameMeta {
                         end,
@@ -98,7 +111,7 @@ impl Ingest {
                     ingest_ns,
                 });
                 batch.lossless |= read.lossless;
-                if let (Some(key), Some(meta)) = (out.attrs_from, meta) {
+                if let (Some(key), Some(meta)) = (*attrs_from, meta) {
                     if let Some(a) = meta.get(key).and_then(|r| attrs(r, batch.frames.len() - 1)) {
                         batch.attrs.push(a);
                     }
@@ -122,9 +135,9 @@ impl Ingest {
             }
         }
         if batch.data.len() >= self.batch_bytes {
-            self.outbox.pending[s].push_back(batch);
-        } else {
-            out.batch = Some(batch);
+            if let Some(b) = slot.take() {
+                self.outbox.pending[s].push_back(b);
+            }
         }
     }
 }
@@ -169,16 +182,18 @@ fn attrs(r: &Value<'_>, frame: usize) -> Option<FrameAttrs> {
 }
 
 fn write_frame(
-    out: &mut SinkOut,
-    batch: &mut Batch,
+    codec: &mut Codec,
+    post: &mut PostprocessorChain,
+    splits: &mut Vec<usize>,
+    data: &mut Vec<u8>,
     start: usize,
     body: Body<'_, '_>,
 ) -> Result<(), sluice_codecs::Error> {
-    out.splits.clear();
+    splits.clear();
     match body {
-        Body::Raw(bytes) => batch.data.extend_from_slice(bytes),
-        Body::Value(v, m) => out.codec.encode(v, m, &mut batch.data)?,
-        Body::Patch(v, pt, frame) => out.codec.encode_patch(v, pt, frame, &mut batch.data)?,
+        Body::Raw(bytes) => data.extend_from_slice(bytes),
+        Body::Value(v, m) => codec.encode(v, m, data)?,
+        Body::Patch(v, pt, frame) => codec.encode_patch(v, pt, frame, data)?,
     }
-    out.post.process(&mut batch.data, start, &mut out.splits)
+    post.process(data, start, splits)
 }

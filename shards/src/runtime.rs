@@ -459,12 +459,29 @@ impl Runtime {
 /// keeps its reactor polling briefly after its last work before it parks (glommio's
 /// `spin_before_park`): the drain task's short timers between looks at the rings
 /// (`park_spin.rs`) are served in that loop, without a syscall.
+///
+/// File sinks write on the executor's blocking threads (`sink/file.rs`), glommio's one per
+/// executor by default, pinned to the shard's CPU. A shard that owns several file sinks gets
+/// one thread per file sink, so that a write stuck on one file (a hung mount) never holds
+/// up another file's: each sink has at most one operation in flight.
 fn executor(cpu: usize, parts: &ShardParts) -> LocalExecutorBuilder {
-    let b = LocalExecutorBuilder::new(Placement::Fixed(cpu))
+    let mut b = LocalExecutorBuilder::new(Placement::Fixed(cpu))
         // No DMA file I/O: keep the registered buffer area at glommio's minimum (it
         // is locked memory, faulted in when the rings register it).
         .io_memory(64 << 10)
         .preempt_timer(Duration::from_millis(50));
+    let files = parts.sink.as_ref().map_or(0, |(j, _)| {
+        let owned = |s: &&crate::plan::SinkPlan| s.shard == *j;
+        let file =
+            |s: &&crate::plan::SinkPlan| matches!(s.kind, crate::plan::SinkKind::File { .. });
+        parts.plan.sinks.iter().filter(owned).filter(file).count()
+    });
+    if files > 1 {
+        if let Ok(set) = glommio::CpuSet::online() {
+            let set = set.filter(|l| l.cpu == cpu);
+            b = b.blocking_thread_pool_placement(glommio::PoolPlacement::Custom(vec![set; files]));
+        }
+    }
     if parts.sink.is_some() && !parts.plan.park_spin.is_zero() {
         b.spin_before_park(crate::park_spin::EXECUTOR_SPIN)
     } else {

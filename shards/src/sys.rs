@@ -132,3 +132,16 @@ pub(crate) fn inode(fd: RawFd) -> Option<u64> {
     let r = unsafe { libc::fstat(fd, &mut st) };
     (r == 0).then_some(st.st_ino)
 }
+
+/// Closes `f`, returning what `close(2)` says (dropping a `File` ignores it; on NFS it is
+/// where a failed write-back shows).
+pub(crate) fn close_file(f: std::fs::File) -> io::Result<()> {
+    use std::os::fd::IntoRawFd as _;
+    let fd = f.into_raw_fd();
+    // SAFETY: `into_raw_fd` gave up the only owner of `fd`, so it is closed exactly once.
+    if unsafe { libc::close(fd) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

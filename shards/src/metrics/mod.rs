@@ -44,9 +44,14 @@ impl Latency {
 
     /// Records one latency.
     pub fn record(&mut self, ns: u64) {
+        self.record_n(ns, 1);
+    }
+
+    /// Records `n` events of latency `ns`.
+    pub fn record_n(&mut self, ns: u64, n: u64) {
         self.0
             .get_or_insert_with(|| Box::new(new_histogram()))
-            .saturating_record(ns.clamp(1, HIST_MAX_NS));
+            .saturating_record_n(ns.clamp(1, HIST_MAX_NS), n);
     }
 
     /// Adds another histogram's counts.

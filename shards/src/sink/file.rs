@@ -1,5 +1,15 @@
-//! `file`: appends to a file through the shard's io_uring. Batches collect in a buffer that
-//! is written when it fills, on the flush interval, before a reopen, and at shutdown.
+//! `file`: appends to a file. Batches collect in a buffer that is written when it fills, on
+//! the flush interval, before a reopen, and at shutdown.
+//!
+//! The file's system calls (open, write, `fdatasync`, close) run on the shard's blocking
+//! thread (glommio's `spawn_blocking`), not on the shard: a buffered write to most local file
+//! systems can block (ext4 cannot take one without blocking, writers are throttled when too
+//! much memory is dirty, a hung NFS mount blocks forever), and a shard that blocked would
+//! stall every other source and sink it runs. The shard only waits for the result, as it
+//! did for io_uring's writes, which the kernel handed to its own worker thread for the same
+//! reason. The buffer goes to the blocking thread and comes back with the result, so it is
+//! not copied for the write (glommio's `write_at` consumes its buffer, which meant a copy of
+//! every write-out to keep the bytes for a retry).
 //!
 //! Rotation: the file is opened `O_APPEND`, so after a `copytruncate` rotation the next write
 //! lands at the start of the emptied file, not at the old offset. After a rotation by rename
@@ -15,13 +25,15 @@
 //! failed write (reopen, back off, write the whole buffer again): the file may then hold
 //! those lines twice, never none.
 
+use std::fs::File;
+use std::io::Write as _;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_lite::future;
-use glommio::io::{BufferedFile, OpenOptions};
 
 use super::Tally;
 use crate::metrics::bump;
@@ -35,7 +47,7 @@ const RETRY_MIN: Duration = Duration::from_millis(50);
 
 pub(crate) struct FileSink {
     path: PathBuf,
-    file: Option<BufferedFile>,
+    file: Option<Arc<File>>,
     interval: Duration,
     /// Write when this much is buffered.
     limit: usize,
@@ -55,36 +67,61 @@ pub(crate) struct FileSink {
     fsync: bool,
 }
 
-async fn open_append(path: &Path) -> std::io::Result<BufferedFile> {
-    OpenOptions::new()
-        .write(true)
-        .create(true)
-        .append(true)
-        .buffered_open(path)
-        .await
-        .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))
+/// Runs `f` on the shard's blocking thread and waits for it without blocking the shard.
+async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    glommio::executor().spawn_blocking(f).await
+}
+
+async fn open_append(path: &Path) -> std::io::Result<Arc<File>> {
+    let p = path.to_path_buf();
+    blocking(move || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&p)
+    })
+    .await
+    .map(Arc::new)
+    .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))
+}
+
+/// Writes `buf[off..]` to `file` (on the calling thread, so on the blocking one), looping
+/// on short writes and `EINTR`. Returns the buffer, how far it got, and the error that
+/// stopped it, if any.
+fn write_from(file: &File, buf: Vec<u8>, mut off: usize) -> (Vec<u8>, usize, std::io::Result<()>) {
+    while off < buf.len() {
+        // O_APPEND: every write lands at the end, whatever the position.
+        match (&*file).write(&buf[off..]) {
+            Ok(0) => return (buf, off, Err(std::io::Error::other("wrote nothing"))),
+            Ok(n) => off += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (buf, off, Err(e)),
+        }
+    }
+    (buf, off, Ok(()))
 }
 
 /// Writes `header` into `f` if the file is empty: one header per file, however many
 /// ingest shards encode its rows.
-async fn write_header(f: &BufferedFile, header: Option<&[u8]>) -> std::io::Result<()> {
+async fn write_header(f: &Arc<File>, header: Option<&[u8]>) -> std::io::Result<()> {
     let Some(h) = header else { return Ok(()) };
-    if f.file_size().await.map_err(std::io::Error::from)? != 0 {
-        return Ok(());
-    }
-    let mut off = 0;
-    while off < h.len() {
-        // O_APPEND: the position is ignored.
-        let n = f
-            .write_at(h[off..].to_vec(), 0)
-            .await
-            .map_err(std::io::Error::from)?;
-        if n == 0 {
-            return Err(std::io::Error::other("wrote nothing"));
+    let (f, h) = (Arc::clone(f), h.to_vec());
+    blocking(move || {
+        if f.metadata()?.len() != 0 {
+            return Ok(());
         }
-        off += n;
+        write_from(&f, h, 0).2
+    })
+    .await
+}
+
+/// Closes `f` (the last handle to it), reporting what `close(2)` says.
+async fn close_file(f: Arc<File>) -> std::io::Result<()> {
+    match Arc::try_unwrap(f) {
+        Ok(f) => blocking(move || crate::sys::close_file(f)).await,
+        // An operation still holds it (none should): it closes when that one drops it.
+        Err(_) => Ok(()),
     }
-    Ok(())
 }
 
 impl FileSink {
@@ -123,15 +160,28 @@ impl FileSink {
     }
 
     /// Returns false when the batch did not make it into the file (given up at shutdown).
-    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally) -> bool {
+    /// `more`: other batches wait in the sink's queue (then a batch that does not fill the
+    /// buffer waits for them; the last one is written out at once: batching must not cost
+    /// latency when the load is light).
+    pub(crate) async fn write(&mut self, batch: &mut Batch, more: bool, c: &mut Tally) -> bool {
         if self.since.is_none() {
             self.since = Some(Instant::now());
         }
-        self.buf.extend_from_slice(&batch.data);
         self.buf_events += batch.events();
         // A batch whose source waits for an acknowledgement is written out before it goes
         // back: "acknowledged" means the bytes are in the file (the OS has them).
-        if self.buf.len() >= self.limit || !batch.marks.is_empty() {
+        let out =
+            !more || !batch.marks.is_empty() || self.buf.len() + batch.data.len() >= self.limit;
+        if out && self.buf.is_empty() {
+            // Nothing buffered before it: the batch's own buffer is written, lent for the
+            // write and given back emptied, with its capacity (no copy).
+            std::mem::swap(&mut self.buf, &mut batch.data);
+            let ok = self.write_out(c).await;
+            std::mem::swap(&mut self.buf, &mut batch.data);
+            return ok;
+        }
+        self.buf.extend_from_slice(&batch.data);
+        if out {
             return self.write_out(c).await;
         }
         true
@@ -144,35 +194,31 @@ impl FileSink {
         let mut off = 0;
         while off < self.buf.len() {
             let r = match &self.file {
-                // O_APPEND: the position is ignored, every write lands at the end.
-                Some(f) => f
-                    .write_at(self.buf[off..].to_vec(), 0)
-                    .await
-                    .map_err(std::io::Error::from),
+                Some(f) => {
+                    let (f, buf) = (Arc::clone(f), std::mem::take(&mut self.buf));
+                    let (buf, at, r) = blocking(move || write_from(&f, buf, off)).await;
+                    self.buf = buf;
+                    off = at;
+                    r
+                }
                 None => Err(std::io::Error::other("not open")),
             };
             match r {
-                Ok(n) if n > 0 => {
-                    off += n;
-                    if off < self.buf.len() || !self.fsync {
-                        continue;
+                Ok(()) if !self.fsync => {}
+                // With `fsync`, the events count as written (and their batches as
+                // acknowledged) only once the data is on disk; a failed sync is retried
+                // like a failed write, after reopening the file.
+                Ok(()) => match self.sync().await {
+                    Ok(()) => c.syncs += 1,
+                    Err(e) => {
+                        off = 0;
+                        self.failed(&e, c);
                     }
-                    // With `fsync`, the events count as written (and their batches as
-                    // acknowledged) only once the data is on disk; a failed sync is retried
-                    // like a failed write, after reopening the file.
-                    match self.sync().await {
-                        Ok(()) => {
-                            c.syncs += 1;
-                            continue;
-                        }
-                        Err(e) => {
-                            off = 0;
-                            self.failed(&e, c);
-                        }
-                    }
-                }
-                Ok(_) => self.failed(&std::io::Error::other("wrote nothing"), c),
+                },
                 Err(e) => self.failed(&e, c),
+            }
+            if off >= self.buf.len() {
+                break;
             }
             if hard.is_fired() || !self.pause(&hard).await {
                 bump(&mut c.dropped, "write_failed", self.buf_events);
@@ -198,7 +244,10 @@ impl FileSink {
 
     async fn sync(&self) -> std::io::Result<()> {
         match &self.file {
-            Some(f) => f.fdatasync().await.map_err(std::io::Error::from),
+            Some(f) => {
+                let f = Arc::clone(f);
+                blocking(move || f.sync_data()).await
+            }
             None => Err(std::io::Error::other("not open")),
         }
     }
@@ -230,7 +279,7 @@ impl FileSink {
     /// Closes the file and opens the path again (creating it).
     async fn reopen_now(&mut self, c: &mut Tally) {
         if let Some(f) = self.file.take() {
-            if let Err(e) = f.close().await {
+            if let Err(e) = close_file(f).await {
                 tracing::warn!(path = %self.path.display(), error = %e, "closing the old file failed");
             }
         }
@@ -294,7 +343,7 @@ impl FileSink {
     pub(crate) async fn close(&mut self, c: &mut Tally) {
         self.write_out(c).await;
         if let Some(f) = self.file.take() {
-            if let Err(e) = f.close().await {
+            if let Err(e) = close_file(f).await {
                 tracing::error!(path = %self.path.display(), error = %e, "closing the file sink failed");
                 c.errors += 1;
             }

@@ -211,9 +211,16 @@ impl SinkRt {
     /// Writes a batch. Returns once the bytes are handed to the OS (or, for a peer that is
     /// down, once `hard` gives up on it; those events are counted as dropped). Returns
     /// false when the sink gave up on the batch: it is then not acknowledged.
-    pub(crate) async fn write(&mut self, batch: &Batch, c: &mut Tally, hard: &Signal) -> bool {
+    /// `more`: other batches wait in the sink's queue.
+    pub(crate) async fn write(
+        &mut self,
+        batch: &mut Batch,
+        more: bool,
+        c: &mut Tally,
+        hard: &Signal,
+    ) -> bool {
         match self {
-            SinkRt::File(f) => f.write(batch, c).await,
+            SinkRt::File(f) => f.write(batch, more, c).await,
             SinkRt::Stdout(s) | SinkRt::Stderr(s) => {
                 s.write(batch, c, hard).await;
                 true
@@ -230,7 +237,7 @@ impl SinkRt {
             }
             SinkRt::Http(h) => {
                 // Normally driven by its own task (`http_task`), which gathers batches.
-                h.write(std::iter::once(batch), c, hard).await;
+                h.write(std::iter::once(&*batch), c, hard).await;
                 // Given up at the hard stop (counted as dropped): not acknowledged, so a
                 // source that commits reads it again after a restart.
                 !hard.is_fired()

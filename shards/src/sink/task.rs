@@ -110,7 +110,8 @@ pub(crate) async fn run_sink(
             tally.publish();
         }
         if let Some((link, mut batch)) = queue.pop() {
-            batch.gave_up = !sink.write(&batch, &mut tally, &hard).await;
+            let more = !queue.is_empty();
+            batch.gave_up = !sink.write(&mut batch, more, &mut tally, &hard).await;
             record(&counters, s, &batch, &mut tally);
             // Returning the batch is the acknowledgement: the ingest shard gets it back
             // only after the sink has written it (or given up on it and counted it as
@@ -163,11 +164,27 @@ pub(super) fn record(counters: &Rc<RefCell<Snapshot>>, s: usize, batch: &Batch, 
     let now = mono_ns();
     let all = &mut *counters.borrow_mut();
     tally.apply(&mut all.sinks[s]);
-    for f in batch.frames.iter().filter(|f| f.event_end) {
-        let lat = now.saturating_sub(f.ingest_ns);
-        all.sinks[s].latency.record(lat);
-        if let Some(p) = all.pipelines.get_mut(usize::from(f.pipeline)) {
-            p.latency.record(lat);
+    // The events of one read share its time, so a batch holds runs of equal latencies: each
+    // run is recorded once with its count (the same histogram, one update per run).
+    let mut run: Option<(u64, u16, u64)> = None;
+    let mut put = |(at, pipeline, n): (u64, u16, u64)| {
+        let lat = now.saturating_sub(at);
+        all.sinks[s].latency.record_n(lat, n);
+        if let Some(p) = all.pipelines.get_mut(usize::from(pipeline)) {
+            p.latency.record_n(lat, n);
         }
+    };
+    for f in batch.frames.iter().filter(|f| f.event_end) {
+        match &mut run {
+            Some((at, p, n)) if *at == f.ingest_ns && *p == f.pipeline => *n += 1,
+            _ => {
+                if let Some(r) = run.replace((f.ingest_ns, f.pipeline, 1)) {
+                    put(r);
+                }
+            }
+        }
+    }
+    if let Some(r) = run {
+        put(r);
     }
 }

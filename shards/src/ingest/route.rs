@@ -6,6 +6,7 @@ use sluice_script::{JsonPatch, Value};
 
 use super::{Ingest, Read, SinkOut};
 use crate::metrics::bump;
+use crate::plan::PipelinePlan;
 use crate::ring::{FrameAttrs, FrameMeta};
 
 /// How an event becomes bytes for one sink.
@@ -17,9 +18,56 @@ enum Body<'x, 'v> {
     /// A partial record to encode as a patch of the original frame (see
     /// [`sluice_codecs::Codec::decode_patch`]).
     Patch(&'x Value<'v>, &'x JsonPatch, &'x [u8]),
+    /// Already at the end of the sink's batch, from this offset (a source codec transcoded
+    /// it there, see [`Ingest::transcode_into_batch`]).
+    Written(usize),
+}
+
+/// What [`Ingest::transcode_into_batch`] did with a frame.
+pub(super) enum IntoBatch {
+    /// Transcoded and sent out of the `out` port.
+    Sent,
+    /// The codec declined it (appending nothing): decode it instead.
+    Declined,
+    /// The `out` port does not feed exactly one sink of this shard: not tried.
+    NotTried,
 }
 
 impl Ingest {
+    /// Where the `out` port of pipeline `p` feeds exactly one sink, transcodes `frame` with
+    /// source `src`'s decoder `dec` straight into that sink's batch (instead of into a
+    /// scratch buffer that is then copied there) and sends it: the same bytes, one copy less.
+    pub(super) fn transcode_into_batch(
+        &mut self,
+        src: usize,
+        dec: usize,
+        p: usize,
+        frame: &[u8],
+        read: &Read<'_>,
+    ) -> IntoBatch {
+        let port = PipelinePlan::OUT;
+        let [s] = self.pipelines[p].ports[port][..] else {
+            return IntoBatch::NotTried;
+        };
+        let Some(out) = self.outs[s].as_mut() else {
+            return IntoBatch::NotTried;
+        };
+        let batch = match &mut out.batch {
+            Some(b) => b,
+            None => out
+                .batch
+                .insert(self.outbox.new_batch(out.link, out.local, self.batch_bytes)),
+        };
+        let start = batch.data.len();
+        let codec = &mut self.sources[src].decoders[dec].codec;
+        if !codec.transcode(frame, read.now_ns, &mut batch.data) {
+            return IntoBatch::Declined;
+        }
+        self.counters.pipelines[p].ports[port] += 1;
+        self.emit(s, p, Body::Written(start), None, read);
+        IntoBatch::Sent
+    }
+
     /// Sends the original bytes of an unchanged event out of `port` of pipeline `p`.
     pub(super) fn route_raw(&mut self, p: usize, port: usize, bytes: &[u8], read: &Read<'_>) {
         self.counters.pipelines[p].ports[port] += 1;
@@ -91,7 +139,10 @@ impl Ingest {
             Some(b) => b,
             None => slot.insert(self.outbox.new_batch(*link, *local, self.batch_bytes)),
         };
-        let start = batch.data.len();
+        let start = match body {
+            Body::Written(start) => start,
+            _ => batch.data.len(),
+        };
         match write_frame(codec, post, splits, &mut batch.data, start, body) {
             Ok(()) => {
                 let last = u32::try_from(batch.data.len()).unwrap_or(u32::MAX);
@@ -194,6 +245,7 @@ fn write_frame(
         Body::Raw(bytes) => data.extend_from_slice(bytes),
         Body::Value(v, m) => codec.encode(v, m, data)?,
         Body::Patch(v, pt, frame) => codec.encode_patch(v, pt, frame, data)?,
+        Body::Written(_) => {}
     }
     post.process(data, start, splits)
 }

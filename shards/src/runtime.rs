@@ -471,10 +471,10 @@ fn executor(cpu: usize, parts: &ShardParts) -> LocalExecutorBuilder {
         .io_memory(64 << 10)
         .preempt_timer(Duration::from_millis(50));
     let files = parts.sink.as_ref().map_or(0, |(j, _)| {
-        let owned = |s: &&crate::plan::SinkPlan| s.shard == *j;
-        let file =
-            |s: &&crate::plan::SinkPlan| matches!(s.kind, crate::plan::SinkKind::File { .. });
-        parts.plan.sinks.iter().filter(owned).filter(file).count()
+        let plan = &parts.plan.sinks;
+        plan.iter()
+            .filter(|s| s.shard == *j && matches!(s.kind, crate::plan::SinkKind::File { .. }))
+            .count()
     });
     if files > 1 {
         if let Ok(set) = glommio::CpuSet::online() {

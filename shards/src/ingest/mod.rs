@@ -320,22 +320,11 @@ impl Ingest {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         let dec = self.cur.dec.min(self.sources[src].decoders.len() - 1);
-        if self.sources[src].decoders[dec].transcode {
-            // Byte for byte what decode + passthrough + encode would send every `out` sink.
-            let tried = match self.transcode_into_batch(src, dec, p, bytes, read) {
-                route::IntoBatch::Sent => {
-                    self.scratch = scratch;
-                    return;
-                }
-                route::IntoBatch::Declined => true,
-                route::IntoBatch::NotTried => false,
-            };
-            let d = &mut self.sources[src].decoders[dec];
-            if !tried && d.codec.transcode(bytes, read.now_ns, &mut scratch) {
-                self.route_raw(p, PipelinePlan::OUT, &scratch, read);
-                self.scratch = scratch;
-                return;
-            }
+        if self.sources[src].decoders[dec].transcode
+            && self.transcode(src, dec, p, bytes, &mut scratch, read)
+        {
+            self.scratch = scratch;
+            return;
         }
         scratch.clear();
         scratch.extend_from_slice(bytes);

@@ -19,53 +19,46 @@ enum Body<'x, 'v> {
     /// [`sluice_codecs::Codec::decode_patch`]).
     Patch(&'x Value<'v>, &'x JsonPatch, &'x [u8]),
     /// Already at the end of the sink's batch, from this offset (a source codec transcoded
-    /// it there, see [`Ingest::transcode_into_batch`]).
+    /// it there, see [`Ingest::transcode`]).
     Written(usize),
 }
 
-/// What [`Ingest::transcode_into_batch`] did with a frame.
-pub(super) enum IntoBatch {
-    /// Transcoded and sent out of the `out` port.
-    Sent,
-    /// The codec declined it (appending nothing): decode it instead.
-    Declined,
-    /// The `out` port does not feed exactly one sink of this shard: not tried.
-    NotTried,
-}
-
 impl Ingest {
-    /// Where the `out` port of pipeline `p` feeds exactly one sink, transcodes `frame` with
-    /// source `src`'s decoder `dec` straight into that sink's batch (instead of into a
-    /// scratch buffer that is then copied there) and sends it: the same bytes, one copy less.
-    pub(super) fn transcode_into_batch(
+    /// Sends out of the `out` port of pipeline `p` what source `src`'s decoder `dec`
+    /// transcodes `frame` into: byte for byte what decode + passthrough + encode would send
+    /// every `out` sink. Where the port feeds exactly one sink of this shard, straight into
+    /// that sink's batch; otherwise into `scratch`, then copied to each. False (nothing
+    /// sent) when the codec declines the frame: it is then decoded the ordinary way.
+    pub(super) fn transcode(
         &mut self,
         src: usize,
         dec: usize,
         p: usize,
         frame: &[u8],
+        scratch: &mut Vec<u8>,
         read: &Read<'_>,
-    ) -> IntoBatch {
+    ) -> bool {
         let port = PipelinePlan::OUT;
-        let [s] = self.pipelines[p].ports[port][..] else {
-            return IntoBatch::NotTried;
-        };
-        let Some(out) = self.outs[s].as_mut() else {
-            return IntoBatch::NotTried;
-        };
-        let batch = match &mut out.batch {
-            Some(b) => b,
-            None => out
-                .batch
-                .insert(self.outbox.new_batch(out.link, out.local, self.batch_bytes)),
-        };
-        let start = batch.data.len();
         let codec = &mut self.sources[src].decoders[dec].codec;
-        if !codec.transcode(frame, read.now_ns, &mut batch.data) {
-            return IntoBatch::Declined;
+        if let [s] = self.pipelines[p].ports[port][..] {
+            if let Some(out) = self.outs[s].as_mut() {
+                let batch = out.batch.get_or_insert_with(|| {
+                    self.outbox.new_batch(out.link, out.local, self.batch_bytes)
+                });
+                let start = batch.data.len();
+                if !codec.transcode(frame, read.now_ns, &mut batch.data) {
+                    return false;
+                }
+                self.counters.pipelines[p].ports[port] += 1;
+                self.emit(s, p, Body::Written(start), None, read);
+                return true;
+            }
         }
-        self.counters.pipelines[p].ports[port] += 1;
-        self.emit(s, p, Body::Written(start), None, read);
-        IntoBatch::Sent
+        if !codec.transcode(frame, read.now_ns, scratch) {
+            return false;
+        }
+        self.route_raw(p, port, scratch, read);
+        true
     }
 
     /// Sends the original bytes of an unchanged event out of `port` of pipeline `p`.
@@ -135,10 +128,8 @@ impl Ingest {
             splits,
             attrs_from,
         } = out;
-        let batch = match slot {
-            Some(b) => b,
-            None => slot.insert(self.outbox.new_batch(*link, *local, self.batch_bytes)),
-        };
+        let batch =
+            slot.get_or_insert_with(|| self.outbox.new_batch(*link, *local, self.batch_bytes));
         let start = match body {
             Body::Written(start) => start,
             _ => batch.data.len(),

@@ -1,5 +1,6 @@
-//! `file`: appends to a file. Batches collect in a buffer that is written when it fills, on
-//! the flush interval, before a reopen, and at shutdown.
+//! `file`: appends to a file. Batches collect in a buffer that is written when it fills,
+//! with the last batch of the sink's queue (the sink never sits on data while it is idle),
+//! on the flush interval, before a reopen, and at shutdown.
 //!
 //! The file's system calls (open, write, `fdatasync`, close) run on the shard's blocking
 //! thread (glommio's `spawn_blocking`), not on the shard: a buffered write to most local file

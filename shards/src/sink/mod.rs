@@ -256,14 +256,6 @@ impl SinkRt {
         }
     }
 
-    /// The sink's queue ran empty: write out what it buffers now instead of waiting for
-    /// more (its flush interval still bounds the wait of a sink that is never idle).
-    pub(crate) async fn idle(&mut self, c: &mut Tally) {
-        if let SinkRt::File(f) = self {
-            f.write_out(c).await;
-        }
-    }
-
     /// Writes out buffered data.
     pub(crate) async fn flush(&mut self, c: &mut Tally) {
         match self {

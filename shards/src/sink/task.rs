@@ -124,10 +124,9 @@ pub(crate) async fn run_sink(
                 let _ = p.push(batch);
             }
             if queue.is_empty() {
-                // Nothing more to batch with: write out what the sink holds now rather than
-                // sit on it for its flush interval (batching must not cost latency when
-                // the load is light; under load the queue refills while this write runs).
-                sink.idle(&mut tally).await;
+                // Nothing more to batch with: a sink that buffers (file) wrote out what it
+                // held with this last batch (`more` was false) rather than sit on it for its
+                // flush interval; batching must not cost latency when the load is light.
                 tally.publish();
             } else if sink.flush_due() == Some(Duration::ZERO) {
                 sink.flush(&mut tally).await;
@@ -164,27 +163,82 @@ pub(super) fn record(counters: &Rc<RefCell<Snapshot>>, s: usize, batch: &Batch, 
     let now = mono_ns();
     let all = &mut *counters.borrow_mut();
     tally.apply(&mut all.sinks[s]);
+    record_latencies(all, s, batch, now);
+}
+
+/// Records, at `now`, the latency of every event `batch` carries into sink `s`'s and its
+/// pipeline's histograms.
+fn record_latencies(all: &mut Snapshot, s: usize, batch: &Batch, now: u64) {
     // The events of one read share its time, so a batch holds runs of equal latencies: each
     // run is recorded once with its count (the same histogram, one update per run).
-    let mut run: Option<(u64, u16, u64)> = None;
-    let mut put = |(at, pipeline, n): (u64, u16, u64)| {
-        let lat = now.saturating_sub(at);
+    let mut ends = batch.frames.iter().filter(|f| f.event_end).peekable();
+    while let Some(f) = ends.next() {
+        let mut n = 1;
+        while ends
+            .next_if(|g| g.ingest_ns == f.ingest_ns && g.pipeline == f.pipeline)
+            .is_some()
+        {
+            n += 1;
+        }
+        let lat = now.saturating_sub(f.ingest_ns);
         all.sinks[s].latency.record_n(lat, n);
-        if let Some(p) = all.pipelines.get_mut(usize::from(pipeline)) {
+        if let Some(p) = all.pipelines.get_mut(usize::from(f.pipeline)) {
             p.latency.record_n(lat, n);
         }
-    };
-    for f in batch.frames.iter().filter(|f| f.event_end) {
-        match &mut run {
-            Some((at, p, n)) if *at == f.ingest_ns && *p == f.pipeline => *n += 1,
-            _ => {
-                if let Some(r) = run.replace((f.ingest_ns, f.pipeline, 1)) {
-                    put(r);
-                }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::record_latencies;
+    use crate::metrics::{Latency, PipelineCounters, SinkCounters, Snapshot};
+    use crate::ring::{Batch, FrameMeta};
+
+    #[test]
+    fn runs_of_equal_ingest_times_record_the_same_histograms_as_one_event_at_a_time() {
+        let frame = |ingest_ns, pipeline, event_end| FrameMeta {
+            end: 0,
+            pipeline,
+            event_end,
+            ingest_ns,
+        };
+        let mut batch = Batch::with_capacity(1024);
+        batch.frames = vec![
+            frame(100, 0, true),
+            frame(100, 0, false), // a split event: only its last frame counts
+            frame(100, 0, true),
+            frame(100, 1, true), // same time, other pipeline: a new run
+            frame(250, 1, true),
+            frame(250, 1, true),
+            frame(100, 0, true),   // an earlier time again after another run
+            frame(7_000, 5, true), // a pipeline this snapshot does not know
+        ];
+        let mut all = Snapshot {
+            sources: Vec::new(),
+            pipelines: vec![PipelineCounters::default(); 2],
+            sinks: vec![SinkCounters::default(); 1],
+        };
+        let now = 10_000;
+        record_latencies(&mut all, 0, &batch, now);
+
+        let (mut sink, mut pipes) = (Latency::default(), vec![Latency::default(); 2]);
+        for f in batch.frames.iter().filter(|f| f.event_end) {
+            sink.record(now - f.ingest_ns);
+            if let Some(p) = pipes.get_mut(usize::from(f.pipeline)) {
+                p.record(now - f.ingest_ns);
             }
         }
-    }
-    if let Some(r) = run {
-        put(r);
+        let same = |a: &Latency, b: &Latency| {
+            a.count() == b.count()
+                && [0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0]
+                    .iter()
+                    .all(|&q| a.quantile(q) == b.quantile(q))
+        };
+        assert_eq!(all.sinks[0].latency.count(), 7);
+        assert!(same(&all.sinks[0].latency, &sink));
+        assert_eq!(all.pipelines[0].latency.count(), 3);
+        assert!(same(&all.pipelines[0].latency, &pipes[0]));
+        assert_eq!(all.pipelines[1].latency.count(), 3);
+        assert!(same(&all.pipelines[1].latency, &pipes[1]));
     }
 }

@@ -306,6 +306,10 @@ impl SleepNotifier {
     }
 
     pub(crate) fn notify(&self, force: bool) {
+        // Sluice's patch: pairs with the sleeper's fence (sys/membarrier.rs): whatever
+        // the caller queued before this call is seen by a reactor about to sleep, or
+        // this load sees that it is sleeping.
+        std::sync::atomic::fence(Ordering::SeqCst);
         if self
             .should_notify
             .compare_exchange(true, false, Ordering::Relaxed, Ordering::Relaxed)

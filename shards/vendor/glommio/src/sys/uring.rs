@@ -1222,6 +1222,8 @@ pub(crate) struct Reactor {
     poll_ring: RefCell<PollRing>,
 
     latency_preemption_timeout_src: Cell<Option<Source>>,
+    /// `latency_preemption_timeout_src` is a preempt timer (not a user timer armed for a sleep).
+    latency_is_preempt: Cell<bool>,
     throughput_preemption_timeout_src: Cell<Option<Source>>,
 
     link_fd: RawFd,
@@ -1353,6 +1355,7 @@ impl Reactor {
             latency_ring: RefCell::new(latency_ring),
             poll_ring: RefCell::new(poll_ring),
             latency_preemption_timeout_src: Cell::new(None),
+            latency_is_preempt: Cell::new(false),
             throughput_preemption_timeout_src: Cell::new(None),
             blocking_thread,
             link_fd,
@@ -1820,16 +1823,32 @@ impl Reactor {
         //
         // But if we will sleep, there might be a timer registered that needs
         // to be removed otherwise we'll wake up when it expires.
-        drop(self.latency_preemption_timeout_src.take());
+        //
+        // A preempt timer that has not fired yet is kept while we do not sleep
+        // (see below): cancelling and re-arming it on every pass cost two
+        // submissions per pass.
+        let pending = |src: &Cell<Option<Source>>| {
+            let s = src.take();
+            let live = s.as_ref().is_some_and(|s| s.result().is_none());
+            src.set(s);
+            live
+        };
+        let keep_preempt =
+            self.latency_is_preempt.get() && pending(&self.latency_preemption_timeout_src);
+        if !keep_preempt {
+            drop(self.latency_preemption_timeout_src.take());
+        }
 
         // Schedule the throughput-based timeout immediately: it won't matter if we end
-        // up sleeping.
-        self.throughput_preemption_timeout_src.replace(Some(
-            main_ring.prepare_throughput_preemption_timer(
-                self.ring_depth() as u32,
-                self.eventfd_src.raw(),
-            ),
-        ));
+        // up sleeping. One that has not fired yet stays.
+        if !pending(&self.throughput_preemption_timeout_src) {
+            self.throughput_preemption_timeout_src.replace(Some(
+                main_ring.prepare_throughput_preemption_timer(
+                    self.ring_depth() as u32,
+                    self.eventfd_src.raw(),
+                ),
+            ));
+        }
 
         // This will only dispatch if we run out of sqes. Which means until
         // flush_rings! nothing is really send to the kernel...
@@ -1848,6 +1867,14 @@ impl Reactor {
             && lat_ring.can_sleep();
 
         if should_sleep {
+            // A kept preempt timer must not wake us up.
+            if keep_preempt {
+                drop(self.latency_preemption_timeout_src.take());
+                flush_cancellations!(into &mut woke; lat_ring);
+                flush_rings!(lat_ring)?;
+                consume_rings!(into &mut woke; lat_ring);
+            }
+            self.latency_is_preempt.set(false);
             // We are about to go to sleep. It's ok to sleep, but if there
             // is a timer set, we need to make sure we wake up to handle it.
             if let Some(dur) = user_timer {
@@ -1860,9 +1887,9 @@ impl Reactor {
             // last time until now it could be that something happened in a remote executor
             // that opened up room. If it did we bail on sleep and go process it.
             self.notifier.prepare_to_sleep();
-            // See https://www.scylladb.com/2018/02/15/memory-barriers-seastar-linux/ for
-            // details. This translates to `sys_membarrier()` /
-            // `MEMBARRIER_CMD_PRIVATE_EXPEDITED`
+            // Sluice's patch: a SeqCst fence here, paired with the one in
+            // `SleepNotifier::notify` (upstream: `membarrier(2)`, an IPI to every other
+            // CPU running this process; see sys/membarrier.rs).
             membarrier::heavy();
             let events = process_remote_channels() + self.flush_syscall_thread();
             if events == 0 {
@@ -1880,8 +1907,11 @@ impl Reactor {
         }
 
         if let Some(preempt) = preempt_timer() {
-            self.latency_preemption_timeout_src
-                .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
+            if !(keep_preempt && !should_sleep) {
+                self.latency_preemption_timeout_src
+                    .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
+                self.latency_is_preempt.set(true);
+            }
             flush_rings!(lat_ring, main_ring)?;
         }
 

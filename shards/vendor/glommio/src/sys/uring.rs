@@ -1817,23 +1817,18 @@ impl Reactor {
         // consume all events from the rings
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
 
-        // Cancel the old timer regardless of whether we can sleep:
-        // if we won't sleep, we will register the new timer with its new
-        // value.
-        //
-        // But if we will sleep, there might be a timer registered that needs
-        // to be removed otherwise we'll wake up when it expires.
-        //
-        // A preempt timer that has not fired yet is kept while we do not sleep
-        // (see below): cancelling and re-arming it on every pass cost two
-        // submissions per pass.
+        // Sluice's patch: upstream cancelled the old timer here on every pass and
+        // armed a new one at the end, two submissions and a cancellation per pass. A
+        // preempt timer that has not fired yet is now kept unless we go to sleep
+        // (cancelled below, then: a sleeping reactor must not wake up for it); a user
+        // timer armed for the last sleep, or a timer that fired, goes as before.
         let pending = |src: &Cell<Option<Source>>| {
             let s = src.take();
             let live = s.as_ref().is_some_and(|s| s.result().is_none());
             src.set(s);
             live
         };
-        let keep_preempt =
+        let mut keep_preempt =
             self.latency_is_preempt.get() && pending(&self.latency_preemption_timeout_src);
         if !keep_preempt {
             drop(self.latency_preemption_timeout_src.take());
@@ -1860,20 +1855,28 @@ impl Reactor {
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
 
         // If we generated any event so far, we can't sleep. Need to handle them.
-        let should_sleep = preempt_timer().is_none()
+        let mut should_sleep = preempt_timer().is_none()
             && (woke == 0)
             && poll_ring.can_sleep()
             && main_ring.can_sleep()
             && lat_ring.can_sleep();
 
-        if should_sleep {
-            // A kept preempt timer must not wake us up.
-            if keep_preempt {
-                drop(self.latency_preemption_timeout_src.take());
-                flush_cancellations!(into &mut woke; lat_ring);
-                flush_rings!(lat_ring)?;
-                consume_rings!(into &mut woke; lat_ring);
+        // A kept preempt timer must not wake us up: cancel it now. Whatever else the
+        // latency ring completed meanwhile is consumed with the cancellation, and if that
+        // woke a task we must not sleep after all (it would wait for the next event).
+        if should_sleep && keep_preempt {
+            drop(self.latency_preemption_timeout_src.take());
+            keep_preempt = false;
+            let mut late = 0;
+            flush_cancellations!(into &mut late; lat_ring);
+            flush_rings!(lat_ring)?;
+            consume_rings!(into &mut late; lat_ring);
+            if late > 0 {
+                should_sleep = false;
             }
+        }
+
+        if should_sleep {
             self.latency_is_preempt.set(false);
             // We are about to go to sleep. It's ok to sleep, but if there
             // is a timer set, we need to make sure we wake up to handle it.
@@ -1907,7 +1910,7 @@ impl Reactor {
         }
 
         if let Some(preempt) = preempt_timer() {
-            if !(keep_preempt && !should_sleep) {
+            if !keep_preempt {
                 self.latency_preemption_timeout_src
                     .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
                 self.latency_is_preempt.set(true);

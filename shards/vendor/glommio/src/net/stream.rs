@@ -272,15 +272,14 @@ impl<S: AsRawFd> NonBufferedStream<S> {
                 self.source_rx.take();
                 self.read_timeout.cancel_timer(reactor);
                 let result = poll_err!(result);
-                // Start an early poll if the buffer is not fully filled. So when
-                // the next time `poll_read` is called, it will be known immediately
-                // whether the underlying stream is ready for reading.
-                if result > 0 && result < buf.len() {
-                    self.source_rx = Some(reactor.poll_read_ready(self.stream.as_raw_fd()));
-                    // The `rush_dispatch`s here and after could be removed to
-                    // improve performance if #458 is handled appropriately.
-                    // reactor.rush_dispatch(self.source_rx.as_ref().unwrap());
-                }
+                // Sluice's patch: upstream armed an "early poll" here after every
+                // read that did not fill the buffer, so that the next `poll_read`
+                // would know at once whether to try the socket. That was a poll
+                // submission (an `io_uring_enter`) and its completion per read, and
+                // until it completed the next call waited for it instead of reading
+                // data that was already there. The next call now tries the socket
+                // first, as it does after a read that filled the buffer, and arms
+                // the poll only when the socket has nothing (below).
                 return Poll::Ready(Ok(result));
             }
         }

@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -22,7 +22,7 @@ const DEADLINE: Duration = Duration::from_secs(60);
 /// deadline, and returns what it returned.
 fn within_deadline<T: Send + 'static>(
     name: &str,
-    f: impl FnOnce() -> std::pin::Pin<Box<dyn Future<Output = T>>> + Send + 'static,
+    f: impl FnOnce() -> Pin<Box<dyn Future<Output = T>>> + Send + 'static,
 ) -> T {
     let (tx, rx) = mpsc::channel();
     let _t = std::thread::spawn(move || {
@@ -87,9 +87,7 @@ impl Future for Remote {
 
 #[test]
 fn wakers_woken_from_another_thread_wake_a_sleeping_reactor() {
-    let polled = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::clone(&polled);
-    let done = within_deadline("foreign waker", move || {
+    let done = within_deadline("foreign waker", || {
         Box::pin(async move {
             let mut done = 0usize;
             for _ in 0..ROUNDS {
@@ -109,7 +107,6 @@ fn wakers_woken_from_another_thread_wake_a_sleeping_reactor() {
                     }
                 });
                 Remote { set, waker }.await;
-                seen.fetch_add(1, Ordering::Relaxed);
                 t.join().expect("waker thread");
                 done += 1;
             }
@@ -117,5 +114,4 @@ fn wakers_woken_from_another_thread_wake_a_sleeping_reactor() {
         })
     });
     assert_eq!(done, ROUNDS);
-    assert_eq!(polled.load(Ordering::Relaxed), ROUNDS);
 }

@@ -11,17 +11,19 @@
 # usage: bench/e2e.sh [--ingest 0] [--sink 1] [--conns 4] [--duration 10]
 #                     [--corpus bench/data/json600.jsonl] [--loadgen-cpus 1] [--rate 0]
 #                     [--script bench/data/classify_enrich.tremor] [--hgrm-out FILE] [--nice N]
-#                     [--park-spin 50us]
+#                     [--park-spin 50us] [--shard-nice -10]
 # --hgrm-out keeps the blackhole's latency histogram (HdrHistogram percentile text, ms) for
 # bench/plot_hgrm.py. SLUICE=path/to/sluice runs that binary instead of building one (A/B).
 # --park-spin sets `[shards] park_spin` (how long the sink shard polls its rings after a batch
 # before it parks; "0s" turns it off); without it the config leaves the default.
+# --shard-nice sets `[shards] nice` (the shard threads' nice value; below 0 needs root or
+# CAP_SYS_NICE): the shards then win their CPUs over loadgen, which shares them here.
 # --nice -19 runs Sluice and loadgen at that niceness (needs root): on a box shared with
 # builds it keeps their scheduling delays out of the latency tail, as dedicated cores would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/json600.jsonl LG_CPUS="" RATE=0 SCRIPT="" HGRM_OUT="" NICE=0 PARK_SPIN=""
+INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/json600.jsonl LG_CPUS="" RATE=0 SCRIPT="" HGRM_OUT="" NICE=0 PARK_SPIN="" SHARD_NICE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --ingest) INGEST=$2; shift 2 ;;
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
     --hgrm-out) HGRM_OUT=$2; shift 2 ;;
     --nice) NICE=$2; shift 2 ;;
     --park-spin) PARK_SPIN=$2; shift 2 ;;
+    --shard-nice) SHARD_NICE=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -52,11 +55,14 @@ SCRIPT_LINE=""
 [ -n "$SCRIPT" ] && SCRIPT_LINE="script_file = \"$SCRIPT\""
 SPIN_LINE=""
 [ -n "$PARK_SPIN" ] && SPIN_LINE="park_spin = \"$PARK_SPIN\""
+NICE_LINE=""
+[ -n "$SHARD_NICE" ] && NICE_LINE="nice = $SHARD_NICE"
 cat > "$TMP/e2e.toml" <<TOML
 [shards]
 ingest = [$INGEST]
 sink = [$SINK]
 $SPIN_LINE
+$NICE_LINE
 [admin]
 listen = "127.0.0.1:$ADMIN"
 [[source]]

@@ -315,3 +315,14 @@ fn park_spin_is_a_short_busy_poll() {
     let long = GOOD.replacen("sink = [0]\n", "sink = [0]\npark_spin = \"1s\"\n", 1);
     assert_error(&long, 4, "shards.park_spin", "at most 10ms");
 }
+
+#[test]
+fn nice_is_a_nice_value() {
+    let ok = GOOD.replacen("sink = [0]\n", "sink = [0]\nnice = -10\n", 1);
+    let (code, _, err) = check(&ok);
+    assert_eq!(code, 0, "{err}");
+    let low = GOOD.replacen("sink = [0]\n", "sink = [0]\nnice = -21\n", 1);
+    assert_error(&low, 4, "shards.nice", "-20 (most favoured) to 19");
+    let high = GOOD.replacen("sink = [0]\n", "sink = [0]\nnice = 20\n", 1);
+    assert_error(&high, 4, "shards.nice", "20 is not a nice value");
+}

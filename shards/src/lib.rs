@@ -24,6 +24,7 @@
 //!     metrics_interval: Duration::from_secs(2),
 //!     shutdown_timeout: Duration::from_secs(10),
 //!     park_spin: Duration::from_micros(50),
+//!     nice: None,
 //!     sources: vec![SourcePlan {
 //!         id: "in".into(),
 //!         kind: SourceKind::Tcp { listen: "127.0.0.1:4242".parse().unwrap(), max_connections: 1024, idle_timeout: None, memory_budget: None },

@@ -500,6 +500,19 @@ fn spawn_shard(
     std::thread::Builder::new()
         .name(format!("sluice-cpu{cpu}"))
         .spawn(move || {
+            if let Some(nice) = parts.plan.nice {
+                // Before the executor starts its blocking threads, so that they inherit it.
+                if let Err(e) = crate::sys::set_thread_nice(nice) {
+                    let _ = reports.send(ControlMsg::Failed {
+                        cpu,
+                        error: format!(
+                            "cannot set [shards] nice = {nice}: {e} (a value below the \
+                             current one needs CAP_SYS_NICE, or RLIMIT_NICE: systemd's LimitNICE=)"
+                        ),
+                    });
+                    return;
+                }
+            }
             let ex = executor(cpu, &parts).make();
             let ex = match ex {
                 Ok(ex) => ex,

@@ -145,3 +145,20 @@ pub(crate) fn close_file(f: std::fs::File) -> io::Result<()> {
         Err(io::Error::last_os_error())
     }
 }
+
+/// Sets the nice value of the calling thread only (Linux keeps one per thread; threads it
+/// starts afterwards inherit it). Lowering it below the current value needs `CAP_SYS_NICE`
+/// or an `RLIMIT_NICE` that allows it.
+pub(crate) fn set_thread_nice(nice: i32) -> io::Result<()> {
+    // SAFETY: gettid has no preconditions.
+    let tid = unsafe { libc::gettid() };
+    let who =
+        libc::id_t::try_from(tid).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: plain syscall on integers; PRIO_PROCESS with a thread id addresses that thread.
+    let r = unsafe { libc::setpriority(libc::PRIO_PROCESS, who, nice) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

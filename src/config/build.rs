@@ -199,6 +199,18 @@ pub(super) fn build(
         },
         None => DEFAULT_PARK_SPIN,
     };
+    let nice = sh.nice.as_ref().and_then(|n| {
+        let v = *n.get_ref();
+        let ok = i32::try_from(v).ok().filter(|v| (-20..=19).contains(v));
+        if ok.is_none() {
+            errs.ok::<()>(Err(src.error(
+                n.span(),
+                "shards.nice",
+                format!("{v} is not a nice value: -20 (most favoured) to 19"),
+            )));
+        }
+        ok
+    });
     let (admin, metrics_interval) = match &raw.admin {
         Some(a) => (
             a.listen
@@ -289,6 +301,7 @@ pub(super) fn build(
         metrics_interval,
         shutdown_timeout,
         park_spin,
+        nice,
         sources,
         pipelines,
         sinks,

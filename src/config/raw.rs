@@ -29,6 +29,7 @@ pub struct RawShards {
     pub batch_size: Option<Spanned<SizeField>>,
     pub shutdown_timeout: Option<Spanned<String>>,
     pub park_spin: Option<Spanned<String>>,
+    pub nice: Option<Spanned<i64>>,
 }
 
 /// A CPU set: `[0, 1]`, `"0-3,8"`, `"auto"` or `{ per_numa_node = 4 }`.

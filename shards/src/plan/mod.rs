@@ -367,6 +367,11 @@ pub struct Plan {
     /// (zero: park at once). Saves the cross-core wake-up while traffic flows; costs CPU
     /// only then (see `park_spin.rs`).
     pub park_spin: Duration,
+    /// The nice value of every shard thread (and the blocking threads it starts), set when
+    /// the thread starts; `None` leaves what the process inherited. Lets shards win the CPU
+    /// over other work on their cores (the sender, a sidecar's application) without
+    /// real-time scheduling.
+    pub nice: Option<i32>,
     /// Sources.
     pub sources: Vec<SourcePlan>,
     /// Pipelines.
@@ -389,6 +394,7 @@ impl Plan {
             metrics_interval: Duration::from_secs(2),
             shutdown_timeout: Duration::from_secs(1),
             park_spin: Duration::ZERO,
+            nice: None,
             sources: vec![SourcePlan {
                 id: "in".into(),
                 kind: SourceKind::Stdin,

@@ -2,7 +2,8 @@
 //! `shards/vendor/glommio/SLUICE-PATCHES.md`): a sleeping reactor is woken by a fence-paired
 //! flag and its eventfd instead of a process-wide `membarrier(2)`. A lost wake-up leaves the
 //! reactor asleep for good, with nothing else to wake it, so each case runs on its own thread
-//! under a deadline and fails if it does not finish.
+//! under a deadline and fails if it does not finish. The last case is patch 5's: a task made
+//! runnable just as the kept preempt timer (patch 2) fires must still run.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,11 +25,18 @@ fn within_deadline<T: Send + 'static>(
     name: &str,
     f: impl FnOnce() -> Pin<Box<dyn Future<Output = T>>> + Send + 'static,
 ) -> T {
+    within_deadline_on(|| LocalExecutorBuilder::new(Placement::Unbound), name, f)
+}
+
+/// [`within_deadline`] on an executor that `builder` makes.
+fn within_deadline_on<T: Send + 'static>(
+    builder: impl FnOnce() -> LocalExecutorBuilder + Send + 'static,
+    name: &str,
+    f: impl FnOnce() -> Pin<Box<dyn Future<Output = T>>> + Send + 'static,
+) -> T {
     let (tx, rx) = mpsc::channel();
     let _t = std::thread::spawn(move || {
-        let ex = LocalExecutorBuilder::new(Placement::Unbound)
-            .make()
-            .expect("an executor");
+        let ex = builder().make().expect("an executor");
         let out = ex.run(f());
         let _ = tx.send(out);
     });
@@ -114,4 +122,36 @@ fn wakers_woken_from_another_thread_wake_a_sleeping_reactor() {
         })
     });
     assert_eq!(done, ROUNDS);
+}
+
+#[test]
+fn a_task_woken_as_the_preempt_timer_fires_still_runs() {
+    // Sluice's `park_spin` shape (`shards/src/park_spin.rs`): a task polling on a 2 µs timer
+    // and an executor that spins briefly before it parks. The kept preempt timer fires every
+    // 20 µs here, so it often lands between the pass that fires the task's timer and the
+    // run of its queue: that task must run then, not after the reactor's next event (here
+    // there is none: it slept for good in one run of four with upstream's check and a 50 ms
+    // preempt timer).
+    const POLLS: usize = 100_000;
+    let (n, took) = within_deadline_on(
+        || {
+            LocalExecutorBuilder::new(Placement::Unbound)
+                .preempt_timer(Duration::from_micros(20))
+                .spin_before_park(Duration::from_micros(10))
+        },
+        "short timers",
+        || {
+            Box::pin(async {
+                let t = Instant::now();
+                let mut n = 0usize;
+                for _ in 0..POLLS {
+                    glommio::timer::sleep(Duration::from_micros(2)).await;
+                    n += 1;
+                }
+                (n, t.elapsed())
+            })
+        },
+    );
+    assert_eq!(n, POLLS);
+    assert!(took >= Duration::from_micros(2) * POLLS as u32);
 }

@@ -1325,7 +1325,15 @@ impl LocalExecutor {
         loop {
             self.reactor.sys.install_eventfd();
             if self.need_preempt() {
-                break;
+                // Sluice's patch (SLUICE-PATCHES.md, 5): upstream returned `ran` here, false when the latency
+                // ring had a completion before any queue ran, and the caller then parks:
+                // with tasks runnable (a timer fired a moment ago), and nothing left to
+                // wake the reactor, they waited for the next unrelated event. Upstream
+                // re-arms its preempt timer on every pass, so it rarely fires in this
+                // window; patch 2 keeps it, and a task polling a short timer hung in one
+                // run of four. Runnable queues mean "not idle": the next pass consumes the
+                // completion and runs them.
+                return ran || !self.queues.borrow().active_executors.is_empty();
             }
             if !self.run_one_task_queue() {
                 return false;

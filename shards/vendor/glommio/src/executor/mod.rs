@@ -1325,13 +1325,12 @@ impl LocalExecutor {
         loop {
             self.reactor.sys.install_eventfd();
             if self.need_preempt() {
-                // Sluice's patch (SLUICE-PATCHES.md, 5): upstream returned `ran` here, false when the latency
-                // ring had a completion before any queue ran, and the caller then parks:
-                // with tasks runnable (a timer fired a moment ago), and nothing left to
-                // wake the reactor, they waited for the next unrelated event. Upstream
-                // re-arms its preempt timer on every pass, so it rarely fires in this
-                // window; patch 2 keeps it, and a task polling a short timer hung in one
-                // run of four. Runnable queues mean "not idle": the next pass consumes the
+                // Sluice's patch (SLUICE-PATCHES.md, 5): upstream broke out and returned
+                // `ran`, false when the latency ring had a completion before any queue ran,
+                // and the caller then parked with tasks runnable (a timer fired a moment
+                // ago) until the reactor's next, unrelated event. Upstream re-arms its
+                // preempt timer on every pass, so it rarely fires in this window; patch 2
+                // keeps it. Runnable queues mean "not idle": the next pass consumes the
                 // completion and runs them.
                 return ran || !self.queues.borrow().active_executors.is_empty();
             }
@@ -1341,7 +1340,6 @@ impl LocalExecutor {
                 ran = true;
             }
         }
-        ran
     }
 
     fn run_one_task_queue(&self) -> bool {

@@ -11,19 +11,21 @@
 # usage: bench/e2e.sh [--ingest 0] [--sink 1] [--conns 4] [--duration 10]
 #                     [--corpus bench/data/json600.jsonl] [--loadgen-cpus 1] [--rate 0]
 #                     [--script bench/data/classify_enrich.tremor] [--hgrm-out FILE] [--nice N]
-#                     [--park-spin 50us] [--shard-nice -10]
+#                     [--park-spin 50us] [--shard-nice -10] [--loadgen-idle]
 # --hgrm-out keeps the blackhole's latency histogram (HdrHistogram percentile text, ms) for
 # bench/plot_hgrm.py. SLUICE=path/to/sluice runs that binary instead of building one (A/B).
 # --park-spin sets `[shards] park_spin` (how long the sink shard polls its rings after a batch
 # before it parks; "0s" turns it off); without it the config leaves the default.
 # --shard-nice sets `[shards] nice` (the shard threads' nice value; below 0 needs root or
 # CAP_SYS_NICE): the shards then win their CPUs over loadgen, which shares them here.
+# --loadgen-idle runs loadgen under SCHED_IDLE: it gets only the CPU time Sluice leaves, the
+# nearest a 2-CPU box comes to a sender on another host (Sluice's own settings unchanged).
 # --nice -19 runs Sluice and loadgen at that niceness (needs root): on a box shared with
 # builds it keeps their scheduling delays out of the latency tail, as dedicated cores would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/json600.jsonl LG_CPUS="" RATE=0 SCRIPT="" HGRM_OUT="" NICE=0 PARK_SPIN="" SHARD_NICE=""
+INGEST=0 SINK=1 CONNS=4 DURATION=10 CORPUS=bench/data/json600.jsonl LG_CPUS="" RATE=0 SCRIPT="" HGRM_OUT="" NICE=0 PARK_SPIN="" SHARD_NICE="" LG_IDLE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --ingest) INGEST=$2; shift 2 ;;
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
     --nice) NICE=$2; shift 2 ;;
     --park-spin) PARK_SPIN=$2; shift 2 ;;
     --shard-nice) SHARD_NICE=$2; shift 2 ;;
+    --loadgen-idle) LG_IDLE=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -99,7 +102,9 @@ shard_cpu() {
 shard_cpu > "$TMP/cpu.before"
 LG_ARGS=(--file "$CORPUS" --tcp "127.0.0.1:$PORT" --connections "$CONNS" --duration "$DURATION" --rate "$RATE")
 [ -n "$LG_CPUS" ] && LG_ARGS+=(--cpus "$LG_CPUS")
-nice -n "$NICE" $BIN/loadgen "${LG_ARGS[@]}" > "$TMP/loadgen.json"
+LG_PREFIX=()
+[ -n "$LG_IDLE" ] && LG_PREFIX=(chrt --idle 0)
+nice -n "$NICE" "${LG_PREFIX[@]}" $BIN/loadgen "${LG_ARGS[@]}" > "$TMP/loadgen.json"
 SENT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lines"])' "$TMP/loadgen.json")
 # Wait until the blackhole has seen everything that was sent.
 for _ in $(seq 300); do

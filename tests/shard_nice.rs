@@ -137,13 +137,18 @@ fn a_nice_value_the_process_may_not_take_stops_start_up() {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    // SAFETY: only async-signal-safe calls (prctl) between fork and exec.
+    // SAFETY: only async-signal-safe calls (prctl, setrlimit) between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
             // Take CAP_SYS_NICE out of the bounding set, so that even root's sluice lacks it
-            // after exec (and RLIMIT_NICE is 0 by default). Without root there is nothing to
-            // drop, and the call's failure does not matter.
+            // after exec. Without root there is nothing to drop, and the call's failure does
+            // not matter. RLIMIT_NICE 0 allows no lowering either (whatever the host set).
             libc::prctl(libc::PR_CAPBSET_DROP, CAP_SYS_NICE, 0, 0, 0);
+            let none = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_NICE, &none);
             Ok(())
         });
     }

@@ -116,6 +116,18 @@ fn check_free(id: &str, addr: SocketAddr, udp: bool) -> Result<(), Error> {
     }
 }
 
+/// [`Plan::check_components`] builds every codec and chain once and drops it. It runs on a
+/// thread that ends right after: snmalloc gives each thread that allocates its own slabs and
+/// keeps them, and the ones this touches (a JSON codec's simd-json buffers are 4-6 KiB each)
+/// would otherwise stay with the control thread for the life of the process; an ended
+/// thread's allocator goes to the next thread that starts, a shard.
+fn check_on_own_thread(plan: &Plan) -> Result<(), Error> {
+    std::thread::scope(|s| match s.spawn(|| plan.check_components()).join() {
+        Ok(r) => r,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
 impl Runtime {
     /// Binds every socket, starts one pinned executor per CPU of the plan and waits until
     /// all of them report ready.
@@ -124,7 +136,7 @@ impl Runtime {
     /// A port in use, a socket that cannot be bound, a sink that cannot open, a shard that
     /// does not start.
     pub fn start(plan: Plan) -> Result<Runtime, Error> {
-        plan.check_components()?;
+        check_on_own_thread(&plan)?;
         let plan = Arc::new(plan);
         // Bind every shard's socket for every network source up front: errors surface
         // before any thread starts, and port 0 resolves once for all shards.

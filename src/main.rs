@@ -58,7 +58,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = on_startup_thread(Cli::parse);
+    let cli = sluice_shards::on_short_lived_thread(Cli::parse);
     let r = match cli.cmd {
         Cmd::Run { config } => run(config),
         Cmd::Check { config } => check(&config),
@@ -173,21 +173,9 @@ fn render(rt: &sluice_shards::Runtime) -> String {
     t
 }
 
-/// Runs start-up work (argument and config parsing) on a thread of its own that exits when
-/// it is done. snmalloc gives every thread that allocates its own slabs, and keeps them
-/// resident; an exited thread's allocator (with its slabs) is handed to the next thread
-/// that starts, here a shard, instead of the main thread keeping a second set for the life
-/// of the process (about 2 MB of the idle footprint, `bench/results/latency.md`).
-fn on_startup_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|s| match s.spawn(f).join() {
-        Ok(v) => v,
-        Err(panic) => std::panic::resume_unwind(panic),
-    })
-}
-
 fn run(path: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let loaded =
-        on_startup_thread(|| config::load(path.as_deref())).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let loaded = sluice_shards::on_short_lived_thread(|| config::load(path.as_deref()))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     // Signals are counted: the first stops reading and drains, a second gives up waiting.
     let signals = Arc::new(AtomicUsize::new(0));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

@@ -78,7 +78,7 @@ pub use plan::{
     SourceKind, SourcePlan, TailPlan, HTTP_INFLUX_PRECISIONS,
 };
 pub use ring::{mesh, Batch, Failure, FrameAttrs, FrameMeta, IngestLink, SinkLink};
-pub use runtime::{ControlMsg, Poll, Runtime};
+pub use runtime::{on_short_lived_thread, ControlMsg, Poll, Runtime};
 pub use signal::{mono_ns, now_ns};
 pub use sink::check_kafka_sink;
 pub use source::check_kafka_source;

@@ -116,14 +116,14 @@ fn check_free(id: &str, addr: SocketAddr, udp: bool) -> Result<(), Error> {
     }
 }
 
-/// [`Plan::check_components`] builds every codec and chain once and drops it. It runs on a
-/// thread that ends right after: snmalloc gives each thread that allocates its own slabs and
-/// keeps them, and the ones this touches (a JSON codec's simd-json buffers are 4-6 KiB each)
-/// would otherwise stay with the control thread for the life of the process; an ended
-/// thread's allocator goes to the next thread that starts, a shard.
-fn check_on_own_thread(plan: &Plan) -> Result<(), Error> {
-    std::thread::scope(|s| match s.spawn(|| plan.check_components()).join() {
-        Ok(r) => r,
+/// Runs `f` on a thread of its own that ends when `f` returns, and returns what it returned
+/// (a panic in `f` is raised again here). For start-up work whose memory is dropped at once:
+/// snmalloc gives every thread that allocates its own slabs and keeps them resident, and an
+/// ended thread's allocator (with its slabs) goes to the next thread that starts, a shard,
+/// instead of the calling (control) thread keeping a second set for the life of the process.
+pub fn on_short_lived_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| match s.spawn(f).join() {
+        Ok(v) => v,
         Err(panic) => std::panic::resume_unwind(panic),
     })
 }
@@ -136,7 +136,9 @@ impl Runtime {
     /// A port in use, a socket that cannot be bound, a sink that cannot open, a shard that
     /// does not start.
     pub fn start(plan: Plan) -> Result<Runtime, Error> {
-        check_on_own_thread(&plan)?;
+        // Builds every codec and chain once and drops them (a JSON codec's simd-json
+        // buffers are 4-6 KiB each): not on the control thread, see the function.
+        on_short_lived_thread(|| plan.check_components())?;
         let plan = Arc::new(plan);
         // Bind every shard's socket for every network source up front: errors surface
         // before any thread starts, and port 0 resolves once for all shards.

@@ -41,25 +41,13 @@ type = "blackhole"
 
 /// CPU ticks (user + system, `CLK_TCK` units) used so far by the shard threads of `pid`.
 fn shard_ticks(pid: u32) -> u64 {
-    let mut total = 0;
-    for t in std::fs::read_dir(format!("/proc/{pid}/task")).expect("task dir") {
-        let t = t.expect("task").path();
-        let comm = std::fs::read_to_string(t.join("comm")).unwrap_or_default();
-        if !comm.starts_with("sluice-cpu") {
-            continue;
-        }
-        let stat = std::fs::read_to_string(t.join("stat")).unwrap_or_default();
-        // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
-        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-        let f: Vec<u64> = rest
-            .split_whitespace()
-            .skip(11)
-            .take(2)
-            .filter_map(|x| x.parse().ok())
-            .collect();
-        total += f.iter().sum::<u64>();
-    }
-    total
+    common::threads(pid)
+        .iter()
+        .filter(|(name, _)| name.starts_with("sluice-cpu"))
+        // utime and stime, fields 14 and 15.
+        .flat_map(|(_, f)| f.iter().skip(11).take(2))
+        .filter_map(|x| x.parse::<u64>().ok())
+        .sum()
 }
 
 #[test]

@@ -5,8 +5,7 @@
 mod common;
 
 use std::os::unix::process::CommandExt as _;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::Sluice;
 
@@ -46,25 +45,21 @@ codec = "json"
 
 /// (thread name, nice) of every thread of `pid`.
 fn thread_nices(pid: u32) -> Vec<(String, i64)> {
-    let mut out = Vec::new();
-    for t in std::fs::read_dir(format!("/proc/{pid}/task")).expect("task dir") {
-        let t = t.expect("task").path();
-        let comm = std::fs::read_to_string(t.join("comm")).unwrap_or_default();
-        let stat = std::fs::read_to_string(t.join("stat")).unwrap_or_default();
-        // After the parenthesised name: state is field 3, nice is field 19.
-        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-        if let Some(nice) = rest.split_whitespace().nth(16).and_then(|x| x.parse().ok()) {
-            out.push((comm.trim().to_string(), nice));
-        }
-    }
-    out
+    common::threads(pid)
+        .into_iter()
+        .filter_map(|(name, f)| Some((name, nice_of(&f)?)))
+        .collect()
 }
 
+/// Field 19 of a stat line, the nice value.
+fn nice_of(fields: &[String]) -> Option<i64> {
+    fields.get(16)?.parse().ok()
+}
+
+/// The nice value of the calling thread: what a process it starts inherits.
 fn own_nice() -> i64 {
-    thread_nices(std::process::id())
-        .first()
-        .map(|(_, n)| *n)
-        .expect("this process has threads")
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("own stat");
+    nice_of(&common::stat_fields(&stat)).expect("a nice field")
 }
 
 fn check_shards_run_at(nice: i32) {
@@ -124,50 +119,28 @@ fn shard_threads_run_at_the_configured_nice_value() {
 #[test]
 fn a_nice_value_the_process_may_not_take_stops_start_up() {
     let port = common::free_port();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let admin = common::free_port();
-    let text = config(port, 0, -5).replace("{dir}", &dir.path().display().to_string())
-        + &format!("\n[admin]\nlisten = \"127.0.0.1:{admin}\"\n");
-    let path = dir.path().join("sluice.toml");
-    std::fs::write(&path, text).expect("write config");
-    let mut cmd = Command::new(common::bin());
-    cmd.arg("run")
-        .arg(&path)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    // SAFETY: only async-signal-safe calls (prctl, setrlimit) between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            // Take CAP_SYS_NICE out of the bounding set, so that even root's sluice lacks it
-            // after exec. Without root there is nothing to drop, and the call's failure does
-            // not matter. RLIMIT_NICE 0 allows no lowering either (whatever the host set).
-            libc::prctl(libc::PR_CAPBSET_DROP, CAP_SYS_NICE, 0, 0, 0);
-            let none = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            libc::setrlimit(libc::RLIMIT_NICE, &none);
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().expect("spawn sluice");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("wait") {
-            break st;
+    let mut s = Sluice::spawn_with(&config(port, 0, -5), |cmd| {
+        // SAFETY: only async-signal-safe calls (prctl, setrlimit) between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                // Take CAP_SYS_NICE out of the bounding set, so that even root's sluice lacks
+                // it after exec. Without root there is nothing to drop, and the call's
+                // failure does not matter. RLIMIT_NICE 0 allows no lowering either (whatever
+                // the host set).
+                libc::prctl(libc::PR_CAPBSET_DROP, CAP_SYS_NICE, 0, 0, 0);
+                let none = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                libc::setrlimit(libc::RLIMIT_NICE, &none);
+                Ok(())
+            });
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("sluice kept running with a nice value it could not take");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
-        .expect("stderr");
-    assert!(!status.success(), "start-up must fail: {err}");
+    });
+    // `wait` fails the test if sluice is still running by then.
+    let exit = s.wait(Duration::from_secs(30));
+    let err = &exit.stderr;
+    assert!(!exit.status.success(), "start-up must fail: {err}");
     assert!(
         err.contains("nice = -5") && err.contains("CAP_SYS_NICE"),
         "the error names the setting and what it needs: {err}"

@@ -65,6 +65,12 @@ impl Sluice {
     /// Starts sluice without waiting for its admin endpoint: for configs that may finish
     /// (file and stdin sources) before anyone could ask.
     pub fn spawn(config: &str) -> Sluice {
+        Sluice::spawn_with(config, |_| {})
+    }
+
+    /// [`Sluice::spawn`], with `adjust` applied to the command first (say, a `pre_exec` that
+    /// takes a capability away).
+    pub fn spawn_with(config: &str, adjust: impl FnOnce(&mut Command)) -> Sluice {
         let dir = tempfile::tempdir().expect("tempdir");
         let admin = free_port();
         let mut text = config.replace("{dir}", &dir.path().display().to_string());
@@ -75,15 +81,15 @@ impl Sluice {
         }
         let path = dir.path().join("sluice.toml");
         std::fs::write(&path, text).expect("write config");
-        let child = Command::new(bin())
-            .arg("run")
+        let mut cmd = Command::new(bin());
+        cmd.arg("run")
             .arg(&path)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn sluice");
+            .stderr(Stdio::piped());
+        adjust(&mut cmd);
+        let child = cmd.spawn().expect("spawn sluice");
         Sluice {
             child,
             dir,
@@ -385,4 +391,23 @@ pub fn now_ns() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock after 1970");
     i64::try_from(d.as_nanos()).expect("ns fit i64")
+}
+
+/// The fields of a `/proc/.../stat` line after the parenthesised name: `[0]` is field 3
+/// (state), so field N of proc(5) is `[N - 3]` (utime 14 is `[11]`, nice 19 is `[16]`).
+pub fn stat_fields(stat: &str) -> Vec<String> {
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    rest.split_whitespace().map(str::to_string).collect()
+}
+
+/// (name, stat fields) of every thread of process `pid`; see [`stat_fields`].
+pub fn threads(pid: u32) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for t in std::fs::read_dir(format!("/proc/{pid}/task")).expect("task dir") {
+        let t = t.expect("task").path();
+        let comm = std::fs::read_to_string(t.join("comm")).unwrap_or_default();
+        let stat = std::fs::read_to_string(t.join("stat")).unwrap_or_default();
+        out.push((comm.trim().to_string(), stat_fields(&stat)));
+    }
+    out
 }

@@ -91,20 +91,16 @@ fn timezones() -> &'static [ConstDef] {
     static NAMES: OnceLock<Vec<String>> = OnceLock::new();
     static DEFS: OnceLock<Vec<ConstDef>> = OnceLock::new();
     DEFS.get_or_init(|| {
-        let names = NAMES.get_or_init(|| {
-            chrono_tz::TZ_VARIANTS
-                .iter()
-                .map(|tz| constant_name(tz.name()))
-                .collect()
-        });
-        chrono_tz::TZ_VARIANTS
+        let zones = super::datetime_arg::tzdb::names();
+        let names = NAMES.get_or_init(|| zones.iter().map(|tz| constant_name(tz)).collect());
+        zones
             .iter()
             .zip(names)
             .enumerate()
             .map(|(i, (tz, name))| ConstDef {
                 name: name.as_str(),
                 value: ConstValue::Int(i64::try_from(i).unwrap_or(i64::MAX)),
-                doc: tz.name(),
+                doc: tz,
             })
             .collect()
     })
@@ -183,7 +179,7 @@ mod tests {
             .and_then(|v| v.as_u64())
             .and_then(|i| usize::try_from(i).ok());
         assert_eq!(
-            berlin.map(|i| chrono_tz::TZ_VARIANTS[i].name()),
+            berlin.map(|i| super::super::datetime_arg::tzdb::names()[i]),
             Some("Europe/Berlin")
         );
     }

@@ -18,6 +18,22 @@ mod summary;
 #[global_allocator]
 static ALLOC: snmalloc_rs::SnMalloc = snmalloc_rs::SnMalloc;
 
+/// Logs go to stderr at `info`, or as `RUST_LOG` says when it is set. Only then is an
+/// `EnvFilter` built: parsing directives compiles tracing-subscriber's directive regexes, about
+/// 430 KiB that would stay allocated on the control thread for the life of the process.
+fn init_logging() {
+    let fmt = tracing_subscriber::fmt().with_writer(std::io::stderr);
+    match std::env::var_os(tracing_subscriber::EnvFilter::DEFAULT_ENV) {
+        Some(v) if !v.is_empty() => fmt
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            )
+            .init(),
+        _ => fmt.with_max_level(tracing::Level::INFO).init(),
+    }
+}
+
 /// Sluice: a thread-per-core data plane for logs, metrics and events.
 #[derive(Parser)]
 #[command(name = "sluice", version, about)]
@@ -51,13 +67,7 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging();
     let cli = sluice_shards::on_short_lived_thread(Cli::parse);
     let r = match cli.cmd {
         Cmd::Run { config } => run(config),

@@ -57,7 +57,12 @@ impl Sluice {
     /// port, appended as `[admin]` if the config has none) and starts `sluice run` on it;
     /// returns once `/health` answers.
     pub fn start(config: &str) -> Sluice {
-        let mut s = Sluice::spawn(config);
+        Sluice::start_with(config, |_| {})
+    }
+
+    /// [`Sluice::start`], with `adjust` applied to the command first.
+    pub fn start_with(config: &str, adjust: impl FnOnce(&mut Command)) -> Sluice {
+        let mut s = Sluice::spawn_with(config, adjust);
         s.wait_ready();
         s
     }

@@ -21,8 +21,14 @@ static ALLOC: snmalloc_rs::SnMalloc = snmalloc_rs::SnMalloc;
 /// Logs go to stderr at `info`, or as `RUST_LOG` says when it is set. Only then is an
 /// `EnvFilter` built: parsing directives compiles tracing-subscriber's directive regexes, about
 /// 430 KiB that would stay allocated on the control thread for the life of the process.
+/// Colours only on a terminal (and not with `NO_COLOR`): journald and log files get plain text.
 fn init_logging() {
-    let fmt = tracing_subscriber::fmt().with_writer(std::io::stderr);
+    use std::io::IsTerminal as _;
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let fmt = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(colour);
     match std::env::var_os(tracing_subscriber::EnvFilter::DEFAULT_ENV) {
         Some(v) if !v.is_empty() => fmt
             .with_env_filter(

@@ -1,0 +1,76 @@
+//! What Sluice's own log lines look like where operators read them: stderr redirected to a
+//! file or to journald gets plain text (no ANSI colour codes), at `info` unless `RUST_LOG`
+//! says otherwise.
+
+mod common;
+
+use common::{free_port, Sluice};
+
+fn config(port: u16) -> String {
+    format!(
+        r#"
+[[source]]
+id = "in"
+type = "tcp"
+listen = "127.0.0.1:{port}"
+preprocessors = ["separate"]
+codec = "json"
+pipeline = "main"
+
+[[pipeline]]
+id = "main"
+out = ["out"]
+
+[[sink]]
+id = "out"
+type = "file"
+path = "{{dir}}/out.jsonl"
+codec = "json"
+postprocessors = ["separate"]
+"#
+    )
+}
+
+#[test]
+fn logs_to_a_pipe_are_plain_text_at_info_by_default() {
+    let s = Sluice::start_with(&config(free_port()), |c| {
+        c.env_remove("RUST_LOG").env_remove("NO_COLOR");
+    });
+    let (exit, _) = s.stop();
+    assert!(exit.status.success(), "{}", exit.stderr);
+    assert!(
+        exit.stderr.contains("INFO") && exit.stderr.contains("sluice is running"),
+        "info lines by default: {}",
+        exit.stderr
+    );
+    assert!(
+        !exit.stderr.contains('\u{1b}'),
+        "no escape codes on a pipe: {:?}",
+        exit.stderr.lines().next()
+    );
+}
+
+#[test]
+fn rust_log_still_chooses_the_level() {
+    let s = Sluice::start_with(&config(free_port()), |c| {
+        c.env("RUST_LOG", "warn");
+    });
+    let (exit, _) = s.stop();
+    assert!(exit.status.success(), "{}", exit.stderr);
+    assert!(
+        !exit.stderr.contains("sluice is running"),
+        "RUST_LOG=warn hides info lines: {}",
+        exit.stderr
+    );
+    // A per-target directive: the filter is parsed, not just a level.
+    let s = Sluice::start_with(&config(free_port()), |c| {
+        c.env("RUST_LOG", "warn,sluice=info");
+    });
+    let (exit, _) = s.stop();
+    assert!(exit.status.success(), "{}", exit.stderr);
+    assert!(
+        exit.stderr.contains("sluice is running"),
+        "RUST_LOG=warn,sluice=info shows sluice's info lines: {}",
+        exit.stderr
+    );
+}

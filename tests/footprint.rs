@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{bin, free_port, retarget, Sluice};
+use common::{default_config, free_port, Sluice};
 
 fn status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -23,13 +23,8 @@ fn status_kib(pid: u32, field: &str) -> u64 {
 
 #[test]
 fn idle_with_the_embedded_config_sluice_dirties_little_memory_and_maps_no_cxx_runtime() {
-    let out = std::process::Command::new(bin())
-        .arg("default-config")
-        .output()
-        .expect("sluice default-config");
-    let default = String::from_utf8(out.stdout).expect("utf-8 config");
     let port = free_port();
-    let config = retarget(&default, &[("127.0.0.1:4242", format!("127.0.0.1:{port}"))]);
+    let config = default_config(port);
     // As an operator runs it: no RUST_LOG.
     let s = Sluice::start_with(&config, |c| {
         c.env_remove("RUST_LOG");

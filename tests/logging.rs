@@ -4,36 +4,11 @@
 
 mod common;
 
-use common::{free_port, Sluice};
-
-fn config(port: u16) -> String {
-    format!(
-        r#"
-[[source]]
-id = "in"
-type = "tcp"
-listen = "127.0.0.1:{port}"
-preprocessors = ["separate"]
-codec = "json"
-pipeline = "main"
-
-[[pipeline]]
-id = "main"
-out = ["out"]
-
-[[sink]]
-id = "out"
-type = "file"
-path = "{{dir}}/out.jsonl"
-codec = "json"
-postprocessors = ["separate"]
-"#
-    )
-}
+use common::{default_config, free_port, Sluice};
 
 #[test]
 fn logs_to_a_pipe_are_plain_text_at_info_by_default() {
-    let s = Sluice::start_with(&config(free_port()), |c| {
+    let s = Sluice::start_with(&default_config(free_port()), |c| {
         c.env_remove("RUST_LOG").env_remove("NO_COLOR");
     });
     let (exit, _) = s.stop();
@@ -52,7 +27,7 @@ fn logs_to_a_pipe_are_plain_text_at_info_by_default() {
 
 #[test]
 fn rust_log_still_chooses_the_level() {
-    let s = Sluice::start_with(&config(free_port()), |c| {
+    let s = Sluice::start_with(&default_config(free_port()), |c| {
         c.env("RUST_LOG", "warn");
     });
     let (exit, _) = s.stop();
@@ -63,7 +38,7 @@ fn rust_log_still_chooses_the_level() {
         exit.stderr
     );
     // A per-target directive: the filter is parsed, not just a level.
-    let s = Sluice::start_with(&config(free_port()), |c| {
+    let s = Sluice::start_with(&default_config(free_port()), |c| {
         c.env("RUST_LOG", "warn,sluice=info");
     });
     let (exit, _) = s.stop();

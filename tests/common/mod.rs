@@ -300,6 +300,18 @@ pub fn send_tcp(port: u16, lines: &[String], conns: usize) {
     }
 }
 
+/// The embedded default config (`sluice default-config`), listening on `port` (TCP and UDP)
+/// instead of 4242 and with its `[admin]` section dropped, so that [`Sluice::start`] adds one
+/// on a free port.
+pub fn default_config(port: u16) -> String {
+    let out = Command::new(bin())
+        .arg("default-config")
+        .output()
+        .expect("sluice default-config");
+    let text = String::from_utf8(out.stdout).expect("utf-8 config");
+    retarget(&text, &[("127.0.0.1:4242", format!("127.0.0.1:{port}"))])
+}
+
 /// The text of the shipped example config `ops/examples/<name>`.
 pub fn example(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

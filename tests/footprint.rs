@@ -10,16 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{default_config, free_port, Sluice};
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {field} for {pid}"))
-}
+use common::{default_config, free_port, status_kib, Sluice};
 
 #[test]
 fn idle_with_the_embedded_config_sluice_dirties_little_memory_and_maps_no_cxx_runtime() {

@@ -8,17 +8,8 @@ mod kafka_support;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{events, free_port, metric, send_tcp, Sluice};
+use common::{events, free_port, metric, send_tcp, status_kib, Sluice};
 use kafka_support::{Broker, Reader};
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 #[test]
 fn a_20_second_broker_outage_loses_nothing_and_memory_stays_bounded() {
@@ -65,12 +56,12 @@ max_buffered = "8MiB"
         std::thread::sleep(Duration::from_millis(50));
     }
     let pid = s.child.id();
-    let rss_before = rss_kib(pid);
+    let rss_before = status_kib(pid, "VmRSS");
     broker.pause(true);
     let outage = Instant::now();
     let mut peak = 0;
     while outage.elapsed() < Duration::from_secs(20) {
-        peak = peak.max(rss_kib(pid));
+        peak = peak.max(status_kib(pid, "VmRSS"));
         std::thread::sleep(Duration::from_millis(250));
     }
     broker.pause(false);

@@ -300,6 +300,16 @@ pub fn send_tcp(port: u16, lines: &[String], conns: usize) {
     }
 }
 
+/// Field `field` of `/proc/<pid>/status` in KiB (`VmRSS`, `RssAnon`, `VmHWM`, ...).
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
 /// The embedded default config (`sluice default-config`), listening on `port` (TCP and UDP)
 /// instead of 4242 and with its `[admin]` section dropped, so that [`Sluice::start`] adds one
 /// on a free port.

@@ -30,12 +30,13 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(colour);
     match std::env::var_os(tracing_subscriber::EnvFilter::DEFAULT_ENV) {
-        Some(v) if !v.is_empty() => fmt
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-            )
-            .init(),
+        Some(v) if !v.is_empty() => match tracing_subscriber::EnvFilter::try_from_default_env() {
+            Ok(filter) => fmt.with_env_filter(filter).init(),
+            Err(e) => {
+                fmt.with_max_level(tracing::Level::INFO).init();
+                tracing::warn!("RUST_LOG is not a valid filter ({e}); logging at info");
+            }
+        },
         _ => fmt.with_max_level(tracing::Level::INFO).init(),
     }
 }

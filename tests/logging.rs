@@ -49,3 +49,22 @@ fn rust_log_still_chooses_the_level() {
         exit.stderr
     );
 }
+
+#[test]
+fn a_malformed_rust_log_is_reported_and_info_is_used() {
+    let s = Sluice::start_with(&default_config(free_port()), |c| {
+        c.env("RUST_LOG", "sluice=loud");
+    });
+    let (exit, _) = s.stop();
+    assert!(exit.status.success(), "{}", exit.stderr);
+    assert!(
+        exit.stderr.contains("RUST_LOG is not a valid filter"),
+        "the bad filter is named: {}",
+        exit.stderr
+    );
+    assert!(
+        exit.stderr.contains("sluice is running"),
+        "info lines as without RUST_LOG: {}",
+        exit.stderr
+    );
+}

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::{complete_lines, events, free_port, json_lines, metric, send_tcp, Sluice};
+use common::{events, free_port, json_lines, metric, send_tcp, Sluice};
 
 fn config(port_a: u16, port_b: u16, port_out: u16) -> String {
     format!(
@@ -59,23 +59,6 @@ backoff_max = "200ms"
     )
 }
 
-/// Waits until `path` holds `n` JSON lines (panics with what it has after `secs`).
-fn wait_lines(path: &std::path::Path, n: usize, secs: u64) -> Vec<serde_json::Value> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if complete_lines(path) >= n || Instant::now() > deadline {
-            // Only whole lines: the sink may be mid-write.
-            let bytes = std::fs::read(path).unwrap_or_default();
-            let whole = &bytes[..bytes.iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1)];
-            return String::from_utf8_lossy(whole)
-                .lines()
-                .map(|l| serde_json::from_str(l).expect("JSON line"))
-                .collect();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Reads `n` lines from `conn` (bounded by `secs`), parsed as JSON.
 fn read_lines(conn: TcpStream, n: usize, secs: u64) -> Vec<serde_json::Value> {
     conn.set_read_timeout(Some(Duration::from_secs(secs)))
@@ -123,7 +106,7 @@ fn a_peer_down_for_ten_seconds_does_not_stop_the_file_sink() {
         send_tcp(port_a, &batch, 1);
         written += batch.len();
         round += 1;
-        let got = wait_lines(&file, written, 20);
+        let got = common::wait_json_lines(&file, written, 20);
         assert_eq!(
             got.len(),
             written,
@@ -196,7 +179,7 @@ fn a_peer_that_stops_reading_holds_only_its_own_sink() {
 
     let batch = events(500, "a");
     send_tcp(port_a, &batch, 1);
-    let got = wait_lines(&s.path("a.jsonl"), 500, 20);
+    let got = common::wait_json_lines(&s.path("a.jsonl"), 500, 20);
     assert_eq!(
         seqs(&got),
         (0..500).collect::<Vec<u64>>(),

@@ -49,7 +49,7 @@ fn influx_over_http_to_json_as_shipped() {
     );
     let out = s.path("influx-http.jsonl");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while json_lines(&out).len() < 51 && Instant::now() < deadline {
+    while common::complete_lines(&out) < 51 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(30));
     }
     let (exit, dir) = s.stop();

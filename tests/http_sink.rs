@@ -73,7 +73,7 @@ flush_interval = "20ms"
     ));
     let out = receiver.path("out.jsonl");
     let deadline = Instant::now() + Duration::from_secs(60);
-    while json_lines(&out).len() < 1000 && Instant::now() < deadline {
+    while common::complete_lines(&out) < 1000 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     let (exit, _d) = sender.stop();

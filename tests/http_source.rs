@@ -5,11 +5,10 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{free_port, json_lines, Sluice};
+use common::{free_port, Sluice};
 use serde_json::Value;
 
 fn config(port: u16, extra_source: &str, script: &str) -> String {
@@ -44,18 +43,6 @@ postprocessors = ["separate"]
 flush_interval = "50ms"
 "#
     )
-}
-
-/// Waits until `path` holds at least `n` JSON lines.
-fn wait_lines(path: &Path, n: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let v = json_lines(path);
-        if v.len() >= n || Instant::now() > deadline {
-            return v;
-        }
-        std::thread::sleep(Duration::from_millis(30));
-    }
 }
 
 /// A raw HTTP/1.1 exchange on a new connection: status, head, body.
@@ -149,7 +136,7 @@ fn influx_clients_write_over_http() {
     let msg = err["message"].as_str().expect("message");
     assert!(msg.starts_with("unable to parse 'not a line'"), "{msg}");
 
-    let ev = wait_lines(&s.path("out.jsonl"), 5);
+    let ev = common::wait_json_lines(&s.path("out.jsonl"), 5, 30);
     let by = |m: &str| {
         ev.iter()
             .find(|e| e["measurement"] == m)
@@ -171,7 +158,7 @@ fn influx_clients_write_over_http() {
     assert_eq!(net["timestamp"], 1_700_000_003_000_000_000u64);
     assert_eq!(net["meta"]["influx"]["db"], "telegraf");
     assert_eq!(by("ok")["fields"]["v"], 1.0);
-    let errs = wait_lines(&s.path("err.jsonl"), 1);
+    let errs = common::wait_json_lines(&s.path("err.jsonl"), 1, 30);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert_eq!(errs[0]["raw"], "not a line");
     let (exit, _dir) = s.stop();
@@ -241,7 +228,7 @@ for i in range(2):
     let (st, _, body) = raw(port, &post("/other", "", b"{}\n"));
     assert_eq!(st, 404, "{body}");
 
-    let ev = wait_lines(&s.path("out.jsonl"), 10);
+    let ev = common::wait_json_lines(&s.path("out.jsonl"), 10, 30);
     let mut ns: Vec<i64> = ev.iter().map(|e| e["n"].as_i64().expect("n")).collect();
     ns.sort_unstable();
     assert_eq!(ns, vec![0, 1, 2, 3, 10, 11, 20, 21, 30, 40]);
@@ -350,7 +337,10 @@ fn bad_requests_get_clear_answers_and_nothing_crashes() {
             .expect("w");
         assert_eq!(read_response(&mut c).0, 204);
     }
-    assert_eq!(wait_lines(&s.path("out.jsonl"), 3).len(), 3);
+    assert_eq!(
+        common::wait_json_lines(&s.path("out.jsonl"), 3, 30).len(),
+        3
+    );
     let too_large = s.wait_metric(
         "sluice_source_errors_total{source=\"web\",kind=\"too_large\"}",
         3.0,

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{json_lines, Sluice};
+use common::Sluice;
 use es::EsServer;
 
 fn append(path: &Path, from: usize, to: usize) {
@@ -29,22 +29,11 @@ fn append(path: &Path, from: usize, to: usize) {
     f.write_all(s.as_bytes()).expect("append");
 }
 
-fn ns(path: &Path) -> Vec<i64> {
-    json_lines(path)
+fn wait_count(path: &Path, n: usize) -> Vec<i64> {
+    common::wait_json_lines(path, n, 30)
         .iter()
         .map(|v| v["n"].as_i64().expect("n"))
         .collect()
-}
-
-fn wait_count(path: &Path, n: usize) -> Vec<i64> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let v = if path.exists() { ns(path) } else { Vec::new() };
-        if v.len() >= n || Instant::now() > deadline {
-            return v;
-        }
-        std::thread::sleep(Duration::from_millis(30));
-    }
 }
 
 fn config(logs: &Path, state: &Path, sink: &str) -> String {

@@ -6,9 +6,8 @@ mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use common::{example, free_port, json_lines, retarget, Sluice};
+use common::{example, free_port, retarget, Sluice};
 
 const PY_SENDER: &str = r#"
 import socket, ssl, sys
@@ -22,17 +21,6 @@ with socket.create_connection(("127.0.0.1", port)) as raw:
         for m in msgs:
             s.sendall(str(len(m)).encode() + b" " + m)
 "#;
-
-fn wait_lines(path: &std::path::Path, n: usize) -> Vec<serde_json::Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let v = json_lines(path);
-        if v.len() >= n || Instant::now() > deadline {
-            return v;
-        }
-        std::thread::sleep(Duration::from_millis(30));
-    }
-}
 
 #[test]
 fn syslog_tls_to_file_example_as_shipped() {
@@ -77,7 +65,7 @@ fn syslog_tls_to_file_example_as_shipped() {
         .write_all(&input)
         .expect("write");
     assert!(child.wait().expect("wait").success(), "s_client failed");
-    let ev = wait_lines(&s.path("syslog-tls.jsonl"), 3);
+    let ev = common::wait_json_lines(&s.path("syslog-tls.jsonl"), 3, 30);
     assert_eq!(ev.len(), 3, "{ev:?}");
     assert_eq!(ev[0]["msg"], "multi\nline");
     assert_eq!(ev[0]["appname"], "nginx");
@@ -86,7 +74,7 @@ fn syslog_tls_to_file_example_as_shipped() {
     assert_eq!(ev[0]["facility"], "local4");
     assert_eq!(ev[1]["msg"], "second");
     assert_eq!(ev[2]["msg"], "hello over TLS");
-    let errors = wait_lines(&s.path("syslog-tls-errors.jsonl"), 1);
+    let errors = common::wait_json_lines(&s.path("syslog-tls-errors.jsonl"), 1, 30);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
         errors[0].to_string().contains("not a priority"),

@@ -8,9 +8,8 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use common::{free_port, json_lines, Sluice};
+use common::{free_port, Sluice};
 
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")
@@ -85,17 +84,6 @@ fn pki(dir: &Path) {
                 &format!("{name}.pem"),
             ],
         );
-    }
-}
-
-fn wait_lines(path: &Path, n: usize) -> Vec<serde_json::Value> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let v = json_lines(path);
-        if v.len() >= n || Instant::now() > deadline {
-            return v;
-        }
-        std::thread::sleep(Duration::from_millis(30));
     }
 }
 
@@ -179,7 +167,7 @@ flush_interval = "20ms"
         .expect("write");
     let st = child.wait().expect("wait");
     assert!(st.success(), "s_client failed");
-    let ev = wait_lines(&s.path("out.jsonl"), 4);
+    let ev = common::wait_json_lines(&s.path("out.jsonl"), 4, 30);
     let msgs: Vec<&str> = ev.iter().filter_map(|e| e["msg"].as_str()).collect();
     assert_eq!(
         msgs,
@@ -245,7 +233,7 @@ flush_interval = "20ms"
     assert!(without.starts_with("refused"), "{without}");
     let with = common::python(PY_HTTPS, &[port.to_string(), d.clone(), "1".into()]);
     assert_eq!(with.trim(), "204");
-    let ev = wait_lines(&s.path("out.jsonl"), 1);
+    let ev = common::wait_json_lines(&s.path("out.jsonl"), 1, 30);
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0]["tags"]["via"], "https");
     let (exit, _d) = s.stop();

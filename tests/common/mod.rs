@@ -236,7 +236,23 @@ pub fn complete_lines(path: &Path) -> usize {
     std::fs::read(path).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
 }
 
-/// Lines of a file parsed as JSON.
+/// Waits until `path` holds at least `n` complete lines (or `secs` pass), then returns those
+/// whole lines parsed as JSON: a trailing line the writer is still writing is not read.
+pub fn wait_json_lines(path: &Path, n: usize, secs: u64) -> Vec<serde_json::Value> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while complete_lines(path) < n && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let whole = &bytes[..bytes.iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1)];
+    String::from_utf8_lossy(whole)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
+
+/// Lines of a file parsed as JSON; panics on a partial line, so poll with `complete_lines`
+/// while a writer may be mid-line and read this once it has stopped.
 pub fn json_lines(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines()

@@ -119,20 +119,30 @@ impl Broker {
         b
     }
 
-    /// Runs `tansu ARGS --broker <its plain port>` (topic and user admin).
+    /// Runs `tansu ARGS --broker <its plain port>` (topic and user admin). tansu listens
+    /// before it serves: a request made just after start-up can have its connection reset
+    /// (seen in CI with the SQLite store), so an I/O error is retried for up to 10 s. Any
+    /// other error (a refused request) fails at once.
     fn admin(&self, args: &[&str]) {
         let url = format!("tcp://127.0.0.1:{}", self.plain_port);
-        let out = Command::new(&self.bin)
-            .args(args)
-            .args(["--broker", &url])
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("run tansu");
-        assert!(
-            out.status.success(),
-            "tansu {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = Command::new(&self.bin)
+                .args(args)
+                .args(["--broker", &url])
+                .env("RUST_LOG", "warn")
+                .output()
+                .expect("run tansu");
+            if out.status.success() {
+                return;
+            }
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains("Io(") && Instant::now() < deadline,
+                "tansu {args:?}: {err}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     pub fn addr(&self) -> String {
